@@ -1,0 +1,287 @@
+package io.clawgo.config;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.WireCodec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a gateway needs, with documented defaults. Immutable; the {@code with*} methods return copies.
+ *
+ * <p>Loaded from a clawgo-compatible JSON file with {@link #load(Path)}:
+ * <pre>{@code
+ * {"gateway":{"host":"0.0.0.0","port":18790,"token":"...","data_dir":"./clawgo-data","node_ttl_sec":60,
+ *   "nodes":{"p2p":{"enabled":true,"transport":"websocket_tunnel","stun_servers":["stun:host:3478"],
+ *     "ice_servers":[{"urls":["turn:host:3478"],"username":"u","credential":"p"}]},
+ *     "dispatch":{"prefer_p2p":true,"allow_relay_fallback":true}}}}
+ * }</pre>
+ *
+ * @param host             listen address (default {@code 0.0.0.0})
+ * @param port             listen port, {@code 0} for an ephemeral port (default 18790)
+ * @param token            bearer token for every API route; empty disables auth (default empty)
+ * @param dataDir          where the registry state and the audits live (default {@code ./clawgo-data})
+ * @param nodeTtl          a node is online while heard from within this (default 60 s)
+ * @param offlineRetention offline nodes are removed after this (default 7 days)
+ * @param maxMessageBytes  largest WebSocket frame, HTTP body and relayed response (default 8 MiB)
+ * @param auditMaxBytes    an audit file is rotated when larger (default 16 MiB, one old file kept)
+ * @param p2p              {@code gateway.nodes.p2p}
+ * @param dispatch         {@code gateway.nodes.dispatch}
+ */
+public record GatewayConfig(String host, int port, String token, Path dataDir, Duration nodeTtl,
+                            Duration offlineRetention, int maxMessageBytes, long auditMaxBytes, P2pConfig p2p,
+                            DispatchPolicy dispatch) {
+
+    public static final int DEFAULT_PORT = 18790;
+
+    public GatewayConfig {
+        host = host == null || host.isBlank() ? "0.0.0.0" : host.trim();
+        token = token == null ? "" : token.trim();
+        dataDir = dataDir == null ? Path.of("clawgo-data") : dataDir;
+        nodeTtl = nodeTtl == null ? Duration.ofSeconds(60) : nodeTtl;
+        offlineRetention = offlineRetention == null ? Duration.ofDays(7) : offlineRetention;
+        maxMessageBytes = maxMessageBytes <= 0 ? WireCodec.DEFAULT_MAX_BYTES : maxMessageBytes;
+        auditMaxBytes = auditMaxBytes <= 0 ? 16L * 1024 * 1024 : auditMaxBytes;
+        p2p = p2p == null ? P2pConfig.defaults() : p2p;
+        dispatch = dispatch == null ? DispatchPolicy.DEFAULT : dispatch;
+    }
+
+    /** All defaults. */
+    public static GatewayConfig defaults() {
+        return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null);
+    }
+
+    public GatewayConfig withHost(String v) {
+        return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withPort(int v) {
+        return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withToken(String v) {
+        return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withDataDir(Path v) {
+        return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withNodeTtl(Duration v) {
+        return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withOfflineRetention(Duration v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withMaxMessageBytes(int v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch);
+    }
+
+    public GatewayConfig withAuditMaxBytes(long v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch);
+    }
+
+    public GatewayConfig withP2p(P2pConfig v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch);
+    }
+
+    public GatewayConfig withDispatch(DispatchPolicy v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v);
+    }
+
+    /** Checks every field; the exception names the first bad one. */
+    public GatewayConfig validate() {
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("gateway.port must be in 1..65535 (0 picks a free port)");
+        }
+        if (nodeTtl.isNegative() || nodeTtl.isZero()) {
+            throw new ConfigException("gateway.node_ttl_sec must be > 0");
+        }
+        if (offlineRetention.isNegative() || offlineRetention.isZero()) {
+            throw new ConfigException("gateway.offline_retention_hours must be > 0");
+        }
+        if (maxMessageBytes < 4096) {
+            throw new ConfigException("gateway.max_message_bytes must be >= 4096");
+        }
+        if (p2p.requestTimeout().isNegative() || p2p.requestTimeout().isZero()) {
+            throw new ConfigException("gateway.nodes.p2p.request_timeout_sec must be > 0");
+        }
+        p2p.validate();
+        return this;
+    }
+
+    /** Reads and validates a JSON config file. */
+    public static GatewayConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return parse(text);
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses and validates config JSON. Unknown fields are ignored. */
+    public static GatewayConfig parse(String json) {
+        JsonObject root;
+        try {
+            root = WireCodec.get().parseObject(json, 1024 * 1024);
+        } catch (ProtocolException e) {
+            throw new ConfigException("config: " + e.getMessage(), e);
+        }
+        JsonObject gw = object(root, "gateway", "gateway");
+        GatewayConfig c = defaults();
+        if (gw == null) {
+            return c.validate();
+        }
+        c = c.withHost(string(gw, "host", "gateway.host", c.host()));
+        c = c.withPort(integer(gw, "port", "gateway.port", c.port()));
+        c = c.withToken(string(gw, "token", "gateway.token", c.token()));
+        String dir = string(gw, "data_dir", "gateway.data_dir", null);
+        if (dir != null) {
+            c = c.withDataDir(Path.of(dir));
+        }
+        c = c.withNodeTtl(Duration.ofSeconds(integer(gw, "node_ttl_sec", "gateway.node_ttl_sec", 60)));
+        c = c.withOfflineRetention(Duration.ofHours(
+                integer(gw, "offline_retention_hours", "gateway.offline_retention_hours", 24 * 7)));
+        c = c.withMaxMessageBytes(integer(gw, "max_message_bytes", "gateway.max_message_bytes", c.maxMessageBytes()));
+        c = c.withAuditMaxBytes(integer(gw, "audit_max_bytes", "gateway.audit_max_bytes", (int) Math.min(Integer.MAX_VALUE, c.auditMaxBytes())));
+        JsonObject nodes = object(gw, "nodes", "gateway.nodes");
+        if (nodes != null) {
+            JsonObject p = object(nodes, "p2p", "gateway.nodes.p2p");
+            if (p != null) {
+                String f = "gateway.nodes.p2p.";
+                List<IceServer> ice = new ArrayList<>();
+                JsonArray arr = array(p, "ice_servers", f + "ice_servers");
+                if (arr != null) {
+                    for (int i = 0; i < arr.size(); i++) {
+                        String fi = f + "ice_servers[" + i + "]";
+                        if (!arr.get(i).isJsonObject()) {
+                            throw new ConfigException(fi + " must be an object");
+                        }
+                        JsonObject s = arr.get(i).getAsJsonObject();
+                        ice.add(new IceServer(strings(s, "urls", fi + ".urls"),
+                                string(s, "username", fi + ".username", null),
+                                string(s, "credential", fi + ".credential", null)));
+                    }
+                }
+                c = c.withP2p(new P2pConfig(
+                        bool(p, "enabled", f + "enabled", true),
+                        string(p, "transport", f + "transport", ""),
+                        strings(p, "stun_servers", f + "stun_servers"),
+                        ice,
+                        Duration.ofSeconds(integer(p, "request_timeout_sec", f + "request_timeout_sec",
+                                (int) P2pConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds())),
+                        integer(p, "max_in_flight_per_node", f + "max_in_flight_per_node",
+                                P2pConfig.DEFAULT_MAX_IN_FLIGHT)));
+            }
+            JsonObject d = object(nodes, "dispatch", "gateway.nodes.dispatch");
+            if (d != null) {
+                c = c.withDispatch(new DispatchPolicy(
+                        bool(d, "prefer_p2p", "gateway.nodes.dispatch.prefer_p2p", true),
+                        bool(d, "allow_relay_fallback", "gateway.nodes.dispatch.allow_relay_fallback", true)));
+            }
+        }
+        return c.validate();
+    }
+
+    private static JsonElement field(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e == null || e.isJsonNull() ? null : e;
+    }
+
+    private static JsonObject object(JsonObject o, String key, String name) {
+        JsonElement e = field(o, key);
+        if (e == null) {
+            return null;
+        }
+        if (!e.isJsonObject()) {
+            throw new ConfigException(name + " must be an object");
+        }
+        return e.getAsJsonObject();
+    }
+
+    private static JsonArray array(JsonObject o, String key, String name) {
+        JsonElement e = field(o, key);
+        if (e == null) {
+            return null;
+        }
+        if (!e.isJsonArray()) {
+            throw new ConfigException(name + " must be an array");
+        }
+        return e.getAsJsonArray();
+    }
+
+    private static List<String> strings(JsonObject o, String key, String name) {
+        JsonArray a = array(o, key, name);
+        List<String> out = new ArrayList<>();
+        if (a != null) {
+            for (int i = 0; i < a.size(); i++) {
+                JsonElement e = a.get(i);
+                if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
+                    throw new ConfigException(name + "[" + i + "] must be a string");
+                }
+                out.add(e.getAsString().trim());
+            }
+        }
+        return out;
+    }
+
+    private static String string(JsonObject o, String key, String name, String def) {
+        JsonElement e = field(o, key);
+        if (e == null) {
+            return def;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
+            throw new ConfigException(name + " must be a string");
+        }
+        return e.getAsString();
+    }
+
+    private static boolean bool(JsonObject o, String key, String name, boolean def) {
+        JsonElement e = field(o, key);
+        if (e == null) {
+            return def;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+            throw new ConfigException(name + " must be true or false");
+        }
+        return e.getAsBoolean();
+    }
+
+    private static int integer(JsonObject o, String key, String name, int def) {
+        JsonElement e = field(o, key);
+        if (e == null) {
+            return def;
+        }
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            JsonPrimitive p = e.getAsJsonPrimitive();
+            double d = p.getAsDouble();
+            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
+                return (int) d;
+            }
+        }
+        throw new ConfigException(name + " must be an integer");
+    }
+
+    @Override
+    public String toString() {
+        // never print the token
+        return "GatewayConfig[host=" + host + ", port=" + port + ", token=" + (token.isEmpty() ? "none" : "***")
+                + ", dataDir=" + dataDir + ", nodeTtl=" + nodeTtl + ", p2p=" + p2p + ", dispatch=" + dispatch + "]";
+    }
+}

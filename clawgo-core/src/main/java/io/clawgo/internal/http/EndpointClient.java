@@ -1,0 +1,150 @@
+package io.clawgo.internal.http;
+
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import io.clawgo.protocol.WireCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.RequestBody;
+import okhttp3.ResponseBody;
+
+/**
+ * POSTs a {@link Request} to a node's HTTP endpoint and reads its {@link Response}: the HTTP relay of the gateway and
+ * the node's forwarder to its own local endpoint share it.
+ *
+ * <p>Path per action: {@code run -> /run}, {@code agent_task -> /agent/task}, ..., anything else {@code /invoke}. The
+ * body is the request JSON; the node token, when set, goes as {@code Authorization: Bearer}. The response body is read
+ * up to {@code maxBytes} (above: {@code payload_too_large}, never silently truncated). Failures complete normally with
+ * the stable codes {@code endpoint_missing}, {@code transport_error}, {@code invalid_response}, {@code timeout}.
+ */
+public final class EndpointClient {
+
+    private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+    private static final Map<String, String> PATHS = Map.of(
+            "run", "/run",
+            "invoke", "/invoke",
+            "agent_task", "/agent/task",
+            "camera_snap", "/camera/snap",
+            "camera_clip", "/camera/clip",
+            "screen_record", "/screen/record",
+            "screen_snapshot", "/screen/snapshot",
+            "location_get", "/location/get",
+            "canvas_snapshot", "/canvas/snapshot",
+            "canvas_action", "/canvas/action");
+
+    private final OkHttpClient client;
+    private final int maxBytes;
+
+    public EndpointClient(OkHttpClient client, int maxBytes) {
+        this.client = client;
+        this.maxBytes = maxBytes;
+    }
+
+    /** The HTTP path for {@code action}. */
+    public static String pathFor(String action) {
+        String a = action == null ? "" : action.trim().toLowerCase(Locale.ROOT);
+        return PATHS.getOrDefault(a, "/invoke");
+    }
+
+    /**
+     * Sends {@code request} to {@code endpoint + pathFor(action)}; the future always completes normally, within
+     * {@code timeout}.
+     */
+    public CompletableFuture<Response> send(String endpoint, String token, Request request, Duration timeout) {
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        String base = endpoint == null ? "" : endpoint.trim();
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        if (base.isEmpty()) {
+            result.complete(Response.error(request, ErrorCodes.ENDPOINT_MISSING, "node endpoint not configured"));
+            return result;
+        }
+        HttpUrl url = HttpUrl.parse(base + pathFor(request.action()));
+        if (url == null) {
+            result.complete(Response.error(request, ErrorCodes.ENDPOINT_MISSING,
+                    "node endpoint is not a valid http(s) URL"));
+            return result;
+        }
+        okhttp3.Request.Builder http = new okhttp3.Request.Builder()
+                .url(url)
+                .post(RequestBody.create(WireCodec.get().toJsonBytes(request), JSON));
+        if (token != null && !token.isBlank()) {
+            http.header("Authorization", "Bearer " + token.trim());
+        }
+        Call call = client.newCall(http.build());
+        call.timeout().timeout(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+        call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call c, IOException e) {
+                boolean timedOut = e instanceof InterruptedIOException;
+                result.complete(Response.error(request, timedOut ? ErrorCodes.TIMEOUT : ErrorCodes.TRANSPORT_ERROR,
+                        (timedOut ? "node endpoint did not answer within " + timeout.toMillis() + " ms"
+                                : "node endpoint unreachable: " + e.getMessage())));
+            }
+
+            @Override
+            public void onResponse(Call c, okhttp3.Response http) {
+                try (http) {
+                    result.complete(read(request, http));
+                } catch (InterruptedIOException e) {
+                    result.complete(Response.error(request, ErrorCodes.TIMEOUT,
+                            "node endpoint did not answer within " + timeout.toMillis() + " ms"));
+                } catch (IOException e) {
+                    result.complete(Response.error(request, ErrorCodes.TRANSPORT_ERROR,
+                            "reading the node endpoint's answer failed: " + e.getMessage()));
+                } catch (RuntimeException e) {
+                    result.complete(Response.error(request, ErrorCodes.INVALID_RESPONSE,
+                            "invalid node response: " + e.getMessage()));
+                }
+            }
+        });
+        return result;
+    }
+
+    private Response read(Request request, okhttp3.Response http) throws IOException {
+        ResponseBody body = http.body();
+        byte[] bytes = readLimited(body == null ? InputStream.nullInputStream() : body.byteStream());
+        if (bytes == null) {
+            return Response.error(request, ErrorCodes.PAYLOAD_TOO_LARGE,
+                    "node response exceeds the limit of " + maxBytes + " bytes");
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        Response response;
+        try {
+            response = WireCodec.get().decode(text, Response.class, maxBytes);
+        } catch (ProtocolException e) {
+            String snippet = text.strip();
+            if (snippet.length() > 200) {
+                snippet = snippet.substring(0, 200) + "...";
+            }
+            String status = http.isSuccessful() ? "" : "HTTP " + http.code() + ", ";
+            return Response.error(request, ErrorCodes.INVALID_RESPONSE,
+                    "invalid node response (" + status + e.getMessage() + "): " + snippet);
+        }
+        if (!http.isSuccessful() && response.ok()) {
+            return Response.error(request, ErrorCodes.REMOTE_ERROR,
+                    "node endpoint answered HTTP " + http.code() + " with ok:true");
+        }
+        return response.backfill(request);
+    }
+
+    /** Reads the stream fully, or returns {@code null} when it is longer than {@code maxBytes}. */
+    private byte[] readLimited(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(maxBytes + 1);
+        return bytes.length > maxBytes ? null : bytes;
+    }
+}

@@ -1,0 +1,2 @@
+/** clawgo-java public API. */
+package io.clawgo;

@@ -1,0 +1,49 @@
+package io.clawgo.protocol;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A command for a node.
+ *
+ * @param action what to do: {@code run}, {@code invoke}, {@code agent_task}, ... (any other string is invoke-class)
+ * @param node   target node id
+ * @param task   the prompt of an {@code agent_task}
+ * @param model  optional model of an {@code agent_task}
+ * @param args   action arguments (never {@code null}; JSON numbers read as {@code Long} or {@code Double})
+ */
+public record Request(String action, String node, String task, String model, Map<String, Object> args) {
+
+    public Request {
+        args = args == null || args.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(args));
+    }
+
+    /** A request for {@code action} with nothing else set. */
+    public static Request of(String action) {
+        return new Request(action, null, null, null, null);
+    }
+
+    /** An {@code agent_task} for {@code node}. */
+    public static Request agentTask(String node, String task, Map<String, Object> args) {
+        return new Request("agent_task", node, task, null, args);
+    }
+
+    public Request withNode(String newNode) {
+        return new Request(action, newNode, task, model, args);
+    }
+
+    public Request withTask(String newTask) {
+        return new Request(action, node, newTask, model, args);
+    }
+
+    public Request withArgs(Map<String, Object> newArgs) {
+        return new Request(action, node, task, model, newArgs);
+    }
+
+    /** A string argument, or {@code null} when absent or not a string. */
+    public String stringArg(String key) {
+        Object v = args.get(key);
+        return v instanceof String s ? s : null;
+    }
+}

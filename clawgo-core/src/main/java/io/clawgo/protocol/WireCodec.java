@@ -1,0 +1,308 @@
+package io.clawgo.protocol;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.ToNumberPolicy;
+import com.google.gson.TypeAdapter;
+import com.google.gson.TypeAdapterFactory;
+import com.google.gson.reflect.TypeToken;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.io.StringReader;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one JSON codec of clawgo-java: snake_case field names, unknown fields ignored, empty fields omitted, timestamps
+ * as RFC 3339 UTC, JSON numbers inside free-form maps read as {@code Long} or {@code Double}.
+ *
+ * <p>Thread-safe; use the shared {@link #get()} instance.
+ */
+public final class WireCodec {
+
+    /** Default largest frame or body, in bytes (8 MiB). */
+    public static final int DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+
+    private static final WireCodec INSTANCE = new WireCodec();
+
+    /** Model types whose empty top-level fields are omitted on write, and the keys that are always written. */
+    private static final Map<Class<?>, Set<String>> PRUNED = Map.of(
+            NodeInfo.class, Set.of("id", "capabilities", "online"),
+            AgentInfo.class, Set.of("id"),
+            Artifact.class, Set.of(),
+            Request.class, Set.of("action"),
+            Response.class, Set.of("ok"),
+            WireMessage.class, Set.of("type"),
+            WireAck.class, Set.of("ok", "type"));
+
+    private final Gson gson;
+
+    private WireCodec() {
+        this.gson = new GsonBuilder()
+                .registerTypeAdapter(Instant.class, new InstantAdapter().nullSafe())
+                .registerTypeAdapterFactory(new PruningFactory())
+                .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
+                .setStrictness(Strictness.STRICT)
+                .disableHtmlEscaping()
+                .create();
+    }
+
+    /** The shared codec. */
+    public static WireCodec get() {
+        return INSTANCE;
+    }
+
+    /** Serialises any model object, map or list to compact JSON. */
+    public String toJson(Object value) {
+        return gson.toJson(value);
+    }
+
+    /** Serialises to a JSON tree. */
+    public JsonElement toJsonTree(Object value) {
+        return gson.toJsonTree(value);
+    }
+
+    /** Converts a JSON tree to {@code type}. */
+    public <T> T fromJsonTree(JsonElement json, Class<T> type) throws ProtocolException {
+        try {
+            return gson.fromJson(json, type);
+        } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
+            throw invalid(type, e);
+        }
+    }
+
+    /**
+     * Decodes a JSON object of {@code type}, enforcing {@code maxBytes}.
+     *
+     * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} or {@link ErrorCodes#INVALID_REQUEST}
+     */
+    public <T> T decode(String json, Class<T> type, int maxBytes) throws ProtocolException {
+        return fromJsonTree(parseObject(json, maxBytes), type);
+    }
+
+    /** Decodes a JSON object of {@code type} with the default size limit. */
+    public <T> T decode(String json, Class<T> type) throws ProtocolException {
+        return decode(json, type, DEFAULT_MAX_BYTES);
+    }
+
+    /** Decodes a JSON object into a map (numbers as {@code Long} or {@code Double}). */
+    public Map<String, Object> decodeMap(String json, int maxBytes) throws ProtocolException {
+        JsonObject obj = parseObject(json, maxBytes);
+        return gson.fromJson(obj, new TypeToken<Map<String, Object>>() { }.getType());
+    }
+
+    /** Converts a JSON tree into plain Java values (maps, lists, strings, numbers, booleans, null). */
+    public Object toPlain(JsonElement json) {
+        return gson.fromJson(json, Object.class);
+    }
+
+    /**
+     * Decodes one control-channel frame: an ack when it has a top-level {@code ok} key, else a message, which must have
+     * a non-blank {@code type}.
+     */
+    public Frame decodeFrame(String text, int maxBytes) throws ProtocolException {
+        JsonObject obj = parseObject(text, maxBytes);
+        if (obj.has("ok")) {
+            return new Frame.Ack(fromJsonTree(obj, WireAck.class));
+        }
+        WireMessage msg = fromJsonTree(obj, WireMessage.class);
+        if (msg.type() == null || msg.type().isBlank()) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "message type required");
+        }
+        return new Frame.Message(msg);
+    }
+
+    /**
+     * Parses text that must be one JSON object.
+     *
+     * @throws ProtocolException when too large, malformed, or not an object
+     */
+    public JsonObject parseObject(String text, int maxBytes) throws ProtocolException {
+        if (text == null || text.isBlank()) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "empty body: a JSON object is required");
+        }
+        checkSize(text, maxBytes);
+        JsonElement el;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            el = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: trailing data after the object");
+            }
+        } catch (JsonParseException | IOException | IllegalStateException | NumberFormatException e) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
+        } catch (StackOverflowError e) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: nested too deeply");
+        }
+        if (!el.isJsonObject()) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: a JSON object is required");
+        }
+        return el.getAsJsonObject();
+    }
+
+    /** Throws {@link ErrorCodes#PAYLOAD_TOO_LARGE} when the UTF-8 size of {@code text} exceeds {@code maxBytes}. */
+    public static void checkSize(String text, int maxBytes) throws ProtocolException {
+        // chars <= UTF-8 bytes <= 3 * chars: only count exactly near the limit.
+        if (text.length() > maxBytes
+                || ((long) text.length() * 3 > maxBytes && utf8Length(text) > maxBytes)) {
+            throw new ProtocolException(ErrorCodes.PAYLOAD_TOO_LARGE,
+                    "message of " + utf8Length(text) + " bytes exceeds the limit of " + maxBytes + " bytes");
+        }
+    }
+
+    /** The UTF-8 encoded length of {@code s}, without encoding it. */
+    public static long utf8Length(CharSequence s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /** UTF-8 bytes of the JSON of {@code value}. */
+    public byte[] toJsonBytes(Object value) {
+        return toJson(value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ProtocolException invalid(Class<?> type, RuntimeException e) {
+        return new ProtocolException(ErrorCodes.INVALID_REQUEST,
+                "invalid " + describe(type) + ": " + rootMessage(e), e);
+    }
+
+    private static String describe(Class<?> type) {
+        return switch (type.getSimpleName()) {
+            case "WireMessage" -> "message";
+            case "WireAck" -> "ack";
+            case "NodeInfo" -> "node info";
+            default -> type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        // Gson appends a troubleshooting URL; it is noise for API callers.
+        int see = m.indexOf("\nSee https://");
+        return see >= 0 ? m.substring(0, see) : m;
+    }
+
+    /** Writes RFC 3339 UTC; reads any RFC 3339 offset; the Go zero time reads as "unset". */
+    private static final class InstantAdapter extends TypeAdapter<Instant> {
+        @Override
+        public void write(JsonWriter out, Instant value) throws IOException {
+            out.value(value.toString());
+        }
+
+        @Override
+        public Instant read(JsonReader in) throws IOException {
+            String s = in.nextString();
+            if (s.isBlank() || s.startsWith("0001-01-01")) {
+                return null;
+            }
+            try {
+                return OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e) {
+                throw new JsonParseException("invalid timestamp '" + s + "' (RFC 3339 expected)");
+            }
+        }
+    }
+
+    /** Omits null and empty top-level fields of the model types, except the always-present ones. */
+    private static final class PruningFactory implements TypeAdapterFactory {
+        @Override
+        public <T> TypeAdapter<T> create(Gson gson, TypeToken<T> type) {
+            Set<String> keep = PRUNED.get(type.getRawType());
+            if (keep == null) {
+                return null;
+            }
+            TypeAdapter<T> delegate = gson.getDelegateAdapter(this, type);
+            TypeAdapter<JsonElement> elements = gson.getAdapter(JsonElement.class);
+            return new TypeAdapter<>() {
+                @Override
+                public void write(JsonWriter out, T value) throws IOException {
+                    JsonElement tree = delegate.toJsonTree(value);
+                    if (tree.isJsonObject()) {
+                        JsonObject obj = tree.getAsJsonObject();
+                        for (String key : List.copyOf(obj.keySet())) {
+                            if (!keep.contains(key) && isEmpty(obj.get(key))) {
+                                obj.remove(key);
+                            }
+                        }
+                    }
+                    elements.write(out, tree);
+                }
+
+                @Override
+                public T read(JsonReader in) throws IOException {
+                    JsonElement tree = elements.read(in);
+                    if (tree.isJsonNull()) {
+                        return null;
+                    }
+                    if (!tree.isJsonObject()) {
+                        throw new JsonParseException("expected an object for " + describe(type.getRawType())
+                                + " but found " + kind(tree));
+                    }
+                    return delegate.fromJsonTree(tree);
+                }
+            };
+        }
+
+        private static String kind(JsonElement e) {
+            if (e.isJsonArray()) {
+                return "an array";
+            }
+            if (e.isJsonPrimitive()) {
+                JsonPrimitive p = e.getAsJsonPrimitive();
+                return p.isString() ? "a string" : p.isNumber() ? "a number" : "a boolean";
+            }
+            return "null";
+        }
+
+        private static boolean isEmpty(JsonElement e) {
+            if (e == null || e.isJsonNull()) {
+                return true;
+            }
+            if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+                return e.getAsString().isEmpty();
+            }
+            if (e.isJsonArray()) {
+                return ((JsonArray) e).isEmpty();
+            }
+            return e.isJsonObject() && e.getAsJsonObject().isEmpty();
+        }
+    }
+
+    /** For callers that need a Gson type token for generic maps. */
+    public static Type mapType() {
+        return new TypeToken<Map<String, Object>>() { }.getType();
+    }
+}

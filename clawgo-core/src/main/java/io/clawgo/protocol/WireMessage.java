@@ -1,0 +1,68 @@
+package io.clawgo.protocol;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The envelope of every non-ack frame on the control WebSocket and on data channels.
+ *
+ * @param type     message type, see {@link MessageTypes}
+ * @param id       correlation id (for {@code heartbeat}, the node id)
+ * @param from     sender: {@code gateway} or a node id (the gateway overwrites it with the connection's node id)
+ * @param to       recipient: {@code gateway} or a node id
+ * @param session  signalling session id
+ * @param node     node info of a {@code register}
+ * @param request  request of a {@code node_request}
+ * @param response response of a {@code node_response}
+ * @param payload  signalling payload (SDP {@code {type,sdp}} or an ICE candidate), never {@code null}
+ */
+public record WireMessage(String type, String id, String from, String to, String session, NodeInfo node,
+                          Request request, Response response, Map<String, Object> payload) {
+
+    public WireMessage {
+        payload = payload == null || payload.isEmpty()
+                ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(payload));
+    }
+
+    /** A {@code register} message. */
+    public static WireMessage register(NodeInfo node) {
+        return new WireMessage(MessageTypes.REGISTER, null, null, null, null, node, null, null, null);
+    }
+
+    /** A {@code heartbeat} message; {@code id} carries the node id. */
+    public static WireMessage heartbeat(String nodeId) {
+        return new WireMessage(MessageTypes.HEARTBEAT, nodeId, null, null, null, null, null, null, null);
+    }
+
+    /** A {@code node_request} from the gateway to {@code node}. */
+    public static WireMessage nodeRequest(String id, String node, Request request) {
+        return new WireMessage(MessageTypes.NODE_REQUEST, id, null, node, null, null, request, null, null);
+    }
+
+    /** A {@code node_response} answering request {@code id}. */
+    public static WireMessage nodeResponse(String id, String from, Response response) {
+        return new WireMessage(MessageTypes.NODE_RESPONSE, id, from, MessageTypes.GATEWAY, null, null, null,
+                response, null);
+    }
+
+    /** A signalling message ({@code signal_offer}, {@code signal_answer} or {@code signal_candidate}). */
+    public static WireMessage signal(String type, String from, String to, String session, Map<String, Object> payload) {
+        return new WireMessage(type, null, from, to, session, null, null, null, payload);
+    }
+
+    /** The type, trimmed and lower-cased ({@code ""} when absent). */
+    public String normalizedType() {
+        return type == null ? "" : type.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** This message with {@code from} replaced. */
+    public WireMessage withFrom(String newFrom) {
+        return new WireMessage(type, id, newFrom, to, session, node, request, response, payload);
+    }
+
+    /** This message with {@code id} replaced. */
+    public WireMessage withId(String newId) {
+        return new WireMessage(type, newId, from, to, session, node, request, response, payload);
+    }
+}

@@ -1,0 +1,20 @@
+package io.clawgo.spi;
+
+import java.time.Instant;
+
+/**
+ * One node's session on a transport.
+ *
+ * @param node        node id
+ * @param status      {@code connecting}, {@code open}, {@code failed}, {@code closed}, {@code disconnected},
+ *                    {@code timeout}, ...
+ * @param retryCount  real re-establishment attempts
+ * @param lastError   last error text, or {@code null}
+ * @param createdAt   when the session was created
+ * @param lastAttempt when it was last (re)attempted
+ * @param lastReadyAt when it last became ready, or {@code null}
+ * @param inFlight    requests in flight on it
+ */
+public record SessionStatus(String node, String status, int retryCount, String lastError, Instant createdAt,
+                            Instant lastAttempt, Instant lastReadyAt, int inFlight) {
+}
