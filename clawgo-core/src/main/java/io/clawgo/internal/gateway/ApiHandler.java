@@ -1,0 +1,252 @@
+package io.clawgo.internal.gateway;
+
+import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.internal.transport.NodeDispatcher;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import io.clawgo.protocol.WireCodec;
+import io.clawgo.subagent.DispatchResult;
+import io.clawgo.subagent.SpawnRequest;
+import io.clawgo.subagent.SubagentRuntime;
+import io.clawgo.subagent.SubagentTask;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST routes of the gateway and the static web UI. Every error is a JSON body {@code {ok:false, code, error}} with
+ * a 4xx status; no stack trace ever reaches the caller.
+ */
+final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    private static final long MAX_WAIT_SEC = 3600;
+
+    private final NodeRegistry registry;
+    private final NodeDispatcher dispatcher;
+    private final SubagentRuntime subagents;
+    private final NodesView view;
+    private final int maxBodyBytes;
+
+    ApiHandler(NodeRegistry registry, NodeDispatcher dispatcher, SubagentRuntime subagents, NodesView view,
+               int maxBodyBytes) {
+        this.registry = registry;
+        this.dispatcher = dispatcher;
+        this.subagents = subagents;
+        this.view = view;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                          org.eclipse.jetty.util.Callback callback) {
+        String path = org.eclipse.jetty.server.Request.getPathInContext(request);
+        String method = request.getMethod();
+        try {
+            switch (path) {
+                case "/health" -> HttpIo.text(response, callback, 200, "text/plain; charset=utf-8", "ok\n");
+                case "/nodes/register" -> post(method, () -> register(request, response, callback), response, callback);
+                case "/nodes/heartbeat" -> post(method, () -> heartbeat(request, response, callback), response, callback);
+                case "/nodes/connect" -> HttpIo.error(response, callback, 400, ErrorCodes.INVALID_REQUEST,
+                        "/nodes/connect is a WebSocket endpoint: send a GET with the WebSocket upgrade headers");
+                case "/webui/api/version" -> get(method, () -> HttpIo.json(response, callback, 200, view.version()),
+                        response, callback);
+                case "/webui/api/nodes" -> nodes(method, request, response, callback);
+                case "/webui/api/node_dispatches" -> get(method, () -> dispatches(request, response, callback),
+                        response, callback);
+                case "/webui/api/node_dispatches/replay" -> post(method, () -> replay(request, response, callback),
+                        response, callback);
+                case "/webui/api/subagents_runtime" -> subagentsRuntime(method, request, response, callback);
+                default -> {
+                    if (path.startsWith("/webui/api/") || path.startsWith("/nodes/")) {
+                        HttpIo.error(response, callback, 404, "not_found", "no route " + path);
+                    } else if (!StaticAssets.serve(path, method, response, callback)) {
+                        HttpIo.error(response, callback, 404, "not_found", "not found: " + path);
+                    }
+                }
+            }
+        } catch (ProtocolException e) {
+            HttpIo.error(response, callback, HttpIo.statusFor(e.code()), e.code(), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            HttpIo.error(response, callback, 400, ErrorCodes.INVALID_REQUEST, e.getMessage());
+        } catch (IllegalStateException e) {
+            HttpIo.error(response, callback, 503, "unavailable", e.getMessage());
+        } catch (IOException e) {
+            HttpIo.error(response, callback, 400, ErrorCodes.INVALID_REQUEST, "reading the request failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("internal error on {} {}", method, path, e);
+            HttpIo.error(response, callback, 500, "internal_error", "internal error: " + e.getClass().getSimpleName());
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface Route {
+        void run() throws ProtocolException, IOException;
+    }
+
+    private static void post(String method, Route route, org.eclipse.jetty.server.Response response,
+                             org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
+        if (!"POST".equals(method)) {
+            methodNotAllowed(response, callback, "POST");
+            return;
+        }
+        route.run();
+    }
+
+    private static void get(String method, Route route, org.eclipse.jetty.server.Response response,
+                            org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            methodNotAllowed(response, callback, "GET");
+            return;
+        }
+        route.run();
+    }
+
+    private static void methodNotAllowed(org.eclipse.jetty.server.Response response,
+                                         org.eclipse.jetty.util.Callback callback, String allowed) {
+        response.getHeaders().put(HttpHeader.ALLOW, allowed);
+        HttpIo.error(response, callback, 405, "method_not_allowed", "method not allowed; use " + allowed);
+    }
+
+    private Map<String, Object> bodyMap(org.eclipse.jetty.server.Request request) throws ProtocolException, IOException {
+        return WireCodec.get().decodeMap(HttpIo.body(request, maxBodyBytes), maxBodyBytes);
+    }
+
+    private void register(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                          org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
+        NodeInfo node = WireCodec.get().decode(HttpIo.body(request, maxBodyBytes), NodeInfo.class, maxBodyBytes);
+        if (node.id() == null || node.id().isBlank()) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "id required");
+        }
+        NodeInfo stored = registry.upsert(node);
+        HttpIo.json(response, callback, 200, Map.of("ok", true, "id", stored.id()));
+    }
+
+    private void heartbeat(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                           org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
+        String id = new Args(bodyMap(request)).requiredString("id");
+        if (registry.heartbeat(id).isEmpty()) {
+            HttpIo.error(response, callback, 404, ErrorCodes.NODE_NOT_FOUND, "node " + id + " not found");
+            return;
+        }
+        HttpIo.json(response, callback, 200, Map.of("ok", true, "id", id));
+    }
+
+    private void nodes(String method, org.eclipse.jetty.server.Request request,
+                       org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+            throws ProtocolException, IOException {
+        if ("GET".equals(method) || "HEAD".equals(method)) {
+            HttpIo.json(response, callback, 200, view.payload());
+            return;
+        }
+        if (!"POST".equals(method)) {
+            methodNotAllowed(response, callback, "GET, POST");
+            return;
+        }
+        Args args = new Args(bodyMap(request));
+        String action = args.requiredString("action");
+        if (!action.equalsIgnoreCase("delete")) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "unsupported action: " + action + " (supported: delete)");
+        }
+        String id = args.requiredString("id");
+        boolean deleted = registry.remove(id);
+        HttpIo.json(response, callback, 200, Map.of("ok", true, "id", id, "deleted", deleted));
+    }
+
+    private void dispatches(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                            org.eclipse.jetty.util.Callback callback) throws ProtocolException {
+        Fields query = org.eclipse.jetty.server.Request.extractQueryParameters(request);
+        Map<String, Object> q = new HashMap<>();
+        if (query.getValue("limit") != null) {
+            q.put("limit", query.getValue("limit"));
+        }
+        int limit = (int) new Args(q).positive("limit", 50, 500);
+        HttpIo.json(response, callback, 200, Map.of("ok", true, "items", dispatcher.recent(limit)));
+    }
+
+    private void replay(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                        org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
+        Args args = new Args(bodyMap(request));
+        String node = args.requiredString("node");
+        String action = args.requiredString("action");
+        DispatchMode mode = DispatchMode.parse(args.string("mode"));
+        long timeoutSec = args.positive("timeout_sec", 60, MAX_WAIT_SEC);
+        Request req = new Request(action, node, args.string("task"), args.string("model"), args.object("args"));
+        Response r = dispatcher.dispatch(req, mode, Duration.ofSeconds(timeoutSec)).join();
+        HttpIo.json(response, callback, 200, Map.of("ok", true, "result", r));
+    }
+
+    private void subagentsRuntime(String method, org.eclipse.jetty.server.Request request,
+                                  org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+            throws ProtocolException, IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if ("POST".equals(method)) {
+            body.putAll(bodyMap(request));
+        } else if ("GET".equals(method)) {
+            Fields query = org.eclipse.jetty.server.Request.extractQueryParameters(request);
+            for (Fields.Field f : query) {
+                body.put(f.getName(), f.getValue());
+            }
+        } else {
+            methodNotAllowed(response, callback, "GET, POST");
+            return;
+        }
+        Args args = new Args(body);
+        String action = args.string("action");
+        action = action == null || action.isEmpty() ? "list" : action.toLowerCase(java.util.Locale.ROOT);
+        Object result = switch (action) {
+            case "list" -> Map.of("items", subagents.list());
+            case "get", "info" -> {
+                String id = args.requiredString("id");
+                yield subagents.get(id).<Map<String, Object>>map(t -> Map.of("found", true, "task", t))
+                        .orElse(Map.of("found", false));
+            }
+            case "registry" -> Map.of("items", subagents.registry());
+            case "spawn", "create" -> {
+                if (!"POST".equals(method)) {
+                    throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "spawn needs POST");
+                }
+                SubagentTask t = subagents.spawn(spawnRequest(args));
+                yield Map.of("task", t, "message", "Spawned subagent for task: " + t.task() + " (agent=" + t.agentId() + ")");
+            }
+            case "dispatch_and_wait" -> {
+                if (!"POST".equals(method)) {
+                    throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "dispatch_and_wait needs POST");
+                }
+                long wait = args.positive("wait_timeout_sec", 120, MAX_WAIT_SEC);
+                DispatchResult r = subagents.dispatchAndWait(spawnRequest(args), Duration.ofSeconds(wait));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("task", r.task());
+                m.put("reply", r.reply());
+                m.put("merged", r.merged());
+                yield m;
+            }
+            default -> throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "unsupported action: " + action
+                    + " (supported: list, get, spawn, dispatch_and_wait, registry)");
+        };
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ok", true);
+        out.put("result", result);
+        HttpIo.json(response, callback, 200, out);
+    }
+
+    private static SpawnRequest spawnRequest(Args args) throws ProtocolException {
+        String agent = args.requiredString("agent_id");
+        String task = args.requiredString("task");
+        long timeout = args.positive("timeout_sec", SpawnRequest.DEFAULT_TIMEOUT.toSeconds(), MAX_WAIT_SEC);
+        int retries = args.nonNegative("max_retries", 0, 8);
+        return new SpawnRequest(agent, task, args.string("label"), Duration.ofSeconds(timeout), retries);
+    }
+
+}

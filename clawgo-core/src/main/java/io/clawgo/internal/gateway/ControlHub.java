@@ -1,0 +1,119 @@
+package io.clawgo.internal.gateway;
+
+import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.spi.ControlChannel;
+import io.clawgo.spi.GatewayTransport;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which control connection currently owns each node id. The newest connection for an id wins: the older one is closed
+ * and the transports are told, so its in-flight requests fail at once.
+ */
+final class ControlHub implements NodeRegistry.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlHub.class);
+
+    private final NodeRegistry registry;
+    private final ConcurrentHashMap<String, ControlSocket> current = new ConcurrentHashMap<>();
+    private final AtomicLong generations = new AtomicLong();
+    private volatile List<GatewayTransport> transports = List.of();
+
+    ControlHub(NodeRegistry registry) {
+        this.registry = registry;
+    }
+
+    void setTransports(List<GatewayTransport> list) {
+        this.transports = List.copyOf(list);
+    }
+
+    List<GatewayTransport> transports() {
+        return transports;
+    }
+
+    NodeRegistry registry() {
+        return registry;
+    }
+
+    long nextGeneration() {
+        return generations.incrementAndGet();
+    }
+
+    /** Makes {@code socket} the owner of {@code nodeId}, closing and retiring the previous owner. */
+    void bind(String nodeId, ControlSocket socket) {
+        ControlSocket old = current.put(nodeId, socket);
+        if (old != null && old != socket) {
+            LOG.info("node {} connected again from {}; closing its older connection", nodeId, socket.remote());
+            old.retire(4001, "replaced by a newer connection for node " + nodeId);
+            for (GatewayTransport t : transports) {
+                notifySafely(() -> t.onNodeDisconnected(old), t, "onNodeDisconnected");
+            }
+        }
+        for (GatewayTransport t : transports) {
+            notifySafely(() -> t.onNodeConnected(socket), t, "onNodeConnected");
+        }
+    }
+
+    /** Called when {@code socket} closes; marks its node offline if it was still the owner. */
+    void unbind(ControlSocket socket) {
+        String id = socket.nodeId();
+        if (id == null || !current.remove(id, socket)) {
+            return;
+        }
+        registry.markOffline(id, "disconnected");
+        for (GatewayTransport t : transports) {
+            notifySafely(() -> t.onNodeDisconnected(socket), t, "onNodeDisconnected");
+        }
+    }
+
+    Optional<ControlChannel> channel(String nodeId) {
+        ControlSocket s = nodeId == null ? null : current.get(nodeId);
+        return s != null && s.isOpen() ? Optional.of(s) : Optional.empty();
+    }
+
+    int connectedCount() {
+        return current.size();
+    }
+
+    /** Closes every control connection (gateway shutdown). */
+    void closeAll() {
+        for (ControlSocket s : current.values()) {
+            s.retire(1001, "gateway shutting down");
+        }
+        current.clear();
+    }
+
+    @Override
+    public void onOffline(NodeInfo node, String reason) {
+        if ("ttl".equals(reason)) {
+            ControlSocket s = current.get(node.id());
+            if (s != null) {
+                // heard nothing within the TTL over an open socket: it is half-open
+                LOG.info("node {} missed its TTL; closing its silent control connection", node.id());
+                s.retire(4002, "no heartbeat within the TTL");
+                unbind(s);
+            }
+        }
+    }
+
+    @Override
+    public void onRemoved(String id) {
+        ControlSocket s = current.get(id);
+        if (s != null) {
+            s.retire(4003, "node removed");
+            unbind(s);
+        }
+    }
+
+    private static void notifySafely(Runnable r, GatewayTransport t, String what) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("transport {} failed in {}: {}", t.name(), what, e.toString());
+        }
+    }
+}

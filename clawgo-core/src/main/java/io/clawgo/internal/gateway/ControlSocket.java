@@ -1,0 +1,322 @@
+package io.clawgo.internal.gateway;
+
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.Frame;
+import io.clawgo.protocol.MessageTypes;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.WireAck;
+import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireMessage;
+import io.clawgo.spi.ControlChannel;
+import io.clawgo.spi.GatewayTransport;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's control WebSocket on the gateway. It is bound to the node id of its first {@code register}; {@code from}
+ * fields of what it relays are taken from that binding, never from the frame. Writes go through a bounded queue with a
+ * single writer. A bad frame gets an error ack; it never closes the connection.
+ */
+final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
+    private static final int MAX_QUEUED_FRAMES = 4096;
+    private static final long MAX_QUEUED_BYTES = 64L * 1024 * 1024;
+
+    private final ControlHub hub;
+    private final int maxMessageBytes;
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean writing;
+    private volatile Session session;
+    private volatile String nodeId;
+    private volatile long generation;
+    private volatile boolean retired;
+
+    ControlSocket(ControlHub hub, int maxMessageBytes) {
+        this.hub = hub;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    // ---- ControlChannel ----
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public long generation() {
+        return generation;
+    }
+
+    @Override
+    public boolean isOpen() {
+        Session s = session;
+        return !retired && s != null && s.isOpen();
+    }
+
+    @Override
+    public boolean send(WireMessage message) {
+        return enqueue(WireCodec.get().toJson(message));
+    }
+
+    @Override
+    public boolean sendAck(WireAck ack) {
+        return enqueue(WireCodec.get().toJson(ack));
+    }
+
+    @Override
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    String remote() {
+        Session s = session;
+        SocketAddress a = s == null ? null : s.getRemoteSocketAddress();
+        return a == null ? "?" : a.toString();
+    }
+
+    // ---- Jetty listener ----
+
+    @Override
+    public void onWebSocketOpen(Session s) {
+        this.session = s;
+        LOG.debug("control connection opened from {}", remote());
+    }
+
+    @Override
+    public void onWebSocketText(String text) {
+        Frame frame;
+        try {
+            frame = WireCodec.get().decodeFrame(text, maxMessageBytes);
+        } catch (ProtocolException e) {
+            LOG.debug("bad frame from {} ({}): {}", nodeId == null ? remote() : nodeId, e.code(), e.getMessage());
+            sendAck(WireAck.error(e.code().equals(ErrorCodes.PAYLOAD_TOO_LARGE) ? ErrorCodes.PAYLOAD_TOO_LARGE
+                    : "error", null, e.getMessage()));
+            return;
+        }
+        if (frame instanceof Frame.Ack ack) {
+            LOG.debug("ignoring an ack from node {}: {}", nodeId, ack.ack());
+            return;
+        }
+        try {
+            handle(((Frame.Message) frame).message());
+        } catch (RuntimeException e) {
+            LOG.warn("failed to handle a frame from {}: {}", nodeId == null ? remote() : nodeId, e.toString(), e);
+            sendAck(WireAck.error("error", null, "internal error: " + e.getClass().getSimpleName()));
+        }
+    }
+
+    @Override
+    public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+        callback.succeed();
+        sendAck(WireAck.error("error", null, "binary frames are not supported; send JSON text frames"));
+    }
+
+    @Override
+    public void onWebSocketClose(int statusCode, String reason) {
+        LOG.info("control connection of {} closed: {} {}", nodeId == null ? remote() : "node " + nodeId, statusCode,
+                reason == null ? "" : reason);
+        retired = true;
+        synchronized (queue) {
+            queue.clear();
+            queuedBytes = 0;
+        }
+        hub.unbind(this);
+    }
+
+    @Override
+    public void onWebSocketError(Throwable cause) {
+        LOG.debug("control connection error ({}): {}", nodeId == null ? remote() : nodeId, cause.toString());
+    }
+
+    // ---- message handling ----
+
+    private void handle(WireMessage msg) {
+        String type = msg.normalizedType();
+        switch (type) {
+            case MessageTypes.REGISTER -> register(msg);
+            case MessageTypes.HEARTBEAT -> heartbeat(msg);
+            case MessageTypes.NODE_RESPONSE -> nodeResponse(msg);
+            default -> {
+                if (MessageTypes.isSignal(type)) {
+                    signal(msg, type);
+                } else if (nodeId == null || !offer(msg)) {
+                    sendAck(WireAck.error(msg.type(), msg.id(), "unsupported message type"));
+                }
+            }
+        }
+    }
+
+    private void register(WireMessage msg) {
+        NodeInfo node = msg.node();
+        if (node == null || node.id() == null || node.id().isBlank()) {
+            sendAck(WireAck.error(MessageTypes.REGISTER, null, "node.id required"));
+            return;
+        }
+        String id = node.id().trim();
+        if (nodeId != null && !nodeId.equals(id)) {
+            sendAck(WireAck.error(MessageTypes.REGISTER, id,
+                    "this connection is registered as node " + nodeId + "; open a new connection for another node"));
+            return;
+        }
+        try {
+            hub.registry().upsert(node);
+        } catch (IllegalArgumentException e) {
+            sendAck(WireAck.error(MessageTypes.REGISTER, id, e.getMessage()));
+            return;
+        }
+        boolean first = nodeId == null;
+        if (first) {
+            nodeId = id;
+            generation = hub.nextGeneration();
+            hub.bind(id, this);
+            LOG.info("node {} registered over its control connection from {}", id, remote());
+        }
+        sendAck(WireAck.ok(MessageTypes.REGISTERED, id));
+    }
+
+    private void heartbeat(WireMessage msg) {
+        String claimed = msg.id() == null || msg.id().isBlank() ? nodeId : msg.id().trim();
+        if (nodeId == null) {
+            sendAck(WireAck.error(MessageTypes.HEARTBEAT, claimed, "node not registered"));
+            return;
+        }
+        if (!nodeId.equals(claimed)) {
+            sendAck(WireAck.error(MessageTypes.HEARTBEAT, claimed,
+                    "heartbeat id does not match this connection's node " + nodeId));
+            return;
+        }
+        if (hub.registry().heartbeat(nodeId).isEmpty()) {
+            sendAck(WireAck.error(MessageTypes.HEARTBEAT, nodeId, "node not registered"));
+            return;
+        }
+        sendAck(WireAck.ok(MessageTypes.HEARTBEAT, nodeId));
+    }
+
+    private void nodeResponse(WireMessage msg) {
+        if (nodeId == null) {
+            sendAck(WireAck.error(msg.type(), msg.id(), "node not registered"));
+            return;
+        }
+        if (!offer(msg.withFrom(nodeId))) {
+            // late or unknown responses are dropped without an error ack: acks must not disturb the node
+            LOG.debug("dropping node_response {} from {}: no request waits for it", msg.id(), nodeId);
+        }
+    }
+
+    private void signal(WireMessage msg, String type) {
+        if (nodeId == null) {
+            sendAck(WireAck.error(msg.type(), msg.id(), "node not registered"));
+            return;
+        }
+        WireMessage fromHere = msg.withFrom(nodeId);
+        String to = msg.to() == null ? "" : msg.to().trim();
+        if (to.isEmpty() || to.equalsIgnoreCase(MessageTypes.GATEWAY)) {
+            if (!offer(fromHere)) {
+                sendAck(WireAck.error(msg.type(), msg.id(), "the gateway has no P2P transport that takes " + type));
+            }
+            return;
+        }
+        Optional<io.clawgo.spi.ControlChannel> target = hub.channel(to);
+        if (target.isEmpty()) {
+            sendAck(WireAck.error(msg.type(), msg.id(), "node " + to + " not connected"));
+        } else if (target.get().send(fromHere)) {
+            sendAck(WireAck.ok(MessageTypes.RELAYED, msg.id()));
+        } else {
+            sendAck(WireAck.error(msg.type(), msg.id(), "node " + to + " cannot take more messages now"));
+        }
+    }
+
+    private boolean offer(WireMessage msg) {
+        for (GatewayTransport t : hub.transports()) {
+            try {
+                if (t.onControlMessage(this, msg)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("transport {} failed on a {} from {}: {}", t.name(), msg.type(), nodeId, e.toString());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- single writer ----
+
+    private boolean enqueue(String text) {
+        if (text.length() > maxMessageBytes && WireCodec.utf8Length(text) > maxMessageBytes) {
+            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireCodec.utf8Length(text),
+                    nodeId, maxMessageBytes);
+            return false;
+        }
+        Session s = session;
+        if (retired || s == null || !s.isOpen()) {
+            return false;
+        }
+        synchronized (queue) {
+            if (queue.size() >= MAX_QUEUED_FRAMES || queuedBytes + text.length() > MAX_QUEUED_BYTES) {
+                LOG.warn("send queue of node {} is full; dropping a frame", nodeId);
+                return false;
+            }
+            queue.add(text);
+            queuedBytes += text.length();
+            if (writing) {
+                return true;
+            }
+            writing = true;
+        }
+        writeNext();
+        return true;
+    }
+
+    /** Writes queued frames one at a time; completes synchronously finished writes in a loop, not by recursion. */
+    private void writeNext() {
+        while (true) {
+            String next;
+            synchronized (queue) {
+                next = queue.poll();
+                if (next == null) {
+                    writing = false;
+                    return;
+                }
+                queuedBytes -= next.length();
+            }
+            Session s = session;
+            if (s == null) {
+                return;
+            }
+            java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+            s.sendText(next, Callback.from(() -> {
+                if (!state.compareAndSet(0, 1)) {
+                    writeNext();
+                }
+            }, failure -> {
+                LOG.debug("write to {} failed: {}", nodeId, failure.toString());
+                synchronized (queue) {
+                    queue.clear();
+                    queuedBytes = 0;
+                    writing = false;
+                }
+            }));
+            if (state.compareAndSet(0, 2)) {
+                return; // the callback continues the loop when the write completes
+            }
+        }
+    }
+
+    /** Closes the connection and stops it from counting as its node's channel. */
+    void retire(int code, String reason) {
+        retired = true;
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            s.close(code, reason, Callback.NOOP);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package io.clawgo.internal.gateway;
+
+import io.clawgo.config.GatewayConfig;
+import io.clawgo.config.P2pConfig;
+import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.subagent.DefaultSubagentRuntime;
+import io.clawgo.internal.transport.NodeDispatcher;
+import io.clawgo.internal.transport.Router;
+import io.clawgo.internal.transport.TransportCatalog;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.spi.ControlChannel;
+import io.clawgo.spi.GatewayContext;
+import io.clawgo.spi.GatewayTransport;
+import io.clawgo.spi.TransportProvider;
+import io.clawgo.subagent.SubagentRuntime;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a running gateway owns, wired together: registry, transports, router, dispatcher, subagent runtime, and
+ * the Jetty server that serves REST, web UI and the control WebSocket on one port. Closed in reverse order.
+ */
+public final class GatewayRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayRuntime.class);
+    private static final Duration HTTP_IDLE_TIMEOUT = Duration.ofSeconds(150);
+    private static final Duration WS_IDLE_TIMEOUT = Duration.ofSeconds(120);
+
+    private final GatewayConfig config;
+    private final List<DefaultSubagentRuntime.LocalAgent> localAgents;
+    private final ClassLoader classLoader;
+
+    private ScheduledExecutorService scheduler;
+    private NodeRegistry registry;
+    private ControlHub hub;
+    private GatewayTransport relay;
+    private GatewayTransport p2p;
+    private JsonlAudit dispatchAudit;
+    private JsonlAudit taskAudit;
+    private NodeDispatcher dispatcher;
+    private DefaultSubagentRuntime subagents;
+    private NodesView view;
+    private Server server;
+    private int port;
+
+    public GatewayRuntime(GatewayConfig config, List<DefaultSubagentRuntime.LocalAgent> localAgents,
+                          ClassLoader classLoader) {
+        this.config = config.validate();
+        this.localAgents = List.copyOf(localAgents);
+        this.classLoader = classLoader;
+    }
+
+    /** Starts everything; on failure, releases what was started and rethrows. */
+    public synchronized void start() throws Exception {
+        try {
+            doStart();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void doStart() throws Exception {
+        TransportCatalog catalog = TransportCatalog.load(classLoader);
+        TransportProvider relayProvider = catalog.require(TransportCatalog.HTTP_RELAY);
+        TransportProvider p2pProvider = null;
+        P2pConfig p2pConfig = config.p2p();
+        if (p2pConfig.enabled()) {
+            p2pProvider = p2pConfig.transport().isEmpty()
+                    ? catalog.bestP2p().orElse(null) : catalog.require(p2pConfig.transport());
+            if (p2pProvider == null) {
+                LOG.warn("P2P is enabled but no P2P transport is on the class path (found: {}); dispatching over "
+                        + "the HTTP relay only. Add io.clawgo:clawgo-transport-ws for websocket_tunnel.",
+                        String.join(", ", catalog.names()));
+            }
+        }
+
+        AtomicInteger n = new AtomicInteger();
+        scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "clawgo-gateway-timer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Path dataDir = config.dataDir();
+        registry = new NodeRegistry(dataDir, config.nodeTtl(), config.offlineRetention(), config.auditMaxBytes(),
+                Clock.systemUTC());
+        registry.start();
+        hub = new ControlHub(registry);
+        registry.addListener(hub);
+
+        GatewayContext context = new Context();
+        relay = relayProvider.createGatewayTransport(context);
+        List<GatewayTransport> transports = new ArrayList<>();
+        if (p2pProvider != null) {
+            p2p = p2pProvider.createGatewayTransport(context);
+            transports.add(p2p);
+        }
+        transports.add(relay);
+        hub.setTransports(transports);
+
+        dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500);
+        taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200);
+        dispatcher = new NodeDispatcher(registry, new Router(p2p, relay, config.dispatch()), dispatchAudit);
+        NodesView[] viewRef = new NodesView[1];
+        subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
+                taskAudit, scheduler, 1000, 256);
+        view = new NodesView(config, registry, dispatcher, p2p, subagents);
+        viewRef[0] = view;
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("clawgo-http");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(HTTP_IDLE_TIMEOUT.toMillis());
+        server.addConnector(connector);
+        server.setStopTimeout(3000);
+
+        ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, config.maxMessageBytes());
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
+            container.setIdleTimeout(WS_IDLE_TIMEOUT);
+            // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close
+            container.setMaxTextMessageSize(config.maxMessageBytes() + 64L * 1024);
+            container.setMaxBinaryMessageSize(64L * 1024);
+            container.addMapping("/nodes/connect", (req, resp, cb) -> new ControlSocket(hub, config.maxMessageBytes()));
+        });
+        ws.setHandler(api);
+        server.setHandler(new AuthHandler(config.token(), ws));
+        server.start();
+        port = connector.getLocalPort();
+        LOG.info("clawgo gateway listening on {}:{} (p2p: {}, relay: {}, auth: {}, data: {})", config.host(), port,
+                p2p == null ? "off" : p2p.name(), relay.name(), config.token().isEmpty() ? "OFF" : "bearer token",
+                dataDir.toAbsolutePath());
+        if (config.token().isEmpty()) {
+            LOG.warn("no gateway token set: every route is open to anyone who can reach port {}", port);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public NodeRegistry registry() {
+        return registry;
+    }
+
+    public NodeDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public SubagentRuntime subagents() {
+        return subagents;
+    }
+
+    /** Name of the active P2P transport, or {@code null}. */
+    public String p2pTransportName() {
+        return p2p == null ? null : p2p.name();
+    }
+
+    /** The {@code /webui/api/nodes} payload. */
+    public java.util.Map<String, Object> nodesPayload() {
+        return view.payload();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                LOG.warn("stopping the HTTP server failed: {}", e.toString());
+            }
+            server = null;
+        }
+        if (hub != null) {
+            hub.closeAll();
+        }
+        closeQuietly(subagents);
+        closeQuietly(p2p);
+        closeQuietly(relay);
+        closeQuietly(registry);
+        closeQuietly(dispatchAudit);
+        closeQuietly(taskAudit);
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        subagents = null;
+        p2p = null;
+        relay = null;
+        registry = null;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+
+    private final class Context implements GatewayContext {
+        @Override
+        public Optional<NodeInfo> node(String nodeId) {
+            return nodeId == null ? Optional.empty() : registry.get(nodeId);
+        }
+
+        @Override
+        public Optional<ControlChannel> controlChannel(String nodeId) {
+            return hub.channel(nodeId);
+        }
+
+        @Override
+        public P2pConfig p2p() {
+            return config.p2p();
+        }
+
+        @Override
+        public int maxMessageBytes() {
+            return config.maxMessageBytes();
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return scheduler;
+        }
+    }
+}

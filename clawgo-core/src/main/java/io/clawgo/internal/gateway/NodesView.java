@@ -1,0 +1,264 @@
+package io.clawgo.internal.gateway;
+
+import io.clawgo.config.GatewayConfig;
+import io.clawgo.internal.Version;
+import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.transport.NodeDispatcher;
+import io.clawgo.protocol.AgentInfo;
+import io.clawgo.protocol.Capabilities;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.spi.GatewayTransport;
+import io.clawgo.spi.SessionStatus;
+import io.clawgo.spi.TransportStatus;
+import io.clawgo.subagent.AgentEntry;
+import io.clawgo.subagent.SubagentRuntime;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Builds the {@code /webui/api/nodes} payload: nodes, agent trees, P2P sessions, recent dispatches, alerts. */
+final class NodesView {
+    static final int RECENT_DISPATCHES = 20;
+    private static final int FAILURE_WINDOW = 12;
+
+    private final GatewayConfig config;
+    private final NodeRegistry registry;
+    private final NodeDispatcher dispatcher;
+    private final GatewayTransport p2p;
+    private final SubagentRuntime subagents;
+    private final String hostname;
+    private final Instant startedAt = Instant.now();
+
+    NodesView(GatewayConfig config, NodeRegistry registry, NodeDispatcher dispatcher, GatewayTransport p2p,
+              SubagentRuntime subagents) {
+        this.config = config;
+        this.registry = registry;
+        this.dispatcher = dispatcher;
+        this.p2p = p2p;
+        this.subagents = subagents;
+        this.hostname = hostname();
+    }
+
+    Map<String, Object> payload() {
+        List<NodeInfo> nodes = new ArrayList<>();
+        nodes.add(localNode());
+        for (NodeInfo n : registry.list()) {
+            nodes.add(n.redacted());
+        }
+        Map<String, Object> p2pSection = p2pSection();
+        List<Map<String, Object>> dispatches = dispatcher.recent(RECENT_DISPATCHES);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ok", true);
+        out.put("nodes", nodes);
+        out.put("trees", trees());
+        out.put("p2p", p2pSection);
+        out.put("dispatches", dispatches);
+        out.put("alerts", alerts(nodes, p2pSection, dispatches));
+        return out;
+    }
+
+    /** The {@code p2p} section; also the per-node session lookup of the subagent registry. */
+    Map<String, Object> p2pSection() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("enabled", p2p != null);
+        out.put("transport", p2p == null ? "" : p2p.name());
+        out.put("configured_stun", config.p2p().stunServers());
+        out.put("configured_ice", config.p2p().iceServers().size());
+        TransportStatus st = status();
+        out.put("active_sessions", st.activeSessions());
+        out.put("ice_servers", st.iceServers());
+        List<Map<String, Object>> sessions = new ArrayList<>();
+        for (SessionStatus s : st.nodes()) {
+            sessions.add(session(s));
+        }
+        out.put("nodes", sessions);
+        return out;
+    }
+
+    /** One node's P2P session summary, or {@code null} when P2P is off or the node has no session. */
+    Map<String, Object> sessionOf(String nodeId) {
+        if (p2p == null) {
+            return null;
+        }
+        for (SessionStatus s : status().nodes()) {
+            if (s.node().equals(nodeId)) {
+                Map<String, Object> m = session(s);
+                m.put("transport", p2p.name());
+                return m;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("transport", p2p.name());
+        m.put("status", "none");
+        return m;
+    }
+
+    private TransportStatus status() {
+        if (p2p == null) {
+            return TransportStatus.empty("");
+        }
+        try {
+            return p2p.status();
+        } catch (RuntimeException e) {
+            return TransportStatus.empty(p2p.name());
+        }
+    }
+
+    private static Map<String, Object> session(SessionStatus s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", s.node());
+        m.put("status", s.status() == null || s.status().isBlank() ? "connecting" : s.status());
+        m.put("retry_count", s.retryCount());
+        m.put("last_error", s.lastError() == null ? "" : s.lastError());
+        m.put("created_at", s.createdAt());
+        m.put("last_attempt", s.lastAttempt());
+        m.put("last_ready_at", s.lastReadyAt());
+        m.put("in_flight", s.inFlight());
+        return m;
+    }
+
+    private NodeInfo localNode() {
+        List<AgentInfo> agents = new ArrayList<>();
+        for (AgentEntry e : subagents.registry()) {
+            if ("local".equals(e.type()) || "router".equals(e.type())) {
+                agents.add(new AgentInfo(e.agentId(), e.displayName(), null, e.type(), "local", e.parentAgentId()));
+            }
+        }
+        return NodeInfo.builder("local")
+                .name(hostname)
+                .os(System.getProperty("os.name", "").toLowerCase(Locale.ROOT))
+                .arch(System.getProperty("os.arch", ""))
+                .version(Version.VERSION)
+                .endpoint("gateway")
+                .capabilities(new Capabilities(false, false, true, false, false, false, false))
+                .actions(List.of("agent_task"))
+                .agents(agents)
+                .registeredAt(startedAt)
+                .lastSeenAt(Instant.now())
+                .online(true)
+                .build();
+    }
+
+    private List<Map<String, Object>> trees() {
+        List<AgentEntry> entries = subagents.registry();
+        Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
+        for (AgentEntry e : entries) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("agent_id", e.agentId());
+            n.put("display_name", e.displayName());
+            n.put("type", e.type());
+            n.put("transport", e.transport());
+            n.put("node_id", e.nodeId() == null ? "local" : e.nodeId());
+            n.put("parent_agent_id", e.parentAgentId() == null ? "" : e.parentAgentId());
+            n.put("enabled", e.enabled());
+            n.put("managed_by", e.managedBy());
+            if (e.p2p() != null) {
+                n.put("p2p", e.p2p());
+            }
+            n.put("children", new ArrayList<Map<String, Object>>());
+            byId.put(e.agentId(), n);
+        }
+        Map<String, Object> root = byId.get("main");
+        for (AgentEntry e : entries) {
+            if (e.agentId().equals("main")) {
+                continue;
+            }
+            Map<String, Object> parent = byId.getOrDefault(e.parentAgentId() == null ? "main" : e.parentAgentId(), root);
+            childrenOf(parent).add(byId.get(e.agentId()));
+        }
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("node_id", "local");
+        tree.put("node_name", hostname);
+        tree.put("online", true);
+        tree.put("source", "local_runtime");
+        tree.put("readonly", false);
+        Map<String, Object> rootWrap = new LinkedHashMap<>();
+        rootWrap.put("node_id", "local");
+        rootWrap.put("agent_id", "main");
+        rootWrap.put("root", root);
+        rootWrap.put("child_cnt", childrenOf(root).size());
+        tree.put("root", rootWrap);
+        return List.of(tree);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> childrenOf(Map<String, Object> node) {
+        return (List<Map<String, Object>>) node.get("children");
+    }
+
+    private static List<Map<String, Object>> alerts(List<NodeInfo> nodes, Map<String, Object> p2p,
+                                                    List<Map<String, Object>> dispatches) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (NodeInfo n : nodes) {
+            if (!n.online() && !"local".equals(n.id())) {
+                out.add(alert("critical", "node_offline", n.id(), "Node offline", "node " + n.id() + " is offline", 1));
+            }
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> sessions = (List<Map<String, Object>>) p2p.get("nodes");
+        for (Map<String, Object> s : sessions) {
+            String node = String.valueOf(s.get("node"));
+            String status = String.valueOf(s.get("status")).toLowerCase(Locale.ROOT);
+            int retry = ((Number) s.get("retry_count")).intValue();
+            String err = String.valueOf(s.get("last_error"));
+            if (status.equals("failed") || status.equals("closed")) {
+                out.add(alert("critical", "p2p_session_down", node, "P2P session down",
+                        err.isEmpty() ? "node " + node + " p2p session is " + status : err, 1));
+            } else if (retry >= 3 || (status.equals("connecting") && retry >= 2)) {
+                out.add(alert("warning", "p2p_session_unstable", node, "P2P session unstable",
+                        err.isEmpty() ? "node " + node + " p2p session retry_count=" + retry : err, retry));
+            }
+        }
+        Map<String, Integer> failures = new TreeMap<>();
+        for (Map<String, Object> row : dispatches.subList(0, Math.min(FAILURE_WINDOW, dispatches.size()))) {
+            if (!Boolean.TRUE.equals(row.get("ok")) && row.get("node") != null) {
+                failures.merge(String.valueOf(row.get("node")), 1, Integer::sum);
+            }
+        }
+        failures.forEach((node, count) -> {
+            if (count >= 2) {
+                out.add(alert("warning", "dispatch_failures", node, "Repeated dispatch failures",
+                        "node " + node + " has " + count + " recent failed dispatches", count));
+            }
+        });
+        return out;
+    }
+
+    private static Map<String, Object> alert(String severity, String kind, String node, String title, String detail,
+                                             int count) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("severity", severity);
+        a.put("kind", kind);
+        a.put("node", node);
+        a.put("title", title);
+        a.put("detail", detail);
+        a.put("count", count);
+        return a;
+    }
+
+    Map<String, Object> version() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("ok", true);
+        v.put("gateway_version", Version.VERSION);
+        v.put("webui_version", Version.VERSION);
+        v.put("protocol_version", Version.PROTOCOL);
+        v.put("compiled_channels", List.of());
+        v.put("p2p_transport", p2p == null ? "" : p2p.name());
+        v.put("nodes_online", registry.onlineCount());
+        return v;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "local";
+        }
+    }
+
+}

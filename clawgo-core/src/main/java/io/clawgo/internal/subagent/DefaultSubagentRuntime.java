@@ -1,0 +1,327 @@
+package io.clawgo.internal.subagent;
+
+import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.internal.transport.NodeDispatcher;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import io.clawgo.protocol.WireCodec;
+import io.clawgo.subagent.AgentEntry;
+import io.clawgo.subagent.AgentHandler;
+import io.clawgo.subagent.DispatchResult;
+import io.clawgo.subagent.SpawnRequest;
+import io.clawgo.subagent.SubagentReply;
+import io.clawgo.subagent.SubagentRuntime;
+import io.clawgo.subagent.SubagentTask;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's subagent runtime: local agents run on a bounded executor; node branches become {@code agent_task}
+ * requests dispatched through the {@link NodeDispatcher}. Task records are bounded in memory and appended to an audit
+ * when they end.
+ */
+public final class DefaultSubagentRuntime implements SubagentRuntime, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultSubagentRuntime.class);
+    private static final String NODE_PREFIX = "node.";
+    private static final Set<String> RETRYABLE = Set.of(ErrorCodes.P2P_UNAVAILABLE, ErrorCodes.P2P_TIMEOUT,
+            ErrorCodes.P2P_SEND_FAILED, ErrorCodes.P2P_BUSY, ErrorCodes.NODE_BUSY, ErrorCodes.NODE_OFFLINE);
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
+
+    /** A local agent and its display name. */
+    public record LocalAgent(String id, String displayName, AgentHandler handler) {
+    }
+
+    private final NodeRegistry registry;
+    private final NodeDispatcher dispatcher;
+    private final Function<String, Map<String, Object>> p2pStatus;
+    private final Map<String, LocalAgent> localAgents;
+    private final JsonlAudit audit;
+    private final int maxTasks;
+    private final Map<String, Entry> tasks = new ConcurrentHashMap<>();
+    private final AtomicLong seq = new AtomicLong();
+    private final ExecutorService localExecutor;
+    private final ScheduledExecutorService scheduler;
+    private final Semaphore running;
+
+    private static final class Entry {
+        volatile SubagentTask task;
+        final CompletableFuture<SubagentTask> done = new CompletableFuture<>();
+
+        Entry(SubagentTask task) {
+            this.task = task;
+        }
+    }
+
+    /**
+     * @param p2pStatus   node id -> its P2P session summary for the registry view
+     * @param maxTasks    task records kept in memory (finished ones are evicted oldest first)
+     * @param maxRunning  tasks running at once; more are rejected with a clear error
+     */
+    public DefaultSubagentRuntime(NodeRegistry registry, NodeDispatcher dispatcher,
+                                  Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
+                                  JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning) {
+        this.registry = registry;
+        this.dispatcher = dispatcher;
+        this.p2pStatus = p2pStatus;
+        Map<String, LocalAgent> agents = new LinkedHashMap<>();
+        for (LocalAgent a : localAgents) {
+            agents.put(a.id(), a);
+        }
+        this.localAgents = Map.copyOf(agents);
+        this.audit = audit;
+        this.scheduler = scheduler;
+        this.maxTasks = maxTasks;
+        this.running = new Semaphore(maxRunning);
+        AtomicInteger n = new AtomicInteger();
+        this.localExecutor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "clawgo-agent-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public List<SubagentTask> list() {
+        List<SubagentTask> out = new ArrayList<>();
+        tasks.values().forEach(e -> out.add(e.task));
+        out.sort(Comparator.comparing(SubagentTask::created).thenComparing(SubagentTask::id).reversed());
+        return out;
+    }
+
+    @Override
+    public Optional<SubagentTask> get(String taskId) {
+        Entry e = taskId == null ? null : tasks.get(taskId.trim());
+        return e == null ? Optional.empty() : Optional.of(e.task);
+    }
+
+    @Override
+    public SubagentTask spawn(SpawnRequest request) {
+        return start(request).task;
+    }
+
+    @Override
+    public DispatchResult dispatchAndWait(SpawnRequest request, Duration wait) {
+        Entry e = start(request);
+        SubagentTask t;
+        try {
+            t = e.done.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException te) {
+            t = e.task;
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            t = e.task;
+        } catch (ExecutionException ee) {
+            t = e.task;
+        }
+        String status = t.isDone() ? t.status() : SubagentReply.TIMEOUT;
+        String error = t.isDone() ? t.error()
+                : "no result within " + wait.toSeconds() + " s; the task goes on (see action get, id " + t.id() + ")";
+        SubagentReply reply = new SubagentReply(status, t.result(), error, t.isDone() ? t.code() : ErrorCodes.TIMEOUT,
+                t.id(), t.agentId(), t.nodeId(), t.usedTransport(), t.fallbackFrom());
+        String body = t.result() != null && !t.result().isEmpty() ? t.result()
+                : error != null ? error : "(empty result)";
+        String merged = "[" + t.id() + "] agent=" + t.agentId() + " status=" + status + "\n" + body;
+        return new DispatchResult(t, reply, merged);
+    }
+
+    @Override
+    public List<AgentEntry> registry() {
+        Map<String, AgentEntry> out = new TreeMap<>();
+        out.put("main", new AgentEntry("main", "Main Agent", "router", "local", null, null, true, true, "local",
+                null));
+        for (LocalAgent a : localAgents.values()) {
+            out.put(a.id(), new AgentEntry(a.id(), a.displayName(), "local", "local", null,
+                    a.id().equals("main") ? null : "main", true, true, "local", null));
+        }
+        for (NodeInfo n : registry.list()) {
+            String root = NODE_PREFIX + n.id() + ".main";
+            Map<String, Object> p2p = p2pStatus.apply(n.id());
+            String name = n.name() == null || n.name().isBlank() ? n.id() : n.name();
+            out.put(root, new AgentEntry(root, name + " Main Agent", "node_branch", "node", n.id(), "main",
+                    n.online(), n.online(), "node_registry", p2p));
+            for (var agent : n.agents()) {
+                if (agent.id() == null || agent.id().isBlank() || agent.id().equals("main")) {
+                    continue;
+                }
+                String id = NODE_PREFIX + n.id() + "." + agent.id();
+                String display = name + " / " + (agent.displayName() == null ? agent.id() : agent.displayName());
+                out.put(id, new AgentEntry(id, display, "node_branch", "node", n.id(), root, n.online(), n.online(),
+                        "node_registry", p2p));
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    private Entry start(SpawnRequest request) {
+        if (request.task().isEmpty()) {
+            throw new IllegalArgumentException("task is required");
+        }
+        if (request.agentId().isEmpty()) {
+            throw new IllegalArgumentException("agent_id is required");
+        }
+        Target target = resolve(request.agentId());
+        if (!running.tryAcquire()) {
+            throw new IllegalStateException("too many running tasks; try again later");
+        }
+        Instant now = Instant.now();
+        String id = "subagent-" + seq.incrementAndGet();
+        SubagentTask task = new SubagentTask(id, request.task(), request.label(), request.agentId(),
+                target.local == null ? "node" : "local", target.nodeId, SubagentTask.RUNNING, null, null, null, null,
+                null, 0, now, now);
+        Entry e = new Entry(task);
+        tasks.put(id, e);
+        evict();
+        e.done.whenComplete((t, x) -> running.release());
+        if (target.local != null) {
+            runLocal(e, target.local, request);
+        } else {
+            runNode(e, target, request, 0);
+        }
+        return e;
+    }
+
+    private record Target(LocalAgent local, String nodeId, String remoteAgent) {
+    }
+
+    private Target resolve(String agentId) {
+        LocalAgent local = localAgents.get(agentId);
+        if (local != null) {
+            return new Target(local, null, null);
+        }
+        if (agentId.startsWith(NODE_PREFIX)) {
+            String rest = agentId.substring(NODE_PREFIX.length());
+            int dot = rest.lastIndexOf('.');
+            String nodeId = dot > 0 ? rest.substring(0, dot) : rest;
+            String remote = dot > 0 ? rest.substring(dot + 1) : "main";
+            if (registry.get(nodeId).isEmpty()) {
+                throw new IllegalArgumentException("unknown agent '" + agentId + "': node " + nodeId
+                        + " is not registered");
+            }
+            return new Target(null, nodeId, remote.isEmpty() ? "main" : remote);
+        }
+        List<String> known = new ArrayList<>(localAgents.keySet());
+        known.add("node.<node-id>.main");
+        throw new IllegalArgumentException("unknown agent '" + agentId + "' (known: " + String.join(", ", known) + ")");
+    }
+
+    private void runLocal(Entry e, LocalAgent agent, SpawnRequest request) {
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                String out = agent.handler().run(e.task);
+                return finish(e, SubagentTask.COMPLETED, out == null ? "" : out, null, null, null, null, 0);
+            } catch (Exception ex) {
+                String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+                return finish(e, SubagentTask.FAILED, null, msg, ErrorCodes.REMOTE_ERROR, null, null, 0);
+            }
+        }, localExecutor)
+                .completeOnTimeout(null, request.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .thenAccept(t -> {
+                    if (t == null) {
+                        finish(e, SubagentTask.FAILED, null, "agent " + agent.id() + " did not finish within "
+                                + request.timeout().toSeconds() + " s", ErrorCodes.TIMEOUT, null, null, 0);
+                    }
+                });
+    }
+
+    private void runNode(Entry e, Target target, SpawnRequest request, int attempt) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("remote_agent_id", target.remoteAgent);
+        Request req = Request.agentTask(target.nodeId, request.task(), args);
+        dispatcher.dispatch(req, DispatchMode.AUTO, request.timeout()).thenAccept(r -> {
+            String used = r.payloadString("used_transport");
+            String fallback = r.payloadString("fallback_from");
+            if (r.ok()) {
+                finish(e, SubagentTask.COMPLETED, resultText(r), null, null, used, fallback, attempt);
+            } else if (attempt < request.maxRetries() && RETRYABLE.contains(r.code())) {
+                LOG.info("task {} attempt {} failed ({}); retrying", e.task.id(), attempt + 1, r.code());
+                scheduler.schedule(() -> runNode(e, target, request, attempt + 1),
+                        RETRY_BACKOFF.toMillis() * (attempt + 1), TimeUnit.MILLISECONDS);
+            } else {
+                String err = r.error() == null || r.error().isBlank()
+                        ? "node " + target.nodeId + " agent_task failed" : r.error();
+                finish(e, SubagentTask.FAILED, null, err, r.code(), used, fallback, attempt);
+            }
+        });
+    }
+
+    /** The node payload's {@code result}, else {@code content}, else the payload as JSON. */
+    static String resultText(Response r) {
+        for (String key : List.of("result", "content")) {
+            Object v = r.payload().get(key);
+            if (v instanceof String s && !s.isBlank()) {
+                return s.trim();
+            }
+            if (v != null && !(v instanceof String)) {
+                return WireCodec.get().toJson(v);
+            }
+        }
+        Map<String, Object> rest = new LinkedHashMap<>(r.payload());
+        rest.keySet().removeAll(Set.of("dispatch_mode", "used_transport", "fallback_from"));
+        return rest.isEmpty() ? "node " + r.node() + " completed " + r.action() : WireCodec.get().toJson(rest);
+    }
+
+    private SubagentTask finish(Entry e, String status, String result, String error, String code, String used,
+                                String fallback, int retries) {
+        synchronized (e) {
+            if (e.task.isDone()) {
+                return e.task;
+            }
+            SubagentTask t = e.task;
+            e.task = new SubagentTask(t.id(), t.task(), t.label(), t.agentId(), t.transport(), t.nodeId(), status,
+                    result, error, code, used, fallback, retries, t.created(), Instant.now());
+        }
+        SubagentTask done = e.task;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("time", done.updated().toString());
+        row.put("event", "task_" + done.status());
+        row.put("task", WireCodec.get().toJsonTree(done));
+        audit.append(row);
+        e.done.complete(done);
+        return done;
+    }
+
+    private void evict() {
+        int excess = tasks.size() - maxTasks;
+        if (excess <= 0) {
+            return;
+        }
+        tasks.values().stream()
+                .filter(x -> x.task.isDone())
+                .sorted(Comparator.comparing(x -> x.task.updated()))
+                .limit(excess)
+                .map(x -> x.task.id())
+                .toList()
+                .forEach(tasks::remove);
+    }
+
+    @Override
+    public void close() {
+        localExecutor.shutdownNow();
+    }
+}

@@ -1,0 +1,64 @@
+package io.clawgo.internal.transport;
+
+import io.clawgo.internal.http.EndpointClient;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import io.clawgo.spi.GatewayContext;
+import io.clawgo.spi.GatewayTransport;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+
+/**
+ * The HTTP relay: {@code POST <endpoint><path>} with the node token as Bearer. Works only when the gateway can reach
+ * the node's endpoint; the P2P transports exist for when it cannot.
+ */
+final class HttpRelayTransport implements GatewayTransport {
+    private final GatewayContext context;
+    private final OkHttpClient http;
+    private final EndpointClient client;
+
+    HttpRelayTransport(GatewayContext context) {
+        this.context = context;
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequests(256);
+        dispatcher.setMaxRequestsPerHost(64);
+        this.http = new OkHttpClient.Builder()
+                .dispatcher(dispatcher)
+                .connectionPool(new ConnectionPool(16, 1, TimeUnit.MINUTES))
+                .connectTimeout(5, TimeUnit.SECONDS)
+                .readTimeout(0, TimeUnit.SECONDS)
+                .followRedirects(false)
+                .build();
+        this.client = new EndpointClient(http, context.maxMessageBytes());
+    }
+
+    @Override
+    public String name() {
+        return TransportCatalog.HTTP_RELAY;
+    }
+
+    @Override
+    public CompletionStage<Response> send(Request request, Duration timeout) {
+        Optional<NodeInfo> node = context.node(request.node());
+        if (node.isEmpty()) {
+            return CompletableFuture.completedFuture(
+                    Response.error(request, ErrorCodes.NODE_NOT_FOUND, "node " + request.node() + " not found"));
+        }
+        return client.send(node.get().endpoint(), node.get().token(), request, timeout);
+    }
+
+    @Override
+    public void close() {
+        http.dispatcher().cancelAll();
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

@@ -1,0 +1,111 @@
+package io.clawgo.internal.transport;
+
+import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one entry point for sending a request to a node: checks the node (known, online, supports the action), routes
+ * it, and appends every dispatch to the dispatch audit.
+ */
+public final class NodeDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeDispatcher.class);
+    private static final int TASK_PREVIEW_CHARS = 200;
+
+    private final NodeRegistry registry;
+    private final Router router;
+    private final JsonlAudit audit;
+
+    public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit) {
+        this.registry = registry;
+        this.router = router;
+        this.audit = audit;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /** Dispatches; the future always completes normally within {@code timeout}. */
+    public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
+        long started = System.nanoTime();
+        Instant at = Instant.now();
+        Response rejected = check(request);
+        CompletableFuture<Response> result = rejected != null
+                ? CompletableFuture.completedFuture(rejected)
+                : router.dispatch(request, mode, timeout);
+        return result.thenApply(r -> {
+            record(at, request, mode, r, (System.nanoTime() - started) / 1_000_000);
+            return r;
+        });
+    }
+
+    /** Recent dispatch records, newest first. */
+    public List<Map<String, Object>> recent(int limit) {
+        return audit.recent(limit);
+    }
+
+    private Response check(Request request) {
+        if (request.node() == null || request.node().isBlank()) {
+            return Response.error(request, ErrorCodes.INVALID_REQUEST, "node id required");
+        }
+        if (request.action() == null || request.action().isBlank()) {
+            return Response.error(request, ErrorCodes.INVALID_REQUEST, "action required");
+        }
+        Optional<NodeInfo> node = registry.get(request.node());
+        if (node.isEmpty()) {
+            return Response.error(request, ErrorCodes.NODE_NOT_FOUND, "node " + request.node() + " not found");
+        }
+        if (!node.get().online()) {
+            return Response.error(request, ErrorCodes.NODE_OFFLINE, "node " + request.node() + " is offline");
+        }
+        if (!node.get().supports(request.action())) {
+            return Response.error(request, ErrorCodes.UNSUPPORTED_ACTION,
+                    "node " + request.node() + " does not support action " + request.action());
+        }
+        return null;
+    }
+
+    private void record(Instant at, Request request, DispatchMode mode, Response r, long durationMs) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("time", at.toString());
+        row.put("node", request.node());
+        row.put("action", request.action());
+        row.put("mode", mode.wire());
+        row.put("ok", r.ok());
+        row.put("code", r.code());
+        if (r.error() != null) {
+            row.put("error", r.error());
+        }
+        Object used = r.payload().get("used_transport");
+        if (used != null) {
+            row.put("used_transport", used);
+        }
+        Object fallback = r.payload().get("fallback_from");
+        if (fallback != null) {
+            row.put("fallback_from", fallback);
+        }
+        row.put("duration_ms", durationMs);
+        if (request.task() != null && !request.task().isEmpty()) {
+            String t = request.task();
+            row.put("task", t.length() > TASK_PREVIEW_CHARS ? t.substring(0, TASK_PREVIEW_CHARS) + "..." : t);
+        }
+        audit.append(row);
+        if (!r.ok()) {
+            LOG.info("dispatch {} to {} failed over {}: {} {}", request.action(), request.node(), used, r.code(),
+                    r.error());
+        }
+    }
+}

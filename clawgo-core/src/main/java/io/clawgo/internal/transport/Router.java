@@ -1,0 +1,131 @@
+package io.clawgo.internal.transport;
+
+import io.clawgo.config.DispatchPolicy;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import io.clawgo.spi.GatewayTransport;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Picks the transport of one dispatch and annotates the response payload with {@code dispatch_mode},
+ * {@code used_transport} and, after a fallback, {@code fallback_from}.
+ *
+ * <p>In {@code auto} mode the relay is tried only when the P2P attempt failed before the node ran the request
+ * ({@link ErrorCodes#P2P_TRANSPORT_FAILURES}); an application error from the node is returned as is, so a
+ * non-idempotent action never runs twice. The whole dispatch, fallback included, ends within the given timeout.
+ */
+public final class Router {
+    private final GatewayTransport p2p;
+    private final GatewayTransport relay;
+    private final DispatchPolicy policy;
+
+    /**
+     * @param p2p    the P2P transport, or {@code null} when P2P is disabled
+     * @param relay  the relay transport (never {@code null})
+     * @param policy fallback policy
+     */
+    public Router(GatewayTransport p2p, GatewayTransport relay, DispatchPolicy policy) {
+        this.p2p = p2p;
+        this.relay = relay;
+        this.policy = policy;
+    }
+
+    /** The P2P transport, or {@code null}. */
+    public GatewayTransport p2p() {
+        return p2p;
+    }
+
+    public GatewayTransport relay() {
+        return relay;
+    }
+
+    /** Dispatches {@code request}; the future always completes normally within {@code timeout}. */
+    public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return switch (mode) {
+            case RELAY -> send(relay, request, timeout).thenApply(r -> annotate(r, mode, relay.name(), null));
+            case P2P -> p2p == null
+                    ? CompletableFuture.completedFuture(annotate(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
+                            "P2P is disabled on this gateway"), mode, null, null))
+                    : send(p2p, request, timeout).thenApply(r -> annotate(r, mode, p2p.name(), null));
+            case AUTO -> auto(request, deadline);
+        };
+    }
+
+    private CompletableFuture<Response> auto(Request request, long deadline) {
+        if (p2p == null || !policy.preferP2p()) {
+            return send(relay, request, remaining(deadline))
+                    .thenApply(r -> annotate(r, DispatchMode.AUTO, relay.name(), null));
+        }
+        return send(p2p, request, remaining(deadline)).thenCompose(r -> {
+            boolean transportFailure = !r.ok() && ErrorCodes.P2P_TRANSPORT_FAILURES.contains(r.code());
+            if (!transportFailure || !policy.allowRelayFallback()) {
+                return CompletableFuture.completedFuture(annotate(r, DispatchMode.AUTO, p2p.name(), null));
+            }
+            Duration left = remaining(deadline);
+            if (left.isZero()) {
+                return CompletableFuture.completedFuture(annotate(r, DispatchMode.AUTO, p2p.name(), null));
+            }
+            return send(relay, request, left).thenApply(rr -> {
+                Response annotated = annotate(rr, DispatchMode.AUTO, relay.name(), p2p.name());
+                if (!rr.ok() && r.error() != null) {
+                    // keep why P2P failed next to the relay's failure
+                    Map<String, Object> extra = new LinkedHashMap<>();
+                    extra.put("p2p_error", r.error());
+                    annotated = annotated.withPayloadEntries(extra);
+                }
+                return annotated;
+            });
+        });
+    }
+
+    private static Duration remaining(long deadline) {
+        long left = deadline - System.nanoTime();
+        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
+    }
+
+    /** Calls {@code t.send}, turning exceptions and late answers into failed responses. */
+    static CompletableFuture<Response> send(GatewayTransport t, Request request, Duration timeout) {
+        CompletableFuture<Response> out;
+        try {
+            CompletionStage<Response> stage = t.send(request, timeout);
+            out = stage == null ? CompletableFuture.failedFuture(new IllegalStateException("send returned null"))
+                    : stage.toCompletableFuture();
+        } catch (RuntimeException e) {
+            out = CompletableFuture.failedFuture(e);
+        }
+        // a guard one second past the deadline, in case a transport breaks its contract
+        return out.copy()
+                .completeOnTimeout(Response.error(request, ErrorCodes.TIMEOUT,
+                        t.name() + " did not answer within " + timeout.toMillis() + " ms"),
+                        timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+                .handle((r, e) -> {
+                    if (e != null) {
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                ? e.getCause() : e;
+                        return Response.error(request, ErrorCodes.TRANSPORT_ERROR,
+                                t.name() + " failed: " + cause.getMessage());
+                    }
+                    return r == null ? Response.error(request, ErrorCodes.INVALID_RESPONSE,
+                            t.name() + " returned no response") : r.backfill(request);
+                });
+    }
+
+    private static Response annotate(Response r, DispatchMode mode, String used, String fallbackFrom) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("dispatch_mode", mode.wire());
+        if (used != null) {
+            extra.put("used_transport", used);
+        }
+        if (fallbackFrom != null) {
+            extra.put("fallback_from", fallbackFrom);
+        }
+        return r.withPayloadEntries(extra);
+    }
+}

@@ -1,0 +1,30 @@
+package io.clawgo.subagent;
+
+import com.google.gson.annotations.SerializedName;
+
+/**
+ * The outcome of {@code dispatch_and_wait}.
+ *
+ * @param status        {@code completed}, {@code failed}, or {@code timeout} (the wait ended first; the task goes on)
+ * @param result        what the agent returned (for a node: the node payload's {@code result}, else {@code content})
+ * @param error         error text when not completed
+ * @param code          error code when failed
+ * @param taskId        the task
+ * @param agentId       the agent
+ * @param node          the node of a node branch
+ * @param usedTransport transport of the last attempt
+ * @param fallbackFrom  P2P transport that failed before the relay carried it
+ */
+public record SubagentReply(
+        String status,
+        String result,
+        String error,
+        String code,
+        @SerializedName("task_id") String taskId,
+        @SerializedName("agent_id") String agentId,
+        String node,
+        @SerializedName("used_transport") String usedTransport,
+        @SerializedName("fallback_from") String fallbackFrom) {
+
+    public static final String TIMEOUT = "timeout";
+}
