@@ -55,6 +55,14 @@ public final class WireCodec {
     private WireCodec() {
         this.gson = new GsonBuilder()
                 .registerTypeAdapter(Instant.class, new InstantAdapter().nullSafe())
+                .registerTypeAdapter(String.class, new StrictStringAdapter())
+                .registerTypeAdapter(boolean.class, strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, (w, v) -> w.value((Boolean) v)))
+                .registerTypeAdapter(Boolean.class, strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, (w, v) -> w.value((Boolean) v)))
+                .registerTypeAdapter(int.class, strict(JsonToken.NUMBER, JsonReader::nextInt, (w, v) -> w.value((Number) v)))
+                .registerTypeAdapter(Integer.class, strict(JsonToken.NUMBER, JsonReader::nextInt, (w, v) -> w.value((Number) v)))
+                .registerTypeAdapter(long.class, strict(JsonToken.NUMBER, JsonReader::nextLong, (w, v) -> w.value((Number) v)))
+                .registerTypeAdapter(Long.class, strict(JsonToken.NUMBER, JsonReader::nextLong, (w, v) -> w.value((Number) v)))
+                .serializeNulls()
                 .registerTypeAdapterFactory(new PruningFactory())
                 .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
                 .setStrictness(Strictness.STRICT)
@@ -142,10 +150,16 @@ public final class WireCodec {
             JsonReader reader = new JsonReader(new StringReader(text));
             reader.setStrictness(Strictness.STRICT);
             el = JsonParser.parseReader(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
+            boolean trailing;
+            try {
+                trailing = reader.peek() != JsonToken.END_DOCUMENT;
+            } catch (IOException e) {
+                trailing = true;
+            }
+            if (trailing) {
                 throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: trailing data after the object");
             }
-        } catch (JsonParseException | IOException | IllegalStateException | NumberFormatException e) {
+        } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
         } catch (StackOverflowError e) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: nested too deeply");
@@ -212,7 +226,8 @@ public final class WireCodec {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         // Gson appends a troubleshooting URL; it is noise for API callers.
         int see = m.indexOf("\nSee https://");
-        return see >= 0 ? m.substring(0, see) : m;
+        m = see >= 0 ? m.substring(0, see) : m;
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
     }
 
     /** Writes RFC 3339 UTC; reads any RFC 3339 offset; the Go zero time reads as "unset". */
@@ -233,6 +248,70 @@ public final class WireCodec {
             } catch (DateTimeParseException e) {
                 throw new JsonParseException("invalid timestamp '" + s + "' (RFC 3339 expected)");
             }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read(JsonReader in) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface Writer {
+        void write(JsonWriter out, Object value) throws IOException;
+    }
+
+    /** A scalar adapter that accepts only the given JSON token ("5" is not a number, "yes" is not a boolean). */
+    private static <T> TypeAdapter<T> strict(JsonToken token, Reader<T> reader, Writer writer) {
+        return new TypeAdapter<T>() {
+            @Override
+            public void write(JsonWriter out, T value) throws IOException {
+                if (value == null) {
+                    out.nullValue();
+                } else {
+                    writer.write(out, value);
+                }
+            }
+
+            @Override
+            public T read(JsonReader in) throws IOException {
+                JsonToken t = in.peek();
+                if (t == JsonToken.NULL) {
+                    in.nextNull();
+                    return null;
+                }
+                if (t != token) {
+                    throw new JsonParseException("expected a " + token.name().toLowerCase(java.util.Locale.ROOT)
+                            + " but found " + t.name().toLowerCase(java.util.Locale.ROOT) + " at " + in.getPath());
+                }
+                try {
+                    return reader.read(in);
+                } catch (NumberFormatException e) {
+                    throw new JsonParseException("number out of range at " + in.getPath());
+                }
+            }
+        };
+    }
+
+    /** Reads only JSON strings as strings: {@code "id": 5} is an error, not {@code "5"}. */
+    private static final class StrictStringAdapter extends TypeAdapter<String> {
+        @Override
+        public void write(JsonWriter out, String value) throws IOException {
+            out.value(value);
+        }
+
+        @Override
+        public String read(JsonReader in) throws IOException {
+            JsonToken t = in.peek();
+            if (t == JsonToken.NULL) {
+                in.nextNull();
+                return null;
+            }
+            if (t != JsonToken.STRING) {
+                throw new JsonParseException("expected a string but found " + t.name().toLowerCase(java.util.Locale.ROOT)
+                        + " at " + in.getPath());
+            }
+            return in.nextString();
         }
     }
 

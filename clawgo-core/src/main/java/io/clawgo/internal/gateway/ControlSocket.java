@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * fields of what it relays are taken from that binding, never from the frame. Writes go through a bounded queue with a
  * single writer. A bad frame gets an error ack; it never closes the connection.
  */
-final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
+public final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
     private static final int MAX_QUEUED_FRAMES = 4096;
     private static final long MAX_QUEUED_BYTES = 64L * 1024 * 1024;
