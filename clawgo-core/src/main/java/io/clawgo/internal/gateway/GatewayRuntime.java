@@ -39,6 +39,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayRuntime.class);
     private static final Duration HTTP_IDLE_TIMEOUT = Duration.ofSeconds(150);
     private static final Duration WS_IDLE_TIMEOUT = Duration.ofSeconds(120);
+    private static final String TUNNEL = "websocket_tunnel";
 
     private final GatewayConfig config;
     private final List<DefaultSubagentRuntime.LocalAgent> localAgents;
@@ -49,6 +50,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private ControlHub hub;
     private GatewayTransport relay;
     private GatewayTransport p2p;
+    private GatewayTransport tunnelFallback;
     private JsonlAudit dispatchAudit;
     private JsonlAudit taskAudit;
     private NodeDispatcher dispatcher;
@@ -104,17 +106,24 @@ public final class GatewayRuntime implements AutoCloseable {
 
         GatewayContext context = new Context();
         relay = relayProvider.createGatewayTransport(context);
-        List<GatewayTransport> transports = new ArrayList<>();
+        List<GatewayTransport> p2pChain = new ArrayList<>();
         if (p2pProvider != null) {
             p2p = p2pProvider.createGatewayTransport(context);
-            transports.add(p2p);
+            p2pChain.add(p2p);
+            // behind another P2P transport (webrtc), the tunnel is the first fallback when it is on the class path
+            Optional<TransportProvider> tunnel = catalog.find(TUNNEL);
+            if (!p2pProvider.name().equals(TUNNEL) && tunnel.isPresent()) {
+                tunnelFallback = tunnel.get().createGatewayTransport(context);
+                p2pChain.add(tunnelFallback);
+            }
         }
+        List<GatewayTransport> transports = new ArrayList<>(p2pChain);
         transports.add(relay);
         hub.setTransports(transports);
 
         dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500);
         taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200);
-        dispatcher = new NodeDispatcher(registry, new Router(p2p, relay, config.dispatch()), dispatchAudit);
+        dispatcher = new NodeDispatcher(registry, new Router(p2pChain, relay, config.dispatch()), dispatchAudit);
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
                 taskAudit, scheduler, 1000, 256);
@@ -197,6 +206,7 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         closeQuietly(subagents);
         closeQuietly(p2p);
+        closeQuietly(tunnelFallback);
         closeQuietly(relay);
         closeQuietly(registry);
         closeQuietly(dispatchAudit);
@@ -211,6 +221,7 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         subagents = null;
         p2p = null;
+        tunnelFallback = null;
         relay = null;
         registry = null;
     }

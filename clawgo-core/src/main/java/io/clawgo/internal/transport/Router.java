@@ -6,7 +6,9 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.spi.GatewayTransport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,24 +23,25 @@ import java.util.concurrent.TimeUnit;
  * non-idempotent action never runs twice. The whole dispatch, fallback included, ends within the given timeout.
  */
 public final class Router {
-    private final GatewayTransport p2p;
+    private final List<GatewayTransport> p2p;
     private final GatewayTransport relay;
     private final DispatchPolicy policy;
 
     /**
-     * @param p2p    the P2P transport, or {@code null} when P2P is disabled
+     * @param p2p    P2P transports in order of preference (the configured one first, then fallbacks such as the
+     *               tunnel behind webrtc); empty when P2P is disabled
      * @param relay  the relay transport (never {@code null})
      * @param policy fallback policy
      */
-    public Router(GatewayTransport p2p, GatewayTransport relay, DispatchPolicy policy) {
-        this.p2p = p2p;
+    public Router(List<GatewayTransport> p2p, GatewayTransport relay, DispatchPolicy policy) {
+        this.p2p = List.copyOf(p2p);
         this.relay = relay;
         this.policy = policy;
     }
 
-    /** The P2P transport, or {@code null}. */
+    /** The preferred P2P transport, or {@code null}. */
     public GatewayTransport p2p() {
-        return p2p;
+        return p2p.isEmpty() ? null : p2p.get(0);
     }
 
     public GatewayTransport relay() {
@@ -50,38 +53,44 @@ public final class Router {
         long deadline = System.nanoTime() + timeout.toNanos();
         return switch (mode) {
             case RELAY -> send(relay, request, timeout).thenApply(r -> annotate(r, mode, relay.name(), null));
-            case P2P -> p2p == null
+            case P2P -> p2p.isEmpty()
                     ? CompletableFuture.completedFuture(annotate(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                             "P2P is disabled on this gateway"), mode, null, null))
-                    : send(p2p, request, timeout).thenApply(r -> annotate(r, mode, p2p.name(), null));
-            case AUTO -> auto(request, deadline);
+                    : chain(request, mode, p2p, deadline, null, null);
+            case AUTO -> {
+                List<GatewayTransport> order = new ArrayList<>();
+                if (policy.preferP2p()) {
+                    order.addAll(p2p);
+                }
+                if (order.isEmpty() || policy.allowRelayFallback()) {
+                    order.add(relay);
+                }
+                yield chain(request, mode, order, deadline, null, null);
+            }
         };
     }
 
-    private CompletableFuture<Response> auto(Request request, long deadline) {
-        if (p2p == null || !policy.preferP2p()) {
-            return send(relay, request, remaining(deadline))
-                    .thenApply(r -> annotate(r, DispatchMode.AUTO, relay.name(), null));
-        }
-        return send(p2p, request, remaining(deadline)).thenCompose(r -> {
+    /**
+     * Tries {@code order} in turn, moving on only after a P2P transport failure (the node did not run the request).
+     */
+    private CompletableFuture<Response> chain(Request request, DispatchMode mode, List<GatewayTransport> order,
+                                              long deadline, String firstFailed, Response lastFailure) {
+        GatewayTransport t = order.get(0);
+        return send(t, request, remaining(deadline)).thenCompose(r -> {
             boolean transportFailure = !r.ok() && ErrorCodes.P2P_TRANSPORT_FAILURES.contains(r.code());
-            if (!transportFailure || !policy.allowRelayFallback()) {
-                return CompletableFuture.completedFuture(annotate(r, DispatchMode.AUTO, p2p.name(), null));
+            boolean more = order.size() > 1 && !remaining(deadline).isZero();
+            if (transportFailure && more) {
+                return chain(request, mode, order.subList(1, order.size()), deadline,
+                        firstFailed == null ? t.name() : firstFailed, r);
             }
-            Duration left = remaining(deadline);
-            if (left.isZero()) {
-                return CompletableFuture.completedFuture(annotate(r, DispatchMode.AUTO, p2p.name(), null));
+            Response annotated = annotate(r, mode, t.name(), firstFailed);
+            if (!r.ok() && lastFailure != null && lastFailure.error() != null) {
+                // keep why the P2P attempt failed next to this failure
+                Map<String, Object> extra = new LinkedHashMap<>();
+                extra.put("p2p_error", lastFailure.error());
+                annotated = annotated.withPayloadEntries(extra);
             }
-            return send(relay, request, left).thenApply(rr -> {
-                Response annotated = annotate(rr, DispatchMode.AUTO, relay.name(), p2p.name());
-                if (!rr.ok() && r.error() != null) {
-                    // keep why P2P failed next to the relay's failure
-                    Map<String, Object> extra = new LinkedHashMap<>();
-                    extra.put("p2p_error", r.error());
-                    annotated = annotated.withPayloadEntries(extra);
-                }
-                return annotated;
-            });
+            return CompletableFuture.completedFuture(annotated);
         });
     }
 

@@ -1,0 +1,364 @@
+package io.clawgo.internal.audit;
+
+import com.google.gson.JsonElement;
+import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.WireCodec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An append-only JSON Lines audit file, bounded in size and rotated, with the newest entries kept in memory.
+ *
+ * <p>Each {@link #append} writes one compact JSON object per line (a {@code time} key, RFC 3339 UTC, is put first when
+ * the entry has none) and flushes it to the operating system. When the next line would take the file past
+ * {@code maxBytes}, the file is renamed to {@code <file>.1} (replacing an older one) and a new file is started, so the
+ * audit never takes more than about {@code 2 * maxBytes} on disk. A single line larger than {@code maxBytes} is still
+ * written, alone in a fresh file.
+ *
+ * <p>The {@code recentCapacity} newest entries are kept in memory for {@link #recent}; on construction they are
+ * loaded from the tail of the existing file (and of {@code <file>.1} when the file holds fewer), skipping lines that do
+ * not parse, so a restart keeps recent history. Entries read back from {@link #recent} are what the JSON line
+ * contains (numbers as {@code Long} or {@code Double}, timestamps as strings), whether they were appended in this
+ * process or loaded from the file.
+ *
+ * <p>I/O errors are logged (a warning at most once per minute) and never thrown: auditing must not break the caller.
+ * With a {@code null} file the audit is memory only. Thread-safe.
+ */
+public final class JsonlAudit implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JsonlAudit.class);
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final int READ_CHUNK = 64 * 1024;
+    private static final byte NL = '\n';
+
+    private final Path file;
+    private final Path rotated;
+    private final long maxBytes;
+    private final int recentCapacity;
+
+    private final Object lock = new Object();
+    /** Oldest first; guarded by {@link #lock}. */
+    private final ArrayDeque<Map<String, Object>> ring;
+    /** Open between appends; {@code null} until the first append or after an I/O error. Guarded by lock. */
+    private FileChannel channel;
+    /** Bytes in the current file. Guarded by lock. */
+    private long size;
+    private boolean closed;
+
+    private long lastWarnNanos;
+    private long suppressedWarnings;
+    private boolean warnedOnce;
+
+    /**
+     * @param file           the audit file, or {@code null} for an in-memory audit; parent directories are created on
+     *                       the first append
+     * @param maxBytes       the largest size of the file before it is rotated to {@code <file>.1}; must be positive
+     * @param recentCapacity how many of the newest entries {@link #recent} can return; {@code >= 0}
+     */
+    public JsonlAudit(Path file, long maxBytes, int recentCapacity) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("audit maxBytes must be positive, got " + maxBytes);
+        }
+        if (recentCapacity < 0) {
+            throw new IllegalArgumentException("audit recentCapacity must be >= 0, got " + recentCapacity);
+        }
+        this.file = file;
+        this.rotated = file == null ? null : file.resolveSibling(file.getFileName() + ".1");
+        this.maxBytes = maxBytes;
+        this.recentCapacity = recentCapacity;
+        this.ring = new ArrayDeque<>(Math.min(recentCapacity, 1024) + 1);
+        if (file != null && recentCapacity > 0) {
+            loadRecent();
+        }
+    }
+
+    /** The audit file, or {@code null} for an in-memory audit. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Appends one entry. A {@code time} key (now, RFC 3339 UTC) is put first when {@code entry} has none; top-level
+     * {@code null} values are omitted. Never throws on I/O errors.
+     */
+    public void append(Map<String, ?> entry) {
+        Objects.requireNonNull(entry, "entry");
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        Object time = entry.get("time");
+        ordered.put("time", time != null ? time : Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        for (Map.Entry<String, ?> e : entry.entrySet()) {
+            if (!"time".equals(e.getKey()) && e.getValue() != null) {
+                ordered.put(e.getKey(), e.getValue());
+            }
+        }
+        WireCodec codec = WireCodec.get();
+        JsonElement tree = codec.toJsonTree(ordered);
+        String line = codec.toJson(tree);
+        Map<String, Object> plain = plainMap(codec.toPlain(tree));
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        synchronized (lock) {
+            if (recentCapacity > 0) {
+                ring.addLast(plain);
+                while (ring.size() > recentCapacity) {
+                    ring.pollFirst();
+                }
+            }
+            if (file != null && !closed) {
+                write(bytes);
+            }
+        }
+    }
+
+    /** Up to {@code limit} of the newest entries, newest first, from memory. */
+    public List<Map<String, Object>> recent(int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        synchronized (lock) {
+            List<Map<String, Object>> out = new ArrayList<>(Math.min(limit, ring.size()));
+            Iterator<Map<String, Object>> it = ring.descendingIterator();
+            while (it.hasNext() && out.size() < limit) {
+                out.add(it.next());
+            }
+            return out;
+        }
+    }
+
+    /** Closes the file. Later appends are kept in memory only. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            closeChannel();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- writing
+
+    /** Caller holds {@link #lock}. */
+    private void write(byte[] bytes) {
+        try {
+            if (channel == null) {
+                open();
+            }
+            if (size > 0 && size + bytes.length > maxBytes) {
+                rotate();
+            }
+            writeFully(channel, bytes);
+            size += bytes.length;
+        } catch (IOException | RuntimeException e) {
+            warn("cannot write audit file " + file + ": " + e, e);
+            closeChannel();
+        }
+    }
+
+    private void open() throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        try {
+            long existing = ch.size();
+            if (existing > 0 && !endsWithNewline(file, existing)) {
+                // A crash left a partial last line: start ours on a line of its own.
+                writeFully(ch, new byte[] {NL});
+                existing++;
+            }
+            this.channel = ch;
+            this.size = existing;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private void rotate() throws IOException {
+        closeChannel();
+        try {
+            Files.move(file, rotated, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(file, rotated, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            // Removed behind our back: nothing to rotate.
+        }
+        LOG.debug("rotated audit file {} to {}", file, rotated);
+        open();
+    }
+
+    private static boolean endsWithNewline(Path p, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            int n = ch.read(one, size - 1);
+            return n == 1 && one.get(0) == NL;
+        }
+    }
+
+    private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+
+    /** Caller holds {@link #lock}. */
+    private void closeChannel() {
+        FileChannel ch = channel;
+        channel = null;
+        size = 0;
+        if (ch != null) {
+            closeQuietly(ch);
+        }
+    }
+
+    private void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            warn("cannot close audit file " + file + ": " + e, e);
+        }
+    }
+
+    /** Logs at most one warning a minute (caller holds {@link #lock}). */
+    private void warn(String message, Throwable e) {
+        long now = System.nanoTime();
+        if (warnedOnce && now - lastWarnNanos < WARN_INTERVAL_NANOS) {
+            suppressedWarnings++;
+            LOG.debug(message, e);
+            return;
+        }
+        if (suppressedWarnings > 0) {
+            LOG.warn("{} ({} similar audit errors suppressed in the last minute)", message, suppressedWarnings);
+        } else {
+            LOG.warn(message);
+        }
+        warnedOnce = true;
+        lastWarnNanos = now;
+        suppressedWarnings = 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- loading
+
+    private void loadRecent() {
+        List<Map<String, Object>> newestFirst = new ArrayList<>();
+        Predicate<String> sink = line -> {
+            Map<String, Object> entry = parse(line);
+            if (entry != null) {
+                newestFirst.add(entry);
+            }
+            return newestFirst.size() < recentCapacity;
+        };
+        for (Path p : List.of(file, rotated)) {
+            if (newestFirst.size() >= recentCapacity) {
+                break;
+            }
+            try {
+                forEachLineReversed(p, sink);
+            } catch (NoSuchFileException e) {
+                // nothing there yet
+            } catch (IOException | RuntimeException e) {
+                synchronized (lock) {
+                    warn("cannot read audit file " + p + ": " + e, e);
+                }
+            }
+        }
+        synchronized (lock) {
+            for (int i = newestFirst.size() - 1; i >= 0; i--) {
+                ring.addLast(newestFirst.get(i));
+            }
+        }
+    }
+
+    private static Map<String, Object> parse(String line) {
+        if (line.isBlank()) {
+            return null;
+        }
+        try {
+            WireCodec codec = WireCodec.get();
+            return plainMap(codec.toPlain(codec.parseObject(line, Integer.MAX_VALUE)));
+        } catch (ProtocolException | RuntimeException e) {
+            LOG.debug("skipping unparsable audit line: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> plainMap(Object plain) {
+        return Collections.unmodifiableMap((Map<String, Object>) plain);
+    }
+
+    /**
+     * Feeds the lines of {@code p} to {@code sink}, last line first, reading the file backwards in chunks; stops when
+     * the sink returns false. Splitting on the byte {@code '\n'} is safe in UTF-8.
+     */
+    static void forEachLineReversed(Path p, Predicate<String> sink) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long pos = ch.size();
+            byte[] carry = new byte[0];
+            ByteBuffer buf = ByteBuffer.allocate(READ_CHUNK);
+            while (pos > 0) {
+                int n = (int) Math.min(READ_CHUNK, pos);
+                pos -= n;
+                buf.clear().limit(n);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, pos + buf.position()) < 0) {
+                        break;
+                    }
+                }
+                int len = buf.position();
+                byte[] chunk = buf.array();
+                int end = len;
+                for (int i = len - 1; i >= 0; i--) {
+                    if (chunk[i] == NL) {
+                        String line = join(chunk, i + 1, end, carry);
+                        carry = new byte[0];
+                        end = i;
+                        if (!line.isEmpty() && !sink.test(line)) {
+                            return;
+                        }
+                    }
+                }
+                byte[] merged = new byte[end + carry.length];
+                System.arraycopy(chunk, 0, merged, 0, end);
+                System.arraycopy(carry, 0, merged, end, carry.length);
+                carry = merged;
+            }
+            if (carry.length > 0) {
+                sink.test(new String(carry, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static String join(byte[] chunk, int from, int to, byte[] carry) {
+        if (carry.length == 0) {
+            return new String(chunk, from, to - from, StandardCharsets.UTF_8);
+        }
+        byte[] all = new byte[to - from + carry.length];
+        System.arraycopy(chunk, from, all, 0, to - from);
+        System.arraycopy(carry, 0, all, to - from, carry.length);
+        return new String(all, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,625 @@
+package io.clawgo.internal.registry;
+
+import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.protocol.NodeInfo;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's node registry: every registered node, its liveness, persistence and audit.
+ *
+ * <p><b>Liveness.</b> {@link #upsert} and {@link #heartbeat} mark a node online and refresh its {@code lastSeenAt}.
+ * A reaper thread ({@code clawgo-registry-reaper}, started by {@link #start}) marks online nodes offline when they
+ * have not been heard from within the TTL, and removes offline nodes whose {@code lastSeenAt} is older than the
+ * offline retention. {@code registeredAt}, {@code lastSeenAt} and {@code online} are owned by the registry: values a
+ * node sends are ignored.
+ *
+ * <p><b>Ids.</b> Ids are trimmed and must be 1..128 characters of {@code A-Z a-z 0-9 . _ : -} ({@link #normalizeId}).
+ *
+ * <p><b>Persistence.</b> With a data directory, the node set (tokens included) is kept in
+ * {@code <dataDir>/nodes-state.json}, written atomically with owner-only permissions by the reaper thread alone, from
+ * a snapshot taken at write time, so an older snapshot never overwrites a newer one. Membership and field changes are
+ * written within about 200 ms (coalesced); heartbeats that only move {@code lastSeenAt} are written at most every
+ * 30 s; {@link #close} writes what is left. Restored nodes are offline until they reconnect. A corrupt state file is
+ * moved aside ({@code nodes-state.json.corrupt-<epochMillis>}) and does not stop the gateway.
+ *
+ * <p><b>Audit.</b> {@code <dataDir>/nodes-audit.jsonl} (bounded, rotated) gets one line per {@code upsert},
+ * {@code offline} (with a {@code reason}), {@code online} (a heartbeat revived an offline node), {@code delete} and
+ * {@code pruned}; never a token, and never a line per plain heartbeat. {@link #recentEvents} serves the newest.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe. Each update is an atomic per-id {@code compute} on a concurrent map;
+ * no lock is held during file I/O. {@link Listener}s are called on the calling thread (the reaper thread for TTL and
+ * retention events) outside any lock; an exception from a listener is logged and ignored.
+ */
+public final class NodeRegistry implements AutoCloseable {
+
+    /** Notified of node liveness changes; every method has an empty default. */
+    public interface Listener {
+        /** {@code n} became online: it registered for the first time, or came back from offline. */
+        default void onOnline(NodeInfo n) {
+        }
+
+        /** {@code n} went offline; {@code reason} is {@code "ttl"} for the reaper, else what the caller passed. */
+        default void onOffline(NodeInfo n, String reason) {
+        }
+
+        /** The node was removed (deleted or pruned after the offline retention). */
+        default void onRemoved(String id) {
+        }
+    }
+
+    /** Reason given by the reaper when a node was not heard from within the TTL. */
+    public static final String REASON_TTL = "ttl";
+
+    static final String AUDIT_FILE = "nodes-audit.jsonl";
+    static final int RECENT_EVENTS = 200;
+    static final String THREAD_NAME = "clawgo-registry-reaper";
+    static final long MIN_TICK_MILLIS = 50;
+    static final long MAX_TICK_MILLIS = 15_000;
+    static final long WRITE_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    static final long SEEN_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private static final int MAX_ID_LENGTH = 128;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_ID_LENGTH + "}");
+    private static final String ID_RULE = "node id must be 1..128 characters of A-Z a-z 0-9 . _ : -";
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
+
+    private final ConcurrentHashMap<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Duration ttl;
+    private final Duration offlineRetention;
+    private final Clock clock;
+    private final long tickMillis;
+    private final NodeStore store;
+    private final JsonlAudit audit;
+
+    /** A membership or field change is not yet on disk. */
+    private final AtomicBoolean stateDirty = new AtomicBoolean();
+    /** Only {@code lastSeenAt} values are not yet on disk. */
+    private final AtomicBoolean seenDirty = new AtomicBoolean();
+    /** A coalesced write is scheduled on the executor. */
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    /** Serialises snapshot + write (the executor is the only writer, except the final write in close). */
+    private final Object writeLock = new Object();
+    private volatile long lastWriteNanos;
+    private long lastWarnNanos;
+    private boolean warned;
+
+    private final Object lifecycle = new Object();
+    private volatile ScheduledThreadPoolExecutor executor;
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
+     *                         in-memory registry (nothing written)
+     * @param ttl              a node is online while heard from within this; positive
+     * @param offlineRetention an offline node is removed once its last contact is older than this; not negative
+     * @param auditMaxBytes    the size at which the node audit file is rotated; positive
+     * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
+     */
+    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, Clock clock) {
+        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.offlineRetention = Objects.requireNonNull(offlineRetention, "offlineRetention");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (ttl.isZero() || ttl.isNegative()) {
+            throw new IllegalArgumentException("node ttl must be positive, got " + ttl);
+        }
+        if (offlineRetention.isNegative()) {
+            throw new IllegalArgumentException("node offline retention must not be negative, got " + offlineRetention);
+        }
+        long quarter = ttl.dividedBy(4).toMillis();
+        this.tickMillis = Math.max(MIN_TICK_MILLIS, Math.min(quarter, MAX_TICK_MILLIS));
+        this.store = dataDir == null ? null : new NodeStore(dataDir);
+        this.audit = new JsonlAudit(dataDir == null ? null : dataDir.resolve(AUDIT_FILE), auditMaxBytes, RECENT_EVENTS);
+        this.lastWriteNanos = System.nanoTime() - WRITE_COALESCE_NANOS;
+    }
+
+    /**
+     * Trims {@code raw} and checks it is a valid node id.
+     *
+     * @return the trimmed id
+     * @throws IllegalArgumentException when it is not 1..128 characters of {@code A-Z a-z 0-9 . _ : -}
+     */
+    public static String normalizeId(String raw) {
+        String id = raw == null ? "" : raw.trim();
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("node id required: " + ID_RULE);
+        }
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException(ID_RULE + (id.length() > MAX_ID_LENGTH
+                    ? " (got " + id.length() + " characters)" : " (got '" + printable(id) + "')"));
+        }
+        return id;
+    }
+
+    /**
+     * Loads the persisted nodes (all offline until they reconnect) and starts the reaper. Nodes registered before
+     * {@code start} win over persisted ones with the same id. Calling it again is a no-op.
+     *
+     * @throws IllegalStateException after {@link #close}
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("node registry is closed");
+            }
+            if (started) {
+                return;
+            }
+            started = true;
+            if (store != null) {
+                restore();
+            }
+            ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, THREAD_NAME);
+                t.setDaemon(true);
+                return t;
+            });
+            ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            ex.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+            ex.setRemoveOnCancelPolicy(true);
+            ex.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+            executor = ex;
+            LOG.debug("node registry started (ttl {}, offline retention {}, reaper every {} ms, state {})", ttl,
+                    offlineRetention, tickMillis, store == null ? "in memory" : store.file());
+        }
+        if (stateDirty.get() || seenDirty.get()) {
+            stateDirty.set(true);
+            scheduleFlush();
+        }
+    }
+
+    private void restore() {
+        store.deleteStaleTemps();
+        Instant now = clock.instant();
+        int restored = 0;
+        for (NodeInfo n : store.load(clock.millis())) {
+            String id;
+            try {
+                id = normalizeId(n.id());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("skipping persisted node with an invalid id: {}", e.getMessage());
+                continue;
+            }
+            Instant seen = n.lastSeenAt() != null ? n.lastSeenAt() : now;
+            Instant registered = n.registeredAt() != null ? n.registeredAt() : seen;
+            NodeInfo offline = n.toBuilder().id(id).lastSeenAt(seen).registeredAt(registered).online(false).build();
+            if (nodes.putIfAbsent(id, offline) == null) {
+                restored++;
+            }
+        }
+        if (restored > 0) {
+            LOG.info("restored {} node(s) from {} (offline until they reconnect)", restored, store.file());
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------- updates
+
+    /**
+     * Registers or updates a node. The id is trimmed and validated; {@code lastSeenAt} becomes now, {@code online}
+     * true, {@code registeredAt} is kept from the existing record (now for a new node; the client's value is ignored).
+     * A blank endpoint or token keeps the stored one; every other field is replaced.
+     *
+     * @return the stored record
+     * @throws IllegalArgumentException when the id is invalid
+     */
+    public NodeInfo upsert(NodeInfo info) {
+        Objects.requireNonNull(info, "info");
+        String id = normalizeId(info.id());
+        Instant now = clock.instant();
+        NodeInfo[] before = new NodeInfo[1];
+        NodeInfo stored = nodes.compute(id, (k, old) -> {
+            before[0] = old;
+            NodeInfo.Builder b = info.toBuilder().id(id).lastSeenAt(now).online(true)
+                    .registeredAt(old != null && old.registeredAt() != null ? old.registeredAt() : now);
+            if (isBlank(info.endpoint())) {
+                b.endpoint(old != null ? old.endpoint() : null);
+            }
+            if (isBlank(info.token())) {
+                b.token(old != null ? old.token() : null);
+            }
+            return b.build();
+        });
+        NodeInfo old = before[0];
+        boolean existed = old != null;
+        if (existed && stored.equals(old.toBuilder().lastSeenAt(now).build())) {
+            markSeenDirty();
+        } else {
+            markStateDirty();
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("existed", existed);
+        extra.put("endpoint", stored.endpoint());
+        extra.put("version", stored.version());
+        audit("upsert", id, extra);
+        LOG.debug("node {} {} (endpoint {}, version {})", id, existed ? "updated" : "registered", stored.endpoint(),
+                stored.version());
+        if (old == null || !old.online()) {
+            fire(l -> l.onOnline(stored));
+        }
+        return stored;
+    }
+
+    /**
+     * Refreshes {@code lastSeenAt} and marks a known node online. No audit line unless the node was offline.
+     *
+     * @return the stored record, or empty when the node is unknown (it must register first)
+     */
+    public Optional<NodeInfo> heartbeat(String id) {
+        String key = lookupKey(id);
+        if (key == null) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        boolean[] revived = new boolean[1];
+        NodeInfo stored = nodes.computeIfPresent(key, (k, old) -> {
+            revived[0] = !old.online();
+            return old.toBuilder().lastSeenAt(now).online(true).build();
+        });
+        if (stored == null) {
+            return Optional.empty();
+        }
+        if (revived[0]) {
+            markStateDirty();
+            audit("online", key, Map.of("via", "heartbeat"));
+            fire(l -> l.onOnline(stored));
+        } else {
+            markSeenDirty();
+        }
+        return Optional.of(stored);
+    }
+
+    /**
+     * Marks a node offline (for example when its control connection closed).
+     *
+     * @return false when the node is unknown or already offline
+     */
+    public boolean markOffline(String id, String reason) {
+        String key = lookupKey(id);
+        if (key == null) {
+            return false;
+        }
+        NodeInfo[] changed = new NodeInfo[1];
+        nodes.computeIfPresent(key, (k, old) -> {
+            if (!old.online()) {
+                return old;
+            }
+            changed[0] = old.toBuilder().online(false).build();
+            return changed[0];
+        });
+        NodeInfo n = changed[0];
+        if (n == null) {
+            return false;
+        }
+        String why = reason == null || reason.isBlank() ? "unspecified" : reason;
+        wentOffline(n, why);
+        return true;
+    }
+
+    /**
+     * Deletes a node.
+     *
+     * @return false when the node is unknown
+     */
+    public boolean remove(String id) {
+        String key = lookupKey(id);
+        if (key == null || nodes.remove(key) == null) {
+            return false;
+        }
+        markStateDirty();
+        audit("delete", key, Map.of());
+        LOG.info("node {} deleted", key);
+        fire(l -> l.onRemoved(key));
+        return true;
+    }
+
+    // ----------------------------------------------------------------------------------------------------- reads
+
+    /** The node with this id (trimmed). */
+    public Optional<NodeInfo> get(String id) {
+        String key = lookupKey(id);
+        return key == null ? Optional.empty() : Optional.ofNullable(nodes.get(key));
+    }
+
+    /** Every node, sorted by id. */
+    public List<NodeInfo> list() {
+        List<NodeInfo> out = new ArrayList<>(nodes.values());
+        out.sort(Comparator.comparing(NodeInfo::id));
+        return out;
+    }
+
+    /** How many nodes are registered, online or not. */
+    public int size() {
+        return nodes.size();
+    }
+
+    /** How many nodes are online. */
+    public int onlineCount() {
+        int n = 0;
+        for (NodeInfo info : nodes.values()) {
+            if (info.online()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The TTL after which a silent node is offline. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** Up to {@code limit} of the newest node audit events, newest first. */
+    public List<Map<String, Object>> recentEvents(int limit) {
+        return audit.recent(limit);
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(Objects.requireNonNull(l, "listener"));
+    }
+
+    public void removeListener(Listener l) {
+        listeners.remove(l);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- reaper
+
+    private void tick() {
+        try {
+            reap();
+            if (store != null) {
+                if (stateDirty.get()) {
+                    scheduleFlush();
+                } else if (seenDirty.get() && System.nanoTime() - lastWriteNanos >= SEEN_FLUSH_NANOS) {
+                    writeState();
+                }
+            }
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            LOG.warn("node registry reaper tick failed", t);
+        }
+    }
+
+    /** One reaper pass: TTL offlining, then retention pruning. Package-private for tests. */
+    void reap() {
+        Instant now = clock.instant();
+        Instant offlineCutoff = now.minus(ttl);
+        Instant pruneCutoff = now.minus(offlineRetention);
+        for (NodeInfo seen : nodes.values()) {
+            if (seen.online()) {
+                if (lastSeen(seen).isBefore(offlineCutoff)) {
+                    NodeInfo[] changed = new NodeInfo[1];
+                    nodes.computeIfPresent(seen.id(), (k, cur) -> {
+                        if (cur.online() && lastSeen(cur).isBefore(offlineCutoff)) {
+                            changed[0] = cur.toBuilder().online(false).build();
+                            return changed[0];
+                        }
+                        return cur;
+                    });
+                    if (changed[0] != null) {
+                        wentOffline(changed[0], REASON_TTL);
+                    }
+                }
+            } else if (lastSeen(seen).isBefore(pruneCutoff)) {
+                boolean[] pruned = new boolean[1];
+                nodes.computeIfPresent(seen.id(), (k, cur) -> {
+                    if (!cur.online() && lastSeen(cur).isBefore(pruneCutoff)) {
+                        pruned[0] = true;
+                        return null;
+                    }
+                    return cur;
+                });
+                if (pruned[0]) {
+                    String id = seen.id();
+                    markStateDirty();
+                    audit("pruned", id, Map.of("last_seen_at", lastSeen(seen).toString()));
+                    LOG.info("node {} pruned: offline for longer than {}", id, offlineRetention);
+                    fire(l -> l.onRemoved(id));
+                }
+            }
+        }
+    }
+
+    private void wentOffline(NodeInfo n, String reason) {
+        markStateDirty();
+        audit("offline", n.id(), Map.of("reason", reason));
+        LOG.info("node {} offline ({})", n.id(), reason);
+        fire(l -> l.onOffline(n, reason));
+    }
+
+    private static Instant lastSeen(NodeInfo n) {
+        return n.lastSeenAt() != null ? n.lastSeenAt() : Instant.EPOCH;
+    }
+
+    // ------------------------------------------------------------------------------------------------ persistence
+
+    private void markStateDirty() {
+        if (store == null) {
+            return;
+        }
+        stateDirty.set(true);
+        scheduleFlush();
+    }
+
+    private void markSeenDirty() {
+        if (store != null) {
+            seenDirty.set(true);
+        }
+    }
+
+    /** Schedules one coalesced write, at least {@link #WRITE_COALESCE_NANOS} after the previous one. */
+    private void scheduleFlush() {
+        ScheduledThreadPoolExecutor ex = executor;
+        if (ex == null || !flushScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = Math.max(0, lastWriteNanos + WRITE_COALESCE_NANOS - System.nanoTime());
+        try {
+            ex.schedule(this::flushTask, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            flushScheduled.set(false); // closing: close() writes the state
+        }
+    }
+
+    private void flushTask() {
+        long wait = lastWriteNanos + WRITE_COALESCE_NANOS - System.nanoTime();
+        ScheduledThreadPoolExecutor ex = executor;
+        if (wait > 0 && ex != null) {
+            // A write happened since this one was scheduled: keep to one write per coalescing window.
+            try {
+                ex.schedule(this::flushTask, wait, TimeUnit.NANOSECONDS);
+                return;
+            } catch (RejectedExecutionException e) {
+                // closing: write now (close() writes again only if something is still dirty)
+            }
+        }
+        flushScheduled.set(false);
+        try {
+            writeState();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            LOG.warn("node state write failed", t);
+        }
+    }
+
+    /**
+     * Writes a snapshot taken now if anything is dirty. The dirty flags are cleared before the snapshot, so a change
+     * that lands after it sets them again and gets its own write.
+     */
+    private void writeState() {
+        if (store == null) {
+            return;
+        }
+        synchronized (writeLock) {
+            boolean state = stateDirty.getAndSet(false);
+            boolean seen = seenDirty.getAndSet(false);
+            if (!state && !seen) {
+                return;
+            }
+            List<NodeInfo> snapshot = list();
+            try {
+                store.save(snapshot);
+                LOG.trace("wrote {} node(s) to {}", snapshot.size(), store.file());
+            } catch (Exception e) {
+                stateDirty.set(true); // retried on a later reaper tick
+                long now = System.nanoTime();
+                if (!warned || now - lastWarnNanos >= WARN_INTERVAL_NANOS) {
+                    warned = true;
+                    lastWarnNanos = now;
+                    LOG.warn("cannot write node state file {}: {} (will retry)", store.file(), e.toString());
+                } else {
+                    LOG.debug("cannot write node state file {}: {}", store.file(), e.toString());
+                }
+            } finally {
+                lastWriteNanos = System.nanoTime();
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------- lifecycle
+
+    /** Stops the reaper, writes the state and closes the audit. Idempotent. */
+    @Override
+    public void close() {
+        ScheduledThreadPoolExecutor ex;
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ex = executor;
+            executor = null;
+        }
+        if (ex != null) {
+            ex.shutdown();
+            try {
+                if (!ex.awaitTermination(5, TimeUnit.SECONDS)) {
+                    ex.shutdownNow();
+                    if (!ex.awaitTermination(2, TimeUnit.SECONDS)) {
+                        LOG.warn("node registry reaper did not stop within 7 s");
+                    }
+                }
+            } catch (InterruptedException e) {
+                ex.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (stateDirty.get() || seenDirty.get()) {
+            writeState();
+        }
+        audit.close();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    private void audit(String event, String id, Map<String, ?> extra) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("time", clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
+        entry.put("event", event);
+        entry.put("node", id);
+        entry.putAll(extra);
+        audit.append(entry);
+    }
+
+    private void fire(Consumer<Listener> call) {
+        for (Listener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                LOG.warn("node registry listener {} failed", l.getClass().getName(), t);
+            }
+        }
+    }
+
+    /** The map key for a lookup: the trimmed id, or null when it cannot be a valid id. */
+    private static String lookupKey(String id) {
+        if (id == null) {
+            return null;
+        }
+        String key = id.trim();
+        return key.isEmpty() || key.length() > MAX_ID_LENGTH ? null : key;
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String printable(String id) {
+        StringBuilder sb = new StringBuilder(id.length());
+        id.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\u%04x", c));
+            } else {
+                sb.append(Character.toChars(c));
+            }
+        });
+        return sb.toString();
+    }
+}
