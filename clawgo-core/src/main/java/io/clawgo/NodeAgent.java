@@ -1,0 +1,371 @@
+package io.clawgo;
+
+import io.clawgo.internal.node.GatewayHttpException;
+import io.clawgo.internal.node.NodeEvents;
+import io.clawgo.internal.node.NodeRuntime;
+import io.clawgo.internal.node.NodeSettings;
+import io.clawgo.protocol.AgentInfo;
+import io.clawgo.protocol.Capabilities;
+import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.RequestHandler;
+import io.clawgo.protocol.WireCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The node role: registers with a gateway, keeps its control WebSocket open with heartbeats, reconnects with jittered
+ * exponential backoff, and executes the requests it receives, either with an in-process {@link RequestHandler} or by
+ * forwarding them to its local HTTP endpoint.
+ *
+ * <pre>{@code
+ * NodeAgent node = NodeAgent.builder()
+ *         .gateway("http://127.0.0.1:18790").token("secret")
+ *         .id("edge-1").actions(List.of("run", "agent_task"))
+ *         .handler(req -> Response.ok(Map.of("result", "done")))
+ *         .build();
+ * node.start();                                  // non-blocking
+ * node.awaitConnected(Duration.ofSeconds(10));
+ * ...
+ * node.close();
+ * }</pre>
+ *
+ * <p>Requests arrive through the node transports on the class path (for example {@code io.clawgo:clawgo-transport-ws});
+ * without one, a tunnelled request is answered {@code p2p_unavailable} and the gateway may use its HTTP relay to the
+ * endpoint instead. Thread-safe; {@link #close()} is idempotent.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    /** The version a node reports when none is configured and the jar has no Implementation-Version. */
+    public static final String DEFAULT_VERSION = "0.1.0";
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    private final NodeRuntime runtime;
+
+    private NodeAgent(NodeSettings settings, Listener listener) {
+        this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener),
+                Thread.currentThread().getContextClassLoader() != null
+                        ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader());
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the connection loop on a daemon thread named {@code clawgo-node-<id>} and returns at once. Idempotent.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void start() {
+        runtime.start();
+    }
+
+    /**
+     * Registers once with {@code POST /nodes/register} and returns (for CLIs that do not keep a connection).
+     *
+     * @throws ClawgoException with a message like {@code "http 401: unauthorized"} when the gateway refuses, or code
+     *                         {@code transport_error} / {@code timeout} when it cannot be reached
+     */
+    public void registerOnce() {
+        try {
+            runtime.registerOnce();
+        } catch (GatewayHttpException e) {
+            throw new ClawgoException(e.code(), e.getMessage(), e);
+        }
+    }
+
+    /** Waits until the node is connected and registered; {@code false} on timeout, close or interruption. */
+    public boolean awaitConnected(Duration timeout) {
+        try {
+            return runtime.awaitConnected(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Whether the control socket is open and registered now. */
+    public boolean isConnected() {
+        return runtime.isConnected();
+    }
+
+    /** What this node registers (including its endpoint token). */
+    public NodeInfo info() {
+        return runtime.info();
+    }
+
+    /** The normalised gateway base URL. */
+    public String gatewayUrl() {
+        return runtime.settings().gatewayUrl();
+    }
+
+    /**
+     * Stops the loop, closes the socket with code 1000, closes the node transports, fails pending requests and shuts
+     * the executors down; every wait is bounded (about 2 s at most). Idempotent.
+     */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    @Override
+    public String toString() {
+        return "NodeAgent[" + info().id() + " -> " + gatewayUrl() + "]";
+    }
+
+    /** Lifecycle callbacks, called on the node's connection thread: do not block in them. */
+    public interface Listener {
+        /** Connected and registered (after every reconnect too). */
+        default void onConnected() {
+        }
+
+        /** A registered connection ended; the agent reconnects unless it is closing. */
+        default void onDisconnected(String reason) {
+        }
+
+        /** The gateway refused the registration (for example {@code "http 401: unauthorized"}); it retries. */
+        default void onRegistrationFailed(String error) {
+        }
+    }
+
+    private record ListenerAdapter(Listener listener) implements NodeEvents {
+        @Override
+        public void onConnected() {
+            listener.onConnected();
+        }
+
+        @Override
+        public void onDisconnected(String reason) {
+            listener.onDisconnected(reason);
+        }
+
+        @Override
+        public void onRegistrationFailed(String error) {
+            listener.onRegistrationFailed(error);
+        }
+    }
+
+    /** Builder of {@link NodeAgent}; {@link #build()} validates and freezes the configuration. */
+    public static final class Builder {
+        private String gateway;
+        private String token;
+        private String id;
+        private String name;
+        private String endpoint;
+        private String nodeToken;
+        private List<String> actions = List.of();
+        private List<String> models = List.of();
+        private List<String> tags = List.of();
+        private Capabilities capabilities = Capabilities.DEFAULT;
+        private List<AgentInfo> agents = List.of();
+        private String os;
+        private String arch;
+        private String version;
+        private Duration heartbeatInterval = NodeSettings.DEFAULT_HEARTBEAT;
+        private RequestHandler handler;
+        private int maxConcurrentRequests = NodeSettings.DEFAULT_MAX_CONCURRENT;
+        private int maxQueuedRequests = NodeSettings.DEFAULT_MAX_QUEUED;
+        private Duration requestTimeout = NodeSettings.DEFAULT_REQUEST_TIMEOUT;
+        private int maxMessageBytes = WireCodec.DEFAULT_MAX_BYTES;
+        private Duration backoffMin = NodeSettings.DEFAULT_BACKOFF_MIN;
+        private Duration backoffMax = NodeSettings.DEFAULT_BACKOFF_MAX;
+        private Listener listener = new Listener() {
+        };
+
+        private Builder() {
+        }
+
+        /** Gateway base URL, {@code http://} or {@code https://}; a path prefix is kept. Required. */
+        public Builder gateway(String url) { this.gateway = url; return this; }
+
+        /** Gateway bearer token (sent as {@code Authorization: Bearer}, never in a URL). */
+        public Builder token(String v) { this.token = v; return this; }
+
+        /** Node id: 1..128 of {@code [A-Za-z0-9._:-]}. Required. */
+        public Builder id(String v) { this.id = v; return this; }
+
+        /** Display name; defaults to the id. */
+        public Builder name(String v) { this.name = v; return this; }
+
+        /** This node's local HTTP endpoint base URL (the gateway's relay target and the forwarding target). */
+        public Builder endpoint(String v) { this.endpoint = v; return this; }
+
+        /** The endpoint's token: registered as {@code NodeInfo.token} and used when the node calls its endpoint. */
+        public Builder nodeToken(String v) { this.nodeToken = v; return this; }
+
+        /** Actions this node accepts (trimmed, blanks dropped, duplicates removed). */
+        public Builder actions(List<String> v) { this.actions = v; return this; }
+
+        public Builder models(List<String> v) { this.models = v; return this; }
+
+        public Builder tags(List<String> v) { this.tags = v; return this; }
+
+        /** Default {@link Capabilities#DEFAULT} ({@code run, invoke, model}). */
+        public Builder capabilities(Capabilities v) { this.capabilities = v; return this; }
+
+        public Builder agents(List<AgentInfo> v) { this.agents = v; return this; }
+
+        /** Defaults to the JVM's OS in Go style ({@code linux}, {@code darwin}, {@code windows}). */
+        public Builder os(String v) { this.os = v; return this; }
+
+        /** Defaults to the JVM's architecture in Go style ({@code amd64}, {@code arm64}). */
+        public Builder arch(String v) { this.arch = v; return this; }
+
+        /** Defaults to the jar's Implementation-Version, else {@link #DEFAULT_VERSION}. */
+        public Builder version(String v) { this.version = v; return this; }
+
+        /** Time between heartbeats, 1 s..3600 s; default 10 s. */
+        public Builder heartbeatInterval(Duration v) { this.heartbeatInterval = v; return this; }
+
+        /** In-process request handler; without one, requests are forwarded to {@link #endpoint(String)}. */
+        public Builder handler(RequestHandler v) { this.handler = v; return this; }
+
+        /** Requests executed at once; default 16. */
+        public Builder maxConcurrentRequests(int v) { this.maxConcurrentRequests = v; return this; }
+
+        /** Requests waiting for a thread; default 256. Beyond: {@code node_busy}. */
+        public Builder maxQueuedRequests(int v) { this.maxQueuedRequests = v; return this; }
+
+        /** Bound of one local execution, from acceptance; default 60 s. Beyond: {@code timeout}. */
+        public Builder requestTimeout(Duration v) { this.requestTimeout = v; return this; }
+
+        /** Largest frame sent or accepted; default {@link WireCodec#DEFAULT_MAX_BYTES}. */
+        public Builder maxMessageBytes(int v) { this.maxMessageBytes = v; return this; }
+
+        /** Reconnect delay bounds (full-jitter exponential); default 500 ms .. 30 s. */
+        public Builder reconnectBackoff(Duration min, Duration max) {
+            this.backoffMin = min;
+            this.backoffMax = max;
+            return this;
+        }
+
+        public Builder listener(Listener v) { this.listener = v; return this; }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the offending option
+         */
+        public NodeAgent build() {
+            String gw = NodeSettings.normalizeGatewayUrl(gateway, "gateway");
+            String nodeId = id == null ? "" : id.trim();
+            if (nodeId.isEmpty()) {
+                throw new IllegalArgumentException("id is required");
+            }
+            if (!ID.matcher(nodeId).matches()) {
+                throw new IllegalArgumentException("id must be 1..128 characters of [A-Za-z0-9._:-], got: '"
+                        + nodeId + "'");
+            }
+            requireRange("heartbeatInterval", heartbeatInterval, Duration.ofSeconds(1), Duration.ofHours(1));
+            if (maxConcurrentRequests < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be at least 1, got "
+                        + maxConcurrentRequests);
+            }
+            if (maxQueuedRequests < 0) {
+                throw new IllegalArgumentException("maxQueuedRequests must be at least 0, got " + maxQueuedRequests);
+            }
+            requirePositive("requestTimeout", requestTimeout);
+            if (maxMessageBytes < 4096) {
+                throw new IllegalArgumentException("maxMessageBytes must be at least 4096, got " + maxMessageBytes);
+            }
+            requirePositive("reconnectBackoff min", backoffMin);
+            requirePositive("reconnectBackoff max", backoffMax);
+            if (backoffMax.compareTo(backoffMin) < 0) {
+                throw new IllegalArgumentException("reconnectBackoff max (" + backoffMax + ") is below min ("
+                        + backoffMin + ")");
+            }
+            String ep = blankToNull(endpoint);
+            if (ep != null) {
+                ep = NodeSettings.normalizeGatewayUrl(ep, "endpoint");
+            }
+            Objects.requireNonNull(capabilities, "capabilities");
+            NodeInfo info = NodeInfo.builder(nodeId)
+                    .name(blankToNull(name) == null ? nodeId : name.trim())
+                    .tags(clean(tags))
+                    .os(blankToNull(os) == null ? defaultOs() : os.trim())
+                    .arch(blankToNull(arch) == null ? defaultArch() : arch.trim())
+                    .version(blankToNull(version) == null ? defaultVersion() : version.trim())
+                    .endpoint(ep)
+                    .token(blankToNull(nodeToken))
+                    .capabilities(capabilities)
+                    .actions(clean(actions))
+                    .models(clean(models))
+                    .agents(agents == null ? List.of() : agents)
+                    .build();
+            NodeSettings settings = new NodeSettings(gw, blankToNull(token), info, handler, heartbeatInterval,
+                    NodeSettings.ackTimeoutFor(heartbeatInterval), NodeSettings.REGISTER_TIMEOUT,
+                    NodeSettings.STABLE_AFTER, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
+                    maxMessageBytes, backoffMin, backoffMax);
+            return new NodeAgent(settings, listener == null ? new Listener() {
+            } : listener);
+        }
+
+        private static void requireRange(String option, Duration d, Duration min, Duration max) {
+            if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(option + " must be between " + min.toSeconds() + " s and "
+                        + max.toSeconds() + " s, got " + d);
+            }
+        }
+
+        private static void requirePositive(String option, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(option + " must be positive, got " + d);
+            }
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s.trim();
+        }
+
+        private static List<String> clean(List<String> in) {
+            if (in == null) {
+                return List.of();
+            }
+            LinkedHashSet<String> out = new LinkedHashSet<>();
+            for (String s : in) {
+                if (s != null && !s.isBlank()) {
+                    out.add(s.trim());
+                }
+            }
+            return new ArrayList<>(out);
+        }
+
+        private static String defaultOs() {
+            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+            if (os.contains("linux")) {
+                return "linux";
+            }
+            if (os.contains("mac") || os.contains("darwin")) {
+                return "darwin";
+            }
+            if (os.contains("windows")) {
+                return "windows";
+            }
+            return os.isBlank() ? "unknown" : os.replace(' ', '_');
+        }
+
+        private static String defaultArch() {
+            String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+            return switch (arch) {
+                case "x86_64", "amd64" -> "amd64";
+                case "aarch64", "arm64" -> "arm64";
+                case "x86", "i386", "i686" -> "386";
+                case "" -> "unknown";
+                default -> arch;
+            };
+        }
+
+        private static String defaultVersion() {
+            String v = NodeAgent.class.getPackage() == null ? null
+                    : NodeAgent.class.getPackage().getImplementationVersion();
+            return v == null || v.isBlank() ? DEFAULT_VERSION : v;
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.clawgo.internal.node;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import okio.ByteString;
+
+/**
+ * The node's WebSocket client, the only class that knows the WebSocket library (OkHttp): swap it here.
+ *
+ * <p>OkHttp gives a single writer per socket (its own bounded send queue, 16 MiB), ping/pong with a deadline (a missed
+ * pong fails the socket) and a dedicated reader thread per connection. Callbacks of {@link Listener} run on that
+ * reader thread and must not block.
+ */
+final class ControlSocketClient {
+
+    /** Events of one connection. {@link #onEnded} is called exactly once. */
+    interface Listener {
+        void onOpen();
+
+        void onText(String text);
+
+        /**
+         * The connection ended: closed by either side or failed.
+         *
+         * @param reason     human text
+         * @param httpStatus the HTTP status when the upgrade was refused (for example 401), else 0
+         * @param remote     whether the peer closed it (as opposed to a local close or a failure)
+         */
+        void onEnded(String reason, int httpStatus, boolean remote);
+
+        /** The socket is fully released (the reader has stopped). Called once, after {@link #onEnded}. */
+        default void onTerminated() {
+        }
+    }
+
+    /** One open (or opening) connection. */
+    interface Connection {
+        /** Queues a text frame; {@code false} when closed or the library's queue refuses it. */
+        boolean send(String text);
+
+        /** Starts a graceful close with {@code code}. */
+        void close(int code, String reason);
+
+        /** Drops the connection at once, without a close handshake. */
+        void cancel();
+
+        /** Bytes queued for sending. */
+        long queuedBytes();
+    }
+
+    private final OkHttpClient client;
+
+    /** Derives a WebSocket client from {@code base} (sharing its pool and dispatcher) with {@code pingInterval}. */
+    ControlSocketClient(OkHttpClient base, Duration pingInterval) {
+        this.client = base.newBuilder()
+                .pingInterval(pingInterval.toMillis(), TimeUnit.MILLISECONDS)
+                .build();
+    }
+
+    /** Opens a connection to {@code url} ({@code ws://} or {@code wss://}); the token goes in a header only. */
+    Connection connect(String url, String bearerToken, Listener listener) {
+        Request.Builder rb = new Request.Builder().url(url);
+        if (bearerToken != null && !bearerToken.isBlank()) {
+            rb.header("Authorization", "Bearer " + bearerToken.trim());
+        }
+        Adapter adapter = new Adapter(listener);
+        WebSocket ws = client.newWebSocket(rb.build(), adapter);
+        return new Connection() {
+            @Override
+            public boolean send(String text) {
+                return ws.send(text);
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                try {
+                    ws.close(code, reason);
+                } catch (IllegalArgumentException e) {
+                    ws.cancel();
+                }
+                adapter.ended("closed by node (" + reason + ")", 0, false);
+            }
+
+            @Override
+            public void cancel() {
+                ws.cancel();
+            }
+
+            @Override
+            public long queuedBytes() {
+                return ws.queueSize();
+            }
+        };
+    }
+
+    private static final class Adapter extends WebSocketListener {
+        private final Listener listener;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private final AtomicBoolean terminated = new AtomicBoolean();
+
+        Adapter(Listener listener) {
+            this.listener = listener;
+        }
+
+        void ended(String reason, int status, boolean remote) {
+            if (ended.compareAndSet(false, true)) {
+                listener.onEnded(reason, status, remote);
+            }
+        }
+
+        void terminated() {
+            if (terminated.compareAndSet(false, true)) {
+                listener.onTerminated();
+            }
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket, Response response) {
+            listener.onOpen();
+        }
+
+        @Override
+        public void onMessage(WebSocket webSocket, String text) {
+            listener.onText(text);
+        }
+
+        @Override
+        public void onMessage(WebSocket webSocket, ByteString bytes) {
+            // The protocol uses text frames; a binary frame carrying UTF-8 JSON is accepted the same way.
+            listener.onText(bytes.utf8());
+        }
+
+        @Override
+        public void onClosing(WebSocket webSocket, int code, String reason) {
+            webSocket.close(1000, null);
+            ended("closed by gateway (code " + code + (reason == null || reason.isEmpty() ? "" : ": " + reason) + ")",
+                    0, true);
+        }
+
+        @Override
+        public void onClosed(WebSocket webSocket, int code, String reason) {
+            ended("closed (code " + code + ")", 0, true);
+            terminated();
+        }
+
+        @Override
+        public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+            int status = 0;
+            String reason;
+            if (response != null && !ended.get() && response.code() != 101) {
+                status = response.code();
+                reason = "websocket upgrade refused: http " + status;
+            } else {
+                String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+                reason = "connection lost: " + m;
+            }
+            ended(reason, status, false);
+            terminated();
+        }
+    }
+}

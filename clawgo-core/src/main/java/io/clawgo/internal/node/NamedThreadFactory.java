@@ -1,0 +1,26 @@
+package io.clawgo.internal.node;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Daemon threads named {@code <prefix>N}, N from 1; an uncaught exception is logged, never printed. */
+final class NamedThreadFactory implements ThreadFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(NamedThreadFactory.class);
+
+    private final String prefix;
+    private final AtomicInteger next = new AtomicInteger(1);
+
+    NamedThreadFactory(String prefix) {
+        this.prefix = prefix;
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
+        Thread t = new Thread(r, prefix + next.getAndIncrement());
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((th, e) -> LOG.error("uncaught exception in {}", th.getName(), e));
+        return t;
+    }
+}

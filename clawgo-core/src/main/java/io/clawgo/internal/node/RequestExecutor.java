@@ -1,0 +1,190 @@
+package io.clawgo.internal.node;
+
+import io.clawgo.internal.http.EndpointClient;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.RequestHandler;
+import io.clawgo.protocol.Response;
+import io.clawgo.protocol.WireCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs requests for the node: on a bounded pool ({@code maxConcurrent} threads named {@code clawgo-node-exec-N}, a
+ * queue of {@code maxQueued}), each with a deadline. Every returned future completes normally, with a failed
+ * {@link Response} for every failure: {@code node_busy} when saturated, {@code timeout}, {@code remote_error} (the
+ * handler threw; only its message is kept), {@code endpoint_missing}, {@code payload_too_large}, or
+ * {@code transport_error} when the agent closes while the request is pending.
+ */
+final class RequestExecutor {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestExecutor.class);
+
+    /** Room kept below {@code maxMessageBytes} for the {@code node_response} envelope around a response. */
+    static final int ENVELOPE_RESERVE = 512;
+
+    private final String nodeId;
+    private final RequestHandler handler;
+    private final EndpointClient endpointClient;
+    private final String endpoint;
+    private final String nodeToken;
+    private final Duration timeout;
+    private final int maxMessageBytes;
+    private final ScheduledExecutorService scheduler;
+    private final ThreadPoolExecutor pool;
+    private final int maxConcurrent;
+    private final int maxQueued;
+    private final Map<CompletableFuture<Response>, Request> pending = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    RequestExecutor(String nodeId, RequestHandler handler, EndpointClient endpointClient, String endpoint,
+                    String nodeToken, int maxConcurrent, int maxQueued, Duration timeout, int maxMessageBytes,
+                    ScheduledExecutorService scheduler) {
+        this.nodeId = nodeId;
+        this.handler = handler;
+        this.endpointClient = endpointClient;
+        this.endpoint = endpoint == null || endpoint.isBlank() ? null : endpoint.trim();
+        this.nodeToken = nodeToken;
+        this.timeout = timeout;
+        this.maxMessageBytes = maxMessageBytes;
+        this.scheduler = scheduler;
+        this.maxConcurrent = maxConcurrent;
+        this.maxQueued = maxQueued;
+        BlockingQueue<Runnable> queue = maxQueued > 0 ? new ArrayBlockingQueue<>(maxQueued) : new SynchronousQueue<>();
+        this.pool = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 30, TimeUnit.SECONDS, queue,
+                new NamedThreadFactory("clawgo-node-exec-"), new ThreadPoolExecutor.AbortPolicy());
+        this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** Accepts {@code request}; the future completes within the request timeout (or at close). */
+    CompletableFuture<Response> execute(Request request) {
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        if (request == null) {
+            result.complete(new Response(false, ErrorCodes.INVALID_REQUEST, "request missing", nodeId, null, null));
+            return result;
+        }
+        Request req = request.node() == null || request.node().isBlank() ? request.withNode(nodeId) : request;
+        if (closed) {
+            result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
+            return result;
+        }
+        pending.put(result, req);
+        result.whenComplete((r, e) -> pending.remove(result));
+        Future<?> task;
+        try {
+            task = pool.submit(() -> run(req, result));
+        } catch (RejectedExecutionException e) {
+            result.complete(Response.error(req, ErrorCodes.NODE_BUSY, closed ? "node agent is closed"
+                    : "node is busy: " + maxConcurrent + " requests running and " + maxQueued
+                    + " queued (raise maxConcurrentRequests / maxQueuedRequests)"));
+            return result;
+        }
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = scheduler.schedule(() -> {
+                if (result.complete(Response.error(req, ErrorCodes.TIMEOUT,
+                        "request did not complete on the node within " + timeout.toMillis() + " ms"))) {
+                    LOG.warn("node {}: request {} timed out after {} ms", nodeId, req.action(), timeout.toMillis());
+                    task.cancel(true);
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            task.cancel(true);
+            result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
+            return result;
+        }
+        result.whenComplete((r, e) -> {
+            deadline.cancel(false);
+            task.cancel(true);
+        });
+        return result;
+    }
+
+    private void run(Request req, CompletableFuture<Response> result) {
+        if (result.isDone()) {
+            return;
+        }
+        Response r;
+        try {
+            if (handler != null) {
+                r = handler.handle(req);
+                if (r == null) {
+                    r = Response.error(req, ErrorCodes.INVALID_RESPONSE, "the request handler returned no response");
+                }
+            } else if (endpoint != null) {
+                r = endpointClient.send(endpoint, nodeToken, req, timeout).get();
+            } else {
+                r = Response.error(req, ErrorCodes.ENDPOINT_MISSING,
+                        "node endpoint not configured and no in-process handler set");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.complete(closed ? Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent closed")
+                    : Response.error(req, ErrorCodes.TIMEOUT, "request interrupted on the node"));
+            return;
+        } catch (ExecutionException e) {
+            r = Response.error(req, ErrorCodes.TRANSPORT_ERROR, "forwarding to the endpoint failed: " + message(e));
+        } catch (Throwable t) {
+            if (!result.isDone()) {
+                LOG.warn("node {}: handler failed for action {}: {}", nodeId, req.action(), t.toString());
+                LOG.debug("handler failure", t);
+            }
+            r = Response.error(req, ErrorCodes.REMOTE_ERROR, message(t));
+        }
+        result.complete(normalize(req, r));
+    }
+
+    /** Backfills node and action and replaces a response too large for one frame. */
+    Response normalize(Request req, Response r) {
+        Response out = r.backfill(req);
+        if (out.node() == null || out.node().isBlank()) {
+            out = new Response(out.ok(), out.code(), out.error(), nodeId, out.action(), out.payload());
+        }
+        int limit = Math.max(0, maxMessageBytes - ENVELOPE_RESERVE);
+        long size = WireCodec.utf8Length(WireCodec.get().toJson(out));
+        if (size > limit) {
+            LOG.warn("node {}: response to {} is {} bytes, above the limit of {}; replaced by payload_too_large",
+                    nodeId, req.action(), size, limit);
+            out = new Response(false, ErrorCodes.PAYLOAD_TOO_LARGE, "response of " + size
+                    + " bytes exceeds the node's message limit of " + limit + " bytes", out.node(), out.action(),
+                    null);
+        }
+        return out;
+    }
+
+    private static String message(Throwable t) {
+        Throwable c = t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
+        String m = c.getMessage();
+        return m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
+    }
+
+    /** Stops accepting work, interrupts running requests and fails every pending one. */
+    void close() {
+        closed = true;
+        List<Runnable> dropped = pool.shutdownNow();
+        for (Map.Entry<CompletableFuture<Response>, Request> e : List.copyOf(pending.entrySet())) {
+            e.getKey().complete(Response.error(e.getValue(), ErrorCodes.TRANSPORT_ERROR, "node agent closed"));
+        }
+        if (!dropped.isEmpty()) {
+            LOG.debug("node {}: {} queued requests failed at close", nodeId, dropped.size());
+        }
+    }
+
+    boolean awaitTermination(long millis) throws InterruptedException {
+        return pool.awaitTermination(millis, TimeUnit.MILLISECONDS);
+    }
+}
