@@ -1,0 +1,94 @@
+package io.clawgo.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.clawgo.Gateway;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Config files: the seed's examples load; invalid values are rejected with the field's name. */
+class GatewayConfigTest {
+
+    @Test
+    void theSeedsTunnelConfigLoads(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, "{\"gateway\":{\"host\":\"0.0.0.0\",\"port\":18790,\"token\":\"YOUR_GATEWAY_TOKEN\","
+                + "\"nodes\":{\"p2p\":{\"enabled\":true,\"transport\":\"websocket_tunnel\",\"stun_servers\":[],"
+                + "\"ice_servers\":[]}}},\"agents\":{\"ignored\":true}}");
+        GatewayConfig c = GatewayConfig.load(f);
+        assertThat(c.host()).isEqualTo("0.0.0.0");
+        assertThat(c.port()).isEqualTo(18790);
+        assertThat(c.token()).isEqualTo("YOUR_GATEWAY_TOKEN");
+        assertThat(c.p2p().enabled()).isTrue();
+        assertThat(c.p2p().transport()).isEqualTo("websocket_tunnel");
+        assertThat(c.toString()).doesNotContain("YOUR_GATEWAY_TOKEN");
+    }
+
+    @Test
+    void everyFieldIsRead() {
+        GatewayConfig c = GatewayConfig.parse("{\"gateway\":{\"port\":0,\"data_dir\":\"/tmp/x\",\"node_ttl_sec\":5,"
+                + "\"offline_retention_hours\":2,\"max_message_bytes\":65536,\"audit_max_bytes\":100000,"
+                + "\"nodes\":{\"p2p\":{\"enabled\":false,\"transport\":\"WebRTC\",\"stun_servers\":[\"stun:127.0.0.1:3478\"],"
+                + "\"ice_servers\":[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"p\"}],"
+                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3},"
+                + "\"dispatch\":{\"prefer_p2p\":false,\"allow_relay_fallback\":false}}}}");
+        assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
+        assertThat(c.nodeTtl()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.offlineRetention()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.maxMessageBytes()).isEqualTo(65536);
+        assertThat(c.auditMaxBytes()).isEqualTo(100000);
+        assertThat(c.p2p().enabled()).isFalse();
+        assertThat(c.p2p().transport()).isEqualTo("webrtc");
+        assertThat(c.p2p().allIceServers()).hasSize(2);
+        assertThat(c.p2p().requestTimeout()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(c.p2p().maxInFlightPerNode()).isEqualTo(3);
+        assertThat(c.dispatch()).isEqualTo(new DispatchPolicy(false, false));
+        assertThat(c.p2p().iceServers().get(0).toString()).doesNotContain("\"p\"").doesNotContain("credential");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"gateway\":{\"port\":70000}}|gateway.port must be in 1..65535",
+            "{\"gateway\":{\"port\":\"18790\"}}|gateway.port must be an integer",
+            "{\"gateway\":{\"port\":1.5}}|gateway.port must be an integer",
+            "{\"gateway\":{\"host\":5}}|gateway.host must be a string",
+            "{\"gateway\":[]}|gateway must be an object",
+            "{\"gateway\":{\"node_ttl_sec\":0}}|gateway.node_ttl_sec must be > 0",
+            "{\"gateway\":{\"max_message_bytes\":10}}|gateway.max_message_bytes must be >= 4096",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"enabled\":\"yes\"}}}}|gateway.nodes.p2p.enabled must be true or false",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"stun_servers\":[\"\"]}}}}|gateway.nodes.p2p.stun_servers[0] must not be empty",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"stun_servers\":\"stun:x\"}}}}|gateway.nodes.p2p.stun_servers must be an array",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"ice_servers\":[{\"urls\":[\"turn:x:3478\"]}]}}}}|gateway.nodes.p2p.ice_servers[0].username is required",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"ice_servers\":[{\"urls\":[\"turn:x:3478\"],\"username\":\"u\"}]}}}}|gateway.nodes.p2p.ice_servers[0].credential is required",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"ice_servers\":[{\"urls\":[\"http://x\"]}]}}}}|gateway.nodes.p2p.ice_servers[0].urls[0] must start with",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"transport\":\"web rtc\"}}}}|gateway.nodes.p2p.transport must be a provider name",
+            "{\"gateway\":{\"nodes\":{\"dispatch\":{\"prefer_p2p\":1}}}}|gateway.nodes.dispatch.prefer_p2p must be true or false",
+            "{not json|config: invalid json"})
+    void invalidValuesNameTheirField(String json, String message) {
+        assertThatThrownBy(() -> GatewayConfig.parse(json)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void aMissingFileIsAClearError(@TempDir Path dir) {
+        assertThatThrownBy(() -> GatewayConfig.load(dir.resolve("nope.json")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read config file");
+    }
+
+    @Test
+    void anUnknownTransportFailsTheStartAndListsWhatWasFound(@TempDir Path dir) {
+        assertThatThrownBy(() -> Gateway.builder().host("127.0.0.1").port(0).dataDir(dir).transport("webrtc").start())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no transport 'webrtc' on the class path")
+                .hasMessageContaining("add io.clawgo:clawgo-transport-webrtc")
+                .hasMessageContaining("found: http_relay");
+        assertThatThrownBy(() -> Gateway.builder().host("127.0.0.1").port(0).dataDir(dir).transport("carrier_pigeon").start())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("carrier_pigeon");
+    }
+}
