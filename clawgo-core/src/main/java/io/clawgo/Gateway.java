@@ -4,6 +4,7 @@ import io.clawgo.config.ConfigException;
 import io.clawgo.config.DispatchPolicy;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.config.ServerTls;
 import io.clawgo.internal.gateway.GatewayRuntime;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
 import io.clawgo.internal.transport.DispatchMode;
@@ -51,7 +52,7 @@ public final class Gateway implements AutoCloseable {
         return runtime.port();
     }
 
-    /** {@code http://<host>:<port>}, with {@code 127.0.0.1} for a wildcard host. */
+    /** {@code http(s)://<host>:<port>}, with {@code 127.0.0.1} for a wildcard host. */
     public String url() {
         String host = runtime.config().host();
         if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
@@ -60,7 +61,7 @@ public final class Gateway implements AutoCloseable {
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + ":" + port();
+        return (runtime.config().tls() == null ? "http://" : "https://") + host + ":" + port();
     }
 
     /** The effective configuration. */
@@ -172,6 +173,21 @@ public final class Gateway implements AutoCloseable {
         /** Auto-mode policy (default: prefer P2P, fall back to the relay). */
         public Builder dispatchPolicy(DispatchPolicy policy) {
             config = config.withDispatch(policy);
+            return this;
+        }
+
+        /** Serve https and wss with the key store's key and certificate. */
+        public Builder tls(ServerTls tls) {
+            config = config.withTls(tls);
+            return this;
+        }
+
+        /**
+         * Per-node tokens (node id to token): a node presenting its own token may register, heartbeat and connect as
+         * that node only, and use no other route.
+         */
+        public Builder nodeTokens(Map<String, String> tokens) {
+            config = config.withNodeTokens(tokens);
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import io.clawgo.config.ClientTls;
 import okhttp3.OkHttpClient;
 
 /**
@@ -50,12 +51,22 @@ public final class GatewayClient implements AutoCloseable {
      * @throws IllegalArgumentException when the URL is not a valid http(s) URL
      */
     public static GatewayClient create(String baseUrl, String token) {
+        return create(baseUrl, token, null);
+    }
+
+    /**
+     * A client of an {@code https://} gateway that trusts what {@code tls} trusts ({@code null}: the JVM default).
+     */
+    public static GatewayClient create(String baseUrl, String token, ClientTls tls) {
         String url = NodeSettings.normalizeGatewayUrl(baseUrl, "baseUrl");
-        OkHttpClient http = new OkHttpClient.Builder()
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(60))
-                .writeTimeout(Duration.ofSeconds(60))
-                .build();
+                .writeTimeout(Duration.ofSeconds(60));
+        if (tls != null) {
+            b.sslSocketFactory(tls.socketFactory(), tls.trustManager());
+        }
+        OkHttpClient http = b.build();
         return new GatewayClient(http, new GatewayRestClient(http, url, token, WireCodec.DEFAULT_MAX_BYTES,
                 DEFAULT_TIMEOUT), new AtomicBoolean());
     }

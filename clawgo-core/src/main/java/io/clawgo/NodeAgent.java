@@ -4,6 +4,7 @@ import io.clawgo.internal.node.GatewayHttpException;
 import io.clawgo.internal.node.NodeEvents;
 import io.clawgo.internal.node.NodeRuntime;
 import io.clawgo.internal.node.NodeSettings;
+import io.clawgo.config.ClientTls;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
 import io.clawgo.protocol.NodeInfo;
@@ -47,10 +48,10 @@ public final class NodeAgent implements AutoCloseable {
 
     private final NodeRuntime runtime;
 
-    private NodeAgent(NodeSettings settings, Listener listener) {
+    private NodeAgent(NodeSettings settings, Listener listener, ClientTls tls) {
         this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener),
                 Thread.currentThread().getContextClassLoader() != null
-                        ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader());
+                        ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader(), tls);
     }
 
     /** A new builder. */
@@ -176,6 +177,7 @@ public final class NodeAgent implements AutoCloseable {
         private int maxMessageBytes = WireCodec.DEFAULT_MAX_BYTES;
         private Duration backoffMin = NodeSettings.DEFAULT_BACKOFF_MIN;
         private Duration backoffMax = NodeSettings.DEFAULT_BACKOFF_MAX;
+        private ClientTls tls;
         private Listener listener = new Listener() {
         };
 
@@ -248,6 +250,9 @@ public final class NodeAgent implements AutoCloseable {
 
         public Builder listener(Listener v) { this.listener = v; return this; }
 
+        /** What to trust for an {@code https://} gateway (for example a self-signed certificate). */
+        public Builder tls(ClientTls v) { this.tls = v; return this; }
+
         /**
          * Validates and builds.
          *
@@ -304,7 +309,7 @@ public final class NodeAgent implements AutoCloseable {
                     NodeSettings.STABLE_AFTER, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
                     maxMessageBytes, backoffMin, backoffMax);
             return new NodeAgent(settings, listener == null ? new Listener() {
-            } : listener);
+            } : listener, tls);
         }
 
         private static void requireRange(String option, Duration d, Duration min, Duration max) {

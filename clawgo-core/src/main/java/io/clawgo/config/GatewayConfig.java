@@ -35,10 +35,13 @@ import java.util.List;
  * @param auditMaxBytes    an audit file is rotated when larger (default 16 MiB, one old file kept)
  * @param p2p              {@code gateway.nodes.p2p}
  * @param dispatch         {@code gateway.nodes.dispatch}
+ * @param tls              {@code gateway.tls}: serve https/wss from a key store; {@code null} for plain http
+ * @param nodeTokens       {@code gateway.nodes.tokens}: per-node tokens (node id to token); a node presenting its own
+ *                         token may register and connect as that node only, and use no other route
  */
 public record GatewayConfig(String host, int port, String token, Path dataDir, Duration nodeTtl,
                             Duration offlineRetention, int maxMessageBytes, long auditMaxBytes, P2pConfig p2p,
-                            DispatchPolicy dispatch) {
+                            DispatchPolicy dispatch, ServerTls tls, java.util.Map<String, String> nodeTokens) {
 
     public static final int DEFAULT_PORT = 18790;
 
@@ -52,51 +55,60 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         auditMaxBytes = auditMaxBytes <= 0 ? 16L * 1024 * 1024 : auditMaxBytes;
         p2p = p2p == null ? P2pConfig.defaults() : p2p;
         dispatch = dispatch == null ? DispatchPolicy.DEFAULT : dispatch;
+        nodeTokens = nodeTokens == null ? java.util.Map.of() : java.util.Map.copyOf(nodeTokens);
     }
 
     /** All defaults. */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null);
+        return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null, null, null);
     }
 
     public GatewayConfig withHost(String v) {
-        return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withPort(int v) {
-        return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withToken(String v) {
-        return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withDataDir(Path v) {
-        return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withNodeTtl(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withOfflineRetention(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withMaxMessageBytes(int v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withAuditMaxBytes(long v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withP2p(P2pConfig v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch, tls, nodeTokens);
     }
 
     public GatewayConfig withDispatch(DispatchPolicy v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v, tls, nodeTokens);
+    }
+
+    public GatewayConfig withTls(ServerTls v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, v, nodeTokens);
+    }
+
+    public GatewayConfig withNodeTokens(java.util.Map<String, String> v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, v);
     }
 
     /** Checks every field; the exception names the first bad one. */
@@ -117,6 +129,20 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
             throw new ConfigException("gateway.nodes.p2p.request_timeout_sec must be > 0");
         }
         p2p.validate();
+        if (tls != null) {
+            tls.validate();
+        }
+        for (var e : nodeTokens.entrySet()) {
+            if (e.getKey() == null || !e.getKey().matches("[A-Za-z0-9._:-]{1,128}")) {
+                throw new ConfigException("gateway.nodes.tokens: '" + e.getKey() + "' is not a valid node id");
+            }
+            if (e.getValue() == null || e.getValue().length() < 8) {
+                throw new ConfigException("gateway.nodes.tokens." + e.getKey() + " must be at least 8 characters");
+            }
+            if (e.getValue().equals(token)) {
+                throw new ConfigException("gateway.nodes.tokens." + e.getKey() + " must differ from gateway.token");
+            }
+        }
         return this;
     }
 
@@ -160,6 +186,14 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                 integer(gw, "offline_retention_hours", "gateway.offline_retention_hours", 24 * 7)));
         c = c.withMaxMessageBytes(integer(gw, "max_message_bytes", "gateway.max_message_bytes", c.maxMessageBytes()));
         c = c.withAuditMaxBytes(integer(gw, "audit_max_bytes", "gateway.audit_max_bytes", (int) Math.min(Integer.MAX_VALUE, c.auditMaxBytes())));
+        JsonObject tls = object(gw, "tls", "gateway.tls");
+        if (tls != null) {
+            String ks = string(tls, "keystore", "gateway.tls.keystore", null);
+            if (ks == null || ks.isBlank()) {
+                throw new ConfigException("gateway.tls.keystore is required when gateway.tls is set");
+            }
+            c = c.withTls(new ServerTls(Path.of(ks), string(tls, "keystore_password", "gateway.tls.keystore_password", "")));
+        }
         JsonObject nodes = object(gw, "nodes", "gateway.nodes");
         if (nodes != null) {
             JsonObject p = object(nodes, "p2p", "gateway.nodes.p2p");
@@ -188,6 +222,14 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                                 (int) P2pConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds())),
                         integer(p, "max_in_flight_per_node", f + "max_in_flight_per_node",
                                 P2pConfig.DEFAULT_MAX_IN_FLIGHT)));
+            }
+            JsonObject tokens = object(nodes, "tokens", "gateway.nodes.tokens");
+            if (tokens != null) {
+                java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+                for (String id : tokens.keySet()) {
+                    map.put(id, string(tokens, id, "gateway.nodes.tokens." + id, null));
+                }
+                c = c.withNodeTokens(map);
             }
             JsonObject d = object(nodes, "dispatch", "gateway.nodes.dispatch");
             if (d != null) {
@@ -282,6 +324,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
     public String toString() {
         // never print the token
         return "GatewayConfig[host=" + host + ", port=" + port + ", token=" + (token.isEmpty() ? "none" : "***")
-                + ", dataDir=" + dataDir + ", nodeTtl=" + nodeTtl + ", p2p=" + p2p + ", dispatch=" + dispatch + "]";
+                + ", dataDir=" + dataDir + ", nodeTtl=" + nodeTtl + ", p2p=" + p2p + ", dispatch=" + dispatch
+                + ", tls=" + (tls == null ? "off" : tls.keyStore()) + ", nodeTokens=" + nodeTokens.keySet() + "]";
     }
 }

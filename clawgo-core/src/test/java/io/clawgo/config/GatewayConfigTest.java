@@ -76,6 +76,24 @@ class GatewayConfigTest {
     }
 
     @Test
+    void tlsAndNodeTokensAreReadAndChecked(@TempDir Path dir) throws Exception {
+        Path ks = Files.writeString(dir.resolve("ks.p12"), "not really a key store");
+        GatewayConfig c = GatewayConfig.parse("{\"gateway\":{\"token\":\"gw-token\",\"tls\":{\"keystore\":\""
+                + ks + "\",\"keystore_password\":\"pw\"},\"nodes\":{\"tokens\":{\"edge-1\":\"0123456789\"}}}}");
+        assertThat(c.tls().keyStore()).isEqualTo(ks);
+        assertThat(c.nodeTokens()).containsEntry("edge-1", "0123456789");
+        assertThat(c.toString()).doesNotContain("pw\"").doesNotContain("0123456789").doesNotContain("gw-token");
+        assertThatThrownBy(() -> GatewayConfig.parse("{\"gateway\":{\"tls\":{\"keystore\":\"/nope.p12\"}}}"))
+                .hasMessageContaining("gateway.tls.keystore: cannot read");
+        assertThatThrownBy(() -> GatewayConfig.parse("{\"gateway\":{\"tls\":{}}}"))
+                .hasMessageContaining("gateway.tls.keystore is required");
+        assertThatThrownBy(() -> GatewayConfig.parse("{\"gateway\":{\"nodes\":{\"tokens\":{\"edge-1\":\"short\"}}}}"))
+                .hasMessageContaining("gateway.nodes.tokens.edge-1 must be at least 8 characters");
+        assertThatThrownBy(() -> GatewayConfig.parse("{\"gateway\":{\"nodes\":{\"tokens\":{\"bad id\":\"0123456789\"}}}}"))
+                .hasMessageContaining("is not a valid node id");
+    }
+
+    @Test
     void aMissingFileIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> GatewayConfig.load(dir.resolve("nope.json")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read config file");

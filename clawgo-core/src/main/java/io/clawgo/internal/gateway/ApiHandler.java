@@ -129,13 +129,31 @@ final class ApiHandler extends Handler.Abstract {
         if (node.id() == null || node.id().isBlank()) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "id required");
         }
+        if (!mayActAs(request, node.id().trim(), response, callback)) {
+            return;
+        }
         NodeInfo stored = registry.upsert(node);
         HttpIo.json(response, callback, 200, Map.of("ok", true, "id", stored.id()));
+    }
+
+    /** A request authenticated with a per-node token may act only as that node. */
+    private static boolean mayActAs(org.eclipse.jetty.server.Request request, String id,
+                                    org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback) {
+        String principal = AuthHandler.nodePrincipal(request);
+        if (principal != null && !principal.equals(id)) {
+            HttpIo.error(response, callback, 403, "forbidden", "this token belongs to node " + principal
+                    + "; it cannot act as node " + id);
+            return false;
+        }
+        return true;
     }
 
     private void heartbeat(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
                            org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
         String id = new Args(bodyMap(request)).requiredString("id");
+        if (!mayActAs(request, id, response, callback)) {
+            return;
+        }
         if (registry.heartbeat(id).isEmpty()) {
             HttpIo.error(response, callback, 404, ErrorCodes.NODE_NOT_FOUND, "node " + id + " not found");
             return;

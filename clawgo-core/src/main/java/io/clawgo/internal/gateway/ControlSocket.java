@@ -38,9 +38,15 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     private volatile long generation;
     private volatile boolean retired;
 
-    ControlSocket(ControlHub hub, int maxMessageBytes) {
+    private final String principal;
+
+    /**
+     * @param principal the node id a per-node token limits this connection to, or {@code null} (gateway token)
+     */
+    ControlSocket(ControlHub hub, int maxMessageBytes, String principal) {
         this.hub = hub;
         this.maxMessageBytes = maxMessageBytes;
+        this.principal = principal;
     }
 
     // ---- ControlChannel ----
@@ -161,6 +167,11 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             return;
         }
         String id = node.id().trim();
+        if (principal != null && !principal.equals(id)) {
+            sendAck(WireAck.error(MessageTypes.REGISTER, id, "this connection's token belongs to node " + principal
+                    + "; it cannot register as node " + id));
+            return;
+        }
         if (nodeId != null && !nodeId.equals(id)) {
             sendAck(WireAck.error(MessageTypes.REGISTER, id,
                     "this connection is registered as node " + nodeId + "; open a new connection for another node"));

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
@@ -134,7 +135,15 @@ public final class GatewayRuntime implements AutoCloseable {
         threads.setName("clawgo-http");
         threads.setDaemon(true);
         server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector;
+        if (config.tls() != null) {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(config.tls().keyStore().toAbsolutePath().toString());
+            ssl.setKeyStorePassword(config.tls().keyStorePassword());
+            connector = new ServerConnector(server, ssl);
+        } else {
+            connector = new ServerConnector(server);
+        }
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setIdleTimeout(HTTP_IDLE_TIMEOUT.toMillis());
@@ -147,16 +156,18 @@ public final class GatewayRuntime implements AutoCloseable {
             // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close
             container.setMaxTextMessageSize(config.maxMessageBytes() + 64L * 1024);
             container.setMaxBinaryMessageSize(64L * 1024);
-            container.addMapping("/nodes/connect", (req, resp, cb) -> new ControlSocket(hub, config.maxMessageBytes()));
+            container.addMapping("/nodes/connect", (req, resp, cb) ->
+                    new ControlSocket(hub, config.maxMessageBytes(), AuthHandler.nodePrincipal(req)));
         });
         ws.setHandler(api);
-        server.setHandler(new AuthHandler(config.token(), ws));
+        server.setHandler(new AuthHandler(config.token(), config.nodeTokens(), ws));
         server.start();
         port = connector.getLocalPort();
-        LOG.info("clawgo gateway listening on {}:{} (p2p: {}, relay: {}, auth: {}, data: {})", config.host(), port,
+        LOG.info("clawgo gateway listening on {}://{}:{} (p2p: {}, relay: {}, auth: {}, data: {})",
+                config.tls() == null ? "http" : "https", config.host(), port,
                 p2p == null ? "off" : p2p.name(), relay.name(), config.token().isEmpty() ? "OFF" : "bearer token",
                 dataDir.toAbsolutePath());
-        if (config.token().isEmpty()) {
+        if (config.token().isEmpty() && config.nodeTokens().isEmpty()) {
             LOG.warn("no gateway token set: every route is open to anyone who can reach port {}", port);
         }
     }

@@ -99,6 +99,14 @@ public final class NodeRuntime implements AutoCloseable {
      * @param serviceLoader where to look for {@link TransportProvider}s ({@code null}: this class's loader)
      */
     public NodeRuntime(NodeSettings settings, NodeEvents events, ClassLoader serviceLoader) {
+        this(settings, events, serviceLoader, null);
+    }
+
+    /**
+     * @param tls what to trust for an {@code https://} gateway, or {@code null} for the JVM default
+     */
+    public NodeRuntime(NodeSettings settings, NodeEvents events, ClassLoader serviceLoader,
+                       io.clawgo.config.ClientTls tls) {
         this.settings = settings;
         this.events = events == null ? NodeEvents.NONE : events;
         this.nodeId = settings.nodeId();
@@ -108,12 +116,15 @@ public final class NodeRuntime implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(ioExecutor);
         dispatcher.setMaxRequests(Math.max(64, settings.maxConcurrentRequests() + 8));
         dispatcher.setMaxRequestsPerHost(Math.max(5, settings.maxConcurrentRequests() + 4));
-        this.http = new OkHttpClient.Builder()
+        OkHttpClient.Builder hb = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(30))
-                .writeTimeout(Duration.ofSeconds(30))
-                .build();
+                .writeTimeout(Duration.ofSeconds(30));
+        if (tls != null) {
+            hb.sslSocketFactory(tls.socketFactory(), tls.trustManager());
+        }
+        this.http = hb.build();
         this.rest = new GatewayRestClient(http, settings.gatewayUrl(), settings.gatewayToken(),
                 settings.maxMessageBytes(), REST_TIMEOUT);
         this.sockets = new ControlSocketClient(http, settings.pingInterval());
