@@ -90,6 +90,9 @@ class GatewayWithNodesTest {
             assertThat(r.reply().usedTransport()).isEqualTo("http_relay");
             assertThat(endpoint.authorizations()).containsExactly("Bearer tok-edge-seed");
             assertThat(r.merged()).startsWith("[" + r.task().id() + "] agent=node.edge-seed.main status=completed");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.subagents().spawn(
+                    SpawnRequest.of("node.edge-seed.main", "t".repeat(300_000))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the limit is");
         }
     }
 

@@ -52,6 +52,8 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     private static final Set<String> RETRYABLE = Set.of(ErrorCodes.P2P_UNAVAILABLE, ErrorCodes.P2P_TIMEOUT,
             ErrorCodes.P2P_SEND_FAILED, ErrorCodes.P2P_BUSY, ErrorCodes.NODE_BUSY, ErrorCodes.NODE_OFFLINE);
     private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
+    /** Longest task text accepted. */
+    public static final int MAX_TASK_CHARS = 256 * 1024;
 
     /** A local agent and its display name. */
     public record LocalAgent(String id, String displayName, AgentHandler handler) {
@@ -181,6 +183,10 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     private Entry start(SpawnRequest request) {
         if (request.task().isEmpty()) {
             throw new IllegalArgumentException("task is required");
+        }
+        if (request.task().length() > MAX_TASK_CHARS) {
+            throw new IllegalArgumentException("task has " + request.task().length() + " characters; the limit is "
+                    + MAX_TASK_CHARS);
         }
         if (request.agentId().isEmpty()) {
             throw new IllegalArgumentException("agent_id is required");
