@@ -76,12 +76,16 @@ export const api = {
   /** GET /webui/api/nodes: nodes, trees, p2p, dispatches (20 newest), alerts. */
   nodes: () => call('GET', '/webui/api/nodes'),
   /** GET /webui/api/node_dispatches: the dispatch audit, newest first. */
-  dispatches: (limit = 500) =>
-    call('GET', `/webui/api/node_dispatches?limit=${encodeURIComponent(limit)}`).then((d) => d.items || []),
+  dispatches: (limit = 500, node = '') =>
+    call(
+      'GET',
+      `/webui/api/node_dispatches?limit=${encodeURIComponent(limit)}` +
+        (node ? `&node=${encodeURIComponent(node)}` : ''),
+    ).then((d) => d.items || []),
   /** The agent registry: local agents and one node.<id>.main branch per node. */
   registry: () => runtime({ action: 'registry' }).then((r) => r.items || []),
   /** Subagent tasks, newest first. */
-  tasks: () => runtime({ action: 'list' }).then((r) => r.items || []),
+  tasks: (limit = 50) => runtime({ action: 'list', limit }).then((r) => r.items || []),
   /** Runs a task on an agent and waits for its reply. */
   dispatchAndWait: (agentId, task, waitSec) =>
     runtime({ action: 'dispatch_and_wait', agent_id: agentId, task, wait_timeout_sec: waitSec }),

@@ -8,8 +8,8 @@ import * as subagents from './pages/subagents.js';
 const POLL_MS = 3000;
 // The Nodes page is /node: the gateway's auth filter treats the exact path /nodes as an API path, so a reload there
 // would get a 401 JSON body instead of this shell. In-app links to /nodes are rewritten to /node.
-const ROUTES = { '/': dashboard, '/node': nodes, '/subagents': subagents };
-const ALIASES = { '/nodes': '/node' };
+const ROUTES = { '/': dashboard, '/nodes': nodes, '/subagents': subagents };
+const ALIASES = { '/node': '/nodes' };
 
 const $ = (id) => document.getElementById(id);
 const el = {

@@ -106,9 +106,8 @@ export function link(href, text, props = {}) {
   return h('a', { href, dataset: { link: '' }, ...props }, text);
 }
 
-// The Nodes page lives at /node (not /nodes): the gateway's auth filter treats the exact path /nodes as API.
 export function nodeHref(id) {
-  return `/node?id=${encodeURIComponent(id)}`;
+  return `/nodes?id=${encodeURIComponent(id)}`;
 }
 
 /** A labelled panel: <section class="panel"><header><h2>title</h2>extra</header>body</section>. */

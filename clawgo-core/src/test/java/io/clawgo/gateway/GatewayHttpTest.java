@@ -174,6 +174,14 @@ class GatewayHttpTest {
             assertThat(dispatches).first().satisfies(d -> assertThat(d)
                     .containsEntry("node", "edge-relay").containsEntry("action", "agent_task")
                     .containsEntry("ok", true).containsEntry("used_transport", "http_relay"));
+            assertThat(map(nodes.get("stats"))).containsEntry("dispatches_last_hour", 1L)
+                    .containsEntry("failures_last_hour", 0L).containsEntry("nodes_online", 1L);
+            assertThat(list(TestHttp.get(base + "/webui/api/node_dispatches?node=edge-relay", TOKEN).json().get("items")))
+                    .hasSize(1);
+            assertThat(list(TestHttp.get(base + "/webui/api/node_dispatches?node=other", TOKEN).json().get("items")))
+                    .isEmpty();
+            assertThat(list(map(TestHttp.post(base + "/webui/api/subagents_runtime", TOKEN,
+                    "{\"action\":\"list\",\"limit\":1}").json().get("result")).get("items"))).hasSize(1);
         }
     }
 

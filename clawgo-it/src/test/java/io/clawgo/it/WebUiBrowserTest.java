@@ -188,7 +188,7 @@ class WebUiBrowserTest {
 
         edge1.findElement(tid("node-link")).click();
         WebElement detail = visible(tid("page-node-detail"));
-        assertThat(driver.getCurrentUrl()).endsWith("/node?id=edge-1");
+        assertThat(driver.getCurrentUrl()).endsWith("/nodes?id=edge-1");
         assertThat(detail.getAttribute("data-node")).isEqualTo("edge-1");
         until(d -> "open".equals(d.findElement(tid("node-p2p-status")).getText()) ? true : null);
         assertThat(visible(tid("node-p2p-transport")).getText()).isEqualTo(UiFixture.TRANSPORT);

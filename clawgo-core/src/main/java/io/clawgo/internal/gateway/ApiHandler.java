@@ -190,7 +190,8 @@ final class ApiHandler extends Handler.Abstract {
             q.put("limit", query.getValue("limit"));
         }
         int limit = (int) new Args(q).positive("limit", 50, 500);
-        HttpIo.json(response, callback, 200, Map.of("ok", true, "items", dispatcher.recent(limit)));
+        String node = query.getValue("node");
+        HttpIo.json(response, callback, 200, Map.of("ok", true, "items", dispatcher.recent(limit, node)));
     }
 
     private void replay(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
@@ -224,7 +225,8 @@ final class ApiHandler extends Handler.Abstract {
         String action = args.string("action");
         action = action == null || action.isEmpty() ? "list" : action.toLowerCase(java.util.Locale.ROOT);
         Object result = switch (action) {
-            case "list" -> Map.of("items", subagents.list());
+            case "list" -> Map.of("items", subagents.list().stream()
+                    .limit(args.positive("limit", Integer.MAX_VALUE, Integer.MAX_VALUE)).toList());
             case "get", "info" -> {
                 String id = args.requiredString("id");
                 yield subagents.get(id).<Map<String, Object>>map(t -> Map.of("found", true, "task", t))

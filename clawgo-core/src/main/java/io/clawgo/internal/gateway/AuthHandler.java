@@ -80,7 +80,7 @@ final class AuthHandler extends Handler.Wrapper {
     }
 
     static boolean isPublic(String path) {
-        return !(path.startsWith("/nodes/") || path.equals("/nodes") || path.startsWith("/webui/api"));
+        return !(path.startsWith("/nodes/") || path.startsWith("/webui/api"));
     }
 
     /** The SHA-256 of the bearer token, or {@code null} when there is none. */

@@ -59,6 +59,11 @@ final class NodesView {
         out.put("p2p", p2pSection);
         out.put("dispatches", dispatches);
         out.put("alerts", alerts(nodes, p2pSection, dispatches));
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("nodes_total", registry.size());
+        stats.put("nodes_online", registry.onlineCount());
+        stats.putAll(dispatcher.lastHour());
+        out.put("stats", stats);
         return out;
     }
 

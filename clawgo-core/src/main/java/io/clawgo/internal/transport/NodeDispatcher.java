@@ -27,6 +27,9 @@ public final class NodeDispatcher {
     private final NodeRegistry registry;
     private final Router router;
     private final JsonlAudit audit;
+    /** Dispatch counts per minute of the last hour: [minute index][0 = all, 1 = failed]. */
+    private final long[][] minutes = new long[60][2];
+    private final long[] minuteStamp = new long[60];
 
     public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit) {
         this.registry = registry;
@@ -55,6 +58,45 @@ public final class NodeDispatcher {
     /** Recent dispatch records, newest first. */
     public List<Map<String, Object>> recent(int limit) {
         return audit.recent(limit);
+    }
+
+    /** Recent dispatch records of one node, newest first (searched among the newest kept in memory). */
+    public List<Map<String, Object>> recent(int limit, String node) {
+        if (node == null || node.isBlank()) {
+            return audit.recent(limit);
+        }
+        return audit.recent(Integer.MAX_VALUE).stream().filter(r -> node.equals(r.get("node"))).limit(limit).toList();
+    }
+
+    /** {@code dispatches_last_hour} and {@code failures_last_hour}, counted exactly (not from the kept records). */
+    public synchronized Map<String, Object> lastHour() {
+        long now = System.currentTimeMillis() / 60_000;
+        long all = 0;
+        long failed = 0;
+        for (int i = 0; i < 60; i++) {
+            if (now - minuteStamp[i] < 60) {
+                all += minutes[i][0];
+                failed += minutes[i][1];
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dispatches_last_hour", all);
+        m.put("failures_last_hour", failed);
+        return m;
+    }
+
+    private synchronized void count(boolean ok) {
+        long minute = System.currentTimeMillis() / 60_000;
+        int i = (int) (minute % 60);
+        if (minuteStamp[i] != minute) {
+            minuteStamp[i] = minute;
+            minutes[i][0] = 0;
+            minutes[i][1] = 0;
+        }
+        minutes[i][0]++;
+        if (!ok) {
+            minutes[i][1]++;
+        }
     }
 
     private Response check(Request request) {
@@ -103,6 +145,7 @@ public final class NodeDispatcher {
             row.put("task", t.length() > TASK_PREVIEW_CHARS ? t.substring(0, TASK_PREVIEW_CHARS) + "..." : t);
         }
         audit.append(row);
+        count(r.ok());
         if (!r.ok()) {
             LOG.info("dispatch {} to {} failed over {}: {} {}", request.action(), request.node(), used, r.code(),
                     r.error());

@@ -7,7 +7,7 @@ export const id = 'dashboard';
 export const title = 'Dashboard';
 
 const HOUR_MS = 3600 * 1000;
-const AUDIT_LIMIT = 500;
+const AUDIT_LIMIT = 50;
 const RECENT_ROWS = 15;
 
 function statCard(key, label) {
@@ -103,12 +103,13 @@ export function create() {
     const p2p = data.p2p || {};
     setText(stats.sessions.value, p2p.active_sessions ?? 0);
     setText(stats.sessions.note, p2p.enabled ? `active over ${p2p.transport}` : 'P2P disabled');
+    // exact counts from the gateway; older gateways without `stats` are counted from the audit rows
     const since = Date.now() - HOUR_MS;
-    const lastHour = audit.filter((d) => Date.parse(d.time) >= since);
-    const failed = lastHour.filter((d) => !d.ok).length;
-    const capped = audit.length >= AUDIT_LIMIT && lastHour.length === audit.length;
-    setText(stats.hour.value, capped ? `${lastHour.length}+` : lastHour.length);
-    setText(stats.hour.note, `${lastHour.length - failed} succeeded`);
+    const rows = audit.filter((d) => Date.parse(d.time) >= since);
+    const total = data.stats ? data.stats.dispatches_last_hour : rows.length;
+    const failed = data.stats ? data.stats.failures_last_hour : rows.filter((d) => !d.ok).length;
+    setText(stats.hour.value, total);
+    setText(stats.hour.note, `${total - failed} succeeded`);
     setText(stats.failures.value, failed);
     setText(stats.failures.note, failed ? 'see recent dispatches' : 'none');
     stats.failures.card.dataset.tone = failed ? 'bad' : '';

@@ -1,4 +1,4 @@
-// Nodes (/node): every node as a card; /node?id=<id> shows one node with its P2P session and its dispatches.
+// Nodes (/nodes): every node as a card; /nodes?id=<id> shows one node with its P2P session and its dispatches.
 import { api } from '../api.js';
 import { h, setText, patchKeyed, patchRows, renderIfChanged, table } from '../dom.js';
 import { badge, capabilityNames, chips, dash, link, nodeHref, orDash, panel, timeEl, absTime } from '../format.js';
@@ -312,7 +312,7 @@ function detailView(nodeId) {
     el: h(
       'div',
       { class: 'page-node-detail', testid: 'page-node-detail', 'data-node': nodeId },
-      h('nav', { class: 'crumbs' }, link('/node', '← All nodes', { testid: 'back-to-nodes' })),
+      h('nav', { class: 'crumbs' }, link('/nodes', '← All nodes', { testid: 'back-to-nodes' })),
       h(
         'div',
         { class: 'page-head page-head-row' },
@@ -323,7 +323,7 @@ function detailView(nodeId) {
       dispatchPanel,
     ),
     async refresh() {
-      const [data, audit] = await Promise.all([api.nodes(), api.dispatches(500)]);
+      const [data, audit] = await Promise.all([api.nodes(), api.dispatches(50, nodeId)]);
       render(data, audit);
     },
   };
