@@ -1,0 +1,219 @@
+package io.clawgo.examples.cli;
+
+import com.google.gson.JsonObject;
+import io.clawgo.ClawgoException;
+import io.clawgo.Gateway;
+import io.clawgo.config.ConfigException;
+import io.clawgo.config.GatewayConfig;
+import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.WireCodec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code clawgo gateway}: runs a gateway until SIGINT/SIGTERM. */
+@Command(name = "gateway",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run a gateway: node registry, dispatch, REST API, web UI and the node WebSocket on one port.",
+            "",
+            "Each setting comes from its flag, else the --config file, else the environment "
+                    + "(CLAWGO_GATEWAY_HOST, CLAWGO_GATEWAY_PORT, CLAWGO_GATEWAY_TOKEN), else the default. "
+                    + "With no token anywhere, a random one is generated and printed once. "
+                    + "Prints 'clawgo gateway listening on <url> (p2p: <transport>)' when ready and runs until "
+                    + "Ctrl-C or SIGTERM."},
+        footer = {
+            "",
+            "Examples:",
+            "  clawgo gateway --token \"$CLAWGO_GATEWAY_TOKEN\"",
+            "  clawgo gateway --config gateway.json --port 18790 --transport webrtc",
+            "",
+            "Exit codes: 0 stopped cleanly, 1 could not start (for example the port is",
+            "in use), 2 bad flags or configuration."})
+final class GatewayCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger("io.clawgo.cli.gateway");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "JSON config file (clawgo format: {\"gateway\":{\"host\",\"port\",\"token\",\"nodes\":{...}}}).")
+    Path config;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Listen address (default 0.0.0.0).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "Listen port, 0 for a free one (default 18790).")
+    Integer port;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Bearer token for the API, the web UI and nodes. Prefer CLAWGO_GATEWAY_TOKEN: "
+                    + "flags are visible to other local users.")
+    String token;
+
+    @Option(names = "--no-auth", description = "Run without a token: anyone who reaches the port can register "
+            + "nodes and dispatch. Only for trusted networks.")
+    boolean noAuth;
+
+    @Option(names = "--transport", paramLabel = "NAME",
+            description = "P2P transport: websocket_tunnel, webrtc, another provider on the class path, or "
+                    + "'relay' for the HTTP relay only (default: the config file's, else the best one found).")
+    String transport;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the node registry and the audits are kept (default ./clawgo-data).")
+    Path dataDir;
+
+    @Option(names = "--node-ttl-sec", paramLabel = "N",
+            description = "A node is online while heard from within N seconds (default 60).")
+    Integer nodeTtlSec;
+
+    @Override
+    public Integer call() {
+        if (noAuth && token != null) {
+            throw Cli.usage(spec, "--no-auth and --token exclude each other");
+        }
+        if (port != null && (port < 0 || port > 65535)) {
+            throw Cli.usage(spec, "--port must be in 0..65535, got " + port);
+        }
+        if (nodeTtlSec != null && (nodeTtlSec < 1 || nodeTtlSec > 86_400)) {
+            throw Cli.usage(spec, "--node-ttl-sec must be in 1..86400, got " + nodeTtlSec);
+        }
+        GatewayConfig cfg;
+        String generatedToken = null;
+        try {
+            cfg = resolve();
+            if (!noAuth && cfg.token().isEmpty()) {
+                generatedToken = Cli.generateToken();
+                cfg = cfg.withToken(generatedToken);
+            }
+            if (noAuth) {
+                cfg = cfg.withToken("");
+            }
+            cfg.validate();
+        } catch (ConfigException e) {
+            Cli.error(spec, e.getMessage());
+            return Cli.USAGE;
+        }
+        if (noAuth) {
+            LOG.warn("authentication is disabled (--no-auth): anyone who can reach {}:{} can register nodes and "
+                    + "dispatch tasks", cfg.host(), cfg.port());
+        }
+
+        Lifecycle.install();
+        Gateway gateway;
+        try {
+            gateway = Gateway.builder().config(cfg).start();
+        } catch (ConfigException e) {
+            Cli.error(spec, e.getMessage());
+            return Cli.USAGE;
+        } catch (ClawgoException e) {
+            Cli.error(spec, e.getMessage());
+            return Cli.FAILED;
+        }
+        try {
+            String p2p = gateway.p2pTransport().orElse("none, relay only");
+            Cli.out(spec, "clawgo gateway listening on " + gateway.url() + " (p2p: " + p2p + ")");
+            if (generatedToken != null) {
+                Cli.out(spec, "No token configured: generated " + generatedToken + " for this run "
+                        + "(pass --token or set CLAWGO_GATEWAY_TOKEN to keep one across restarts).");
+                Cli.out(spec, "Web UI: " + gateway.url() + "/ (sign in with the token above; nodes need it too)");
+            } else {
+                Cli.out(spec, "Web UI: " + gateway.url() + "/");
+            }
+            Lifecycle.stopRequested().join();
+            LOG.info("stopping the gateway");
+        } finally {
+            gateway.close();
+        }
+        return Cli.OK;
+    }
+
+    /** Defaults, then the config file, then the environment where the file is silent, then the flags. */
+    private GatewayConfig resolve() {
+        GatewayConfig cfg = GatewayConfig.defaults();
+        JsonObject fileGateway = null;
+        if (config != null) {
+            if (!Files.isRegularFile(config)) {
+                throw new ConfigException("--config " + config + ": no such file");
+            }
+            cfg = GatewayConfig.load(config);
+            fileGateway = gatewaySection(config);
+        }
+        String envHost = Cli.env(Cli.ENV_GATEWAY_HOST);
+        if (envHost != null && !has(fileGateway, "host")) {
+            cfg = cfg.withHost(envHost);
+        }
+        String envPort = Cli.env(Cli.ENV_GATEWAY_PORT);
+        if (envPort != null && !has(fileGateway, "port")) {
+            int p;
+            try {
+                p = Integer.parseInt(envPort);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(Cli.ENV_GATEWAY_PORT + " must be an integer in 0..65535, got '"
+                        + envPort + "'");
+            }
+            if (p < 0 || p > 65535) {
+                throw new ConfigException(Cli.ENV_GATEWAY_PORT + " must be in 0..65535, got " + p);
+            }
+            cfg = cfg.withPort(p);
+        }
+        String envToken = Cli.env(Cli.ENV_GATEWAY_TOKEN);
+        if (envToken != null && cfg.token().isEmpty()) {
+            cfg = cfg.withToken(envToken);
+        }
+        if (host != null) {
+            cfg = cfg.withHost(host);
+        }
+        if (port != null) {
+            cfg = cfg.withPort(port);
+        }
+        if (token != null) {
+            if (token.isBlank()) {
+                throw new ConfigException("--token must not be empty (use --no-auth to run without one)");
+            }
+            cfg = cfg.withToken(token);
+        }
+        if (transport != null) {
+            String t = transport.trim().toLowerCase(Locale.ROOT);
+            if (t.equals("relay") || t.equals("none")) {
+                cfg = cfg.withP2p(cfg.p2p().withEnabled(false));
+            } else {
+                cfg = cfg.withP2p(cfg.p2p().withTransport(t).withEnabled(true));
+            }
+        }
+        if (dataDir != null) {
+            cfg = cfg.withDataDir(dataDir);
+        }
+        if (nodeTtlSec != null) {
+            cfg = cfg.withNodeTtl(Duration.ofSeconds(nodeTtlSec));
+        }
+        return cfg;
+    }
+
+    /** The file's {@code gateway} object (already validated by {@link GatewayConfig#load}), to see what it sets. */
+    private static JsonObject gatewaySection(Path file) {
+        try {
+            JsonObject root = WireCodec.get().parseObject(Files.readString(file, StandardCharsets.UTF_8), 1 << 20);
+            return root.has("gateway") && root.get("gateway").isJsonObject() ? root.getAsJsonObject("gateway") : null;
+        } catch (IOException | ProtocolException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean has(JsonObject o, String key) {
+        return o != null && o.has(key) && !o.get(key).isJsonNull();
+    }
+}
