@@ -114,7 +114,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
     /** Checks every field; the exception names the first bad one. */
     public GatewayConfig validate() {
         if (port < 0 || port > 65535) {
-            throw new ConfigException("gateway.port must be in 1..65535 (0 picks a free port)");
+            throw new ConfigException("gateway.port must be in 0..65535 (0 picks a free port)");
         }
         if (nodeTtl.isNegative() || nodeTtl.isZero()) {
             throw new ConfigException("gateway.node_ttl_sec must be > 0");
@@ -151,8 +151,10 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("cannot read config file " + file + ": no such file", e);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            throw new ConfigException("cannot read config file " + file + ": " + e, e);
         }
         try {
             return parse(text);

@@ -40,7 +40,10 @@ public final class WireCodec {
 
     private static final WireCodec INSTANCE = new WireCodec();
 
-    /** Model types whose empty top-level fields are omitted on write, and the keys that are always written. */
+    /**
+     * Types whose empty top-level fields are omitted on write (the wire model, and the records of the REST API), and
+     * the keys that are always written.
+     */
     private static final Map<Class<?>, Set<String>> PRUNED = Map.of(
             NodeInfo.class, Set.of("id", "capabilities", "online"),
             AgentInfo.class, Set.of("id"),
@@ -48,7 +51,10 @@ public final class WireCodec {
             Request.class, Set.of("action"),
             Response.class, Set.of("ok"),
             WireMessage.class, Set.of("type"),
-            WireAck.class, Set.of("ok", "type"));
+            WireAck.class, Set.of("ok", "type"),
+            io.clawgo.subagent.SubagentTask.class, Set.of("id", "status", "retry_count"),
+            io.clawgo.subagent.SubagentReply.class, Set.of("status"),
+            io.clawgo.subagent.AgentEntry.class, Set.of("agent_id", "enabled", "online"));
 
     private final Gson gson;
 

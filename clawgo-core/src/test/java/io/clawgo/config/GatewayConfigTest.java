@@ -54,7 +54,7 @@ class GatewayConfigTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "{\"gateway\":{\"port\":70000}}|gateway.port must be in 1..65535",
+            "{\"gateway\":{\"port\":70000}}|gateway.port must be in 0..65535",
             "{\"gateway\":{\"port\":\"18790\"}}|gateway.port must be an integer",
             "{\"gateway\":{\"port\":1.5}}|gateway.port must be an integer",
             "{\"gateway\":{\"host\":5}}|gateway.host must be a string",
