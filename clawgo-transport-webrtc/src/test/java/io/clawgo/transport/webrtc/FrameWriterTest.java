@@ -1,0 +1,116 @@
+package io.clawgo.transport.webrtc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Flow control of the writer against a fake channel that drains at a chosen pace. */
+class FrameWriterTest {
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    /** A channel whose buffer grows with every send and is drained by the test. */
+    private static final class FakeChannel implements FrameWriter.Sink {
+        final AtomicLong buffered = new AtomicLong();
+        final AtomicLong maxSeen = new AtomicLong();
+        final List<byte[]> sent = new ArrayList<>();
+        volatile boolean closed;
+
+        @Override
+        public long bufferedAmount() throws IOException {
+            if (closed) {
+                throw new IOException("closed");
+            }
+            return buffered.get();
+        }
+
+        @Override
+        public synchronized void send(ChunkCodec.Frame frame) throws IOException {
+            if (closed) {
+                throw new IOException("closed");
+            }
+            sent.add(frame.data());
+            maxSeen.accumulateAndGet(buffered.addAndGet(frame.data().length), Math::max);
+        }
+    }
+
+    private static List<ChunkCodec.Frame> frames(int count, int size) {
+        List<ChunkCodec.Frame> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(new ChunkCodec.Frame(new byte[size], true));
+        }
+        return out;
+    }
+
+    @Test
+    void sendsInlineWhileBelowTheHighWatermark() throws Exception {
+        FakeChannel ch = new FakeChannel();
+        FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1 << 20, 5000, e -> { });
+        w.write(frames(3, 100)).get(1, TimeUnit.SECONDS);
+        assertThat(ch.sent).hasSize(3);
+    }
+
+    @Test
+    void waitsForTheLowWatermarkAndNeverOverfillsTheChannel() throws Exception {
+        FakeChannel ch = new FakeChannel();
+        FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1 << 20, 5000, e -> { });
+        CompletableFuture<Void> done = w.write(frames(100, 100));
+        // drain slowly, like a peer that reads 100 bytes per millisecond
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!done.isDone() && System.nanoTime() < end) {
+            ch.buffered.updateAndGet(b -> Math.max(0, b - 100));
+            Thread.sleep(1);
+        }
+        done.get(1, TimeUnit.SECONDS);
+        assertThat(ch.sent).hasSize(100);
+        assertThat(ch.maxSeen.get()).isLessThanOrEqualTo(1000 + 100);
+    }
+
+    @Test
+    void aStalledChannelFailsTheWriteAndReportsIt() throws Exception {
+        FakeChannel ch = new FakeChannel();
+        AtomicReference<String> stall = new AtomicReference<>();
+        FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1 << 20, 200, stall::set);
+        CompletableFuture<Void> done = w.write(frames(50, 100));
+        try {
+            done.get(3, TimeUnit.SECONDS);
+            throw new AssertionError("expected a failure");
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(IOException.class).hasMessageContaining("did not drain");
+        }
+        assertThat(stall.get()).contains("did not drain");
+        assertThat(w.write(frames(1, 1))).isCompletedExceptionally();
+    }
+
+    @Test
+    void closeFailsQueuedMessagesAndAFullQueueIsRefused() throws Exception {
+        FakeChannel ch = new FakeChannel();
+        ch.buffered.set(5000);
+        FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1000, 60_000, e -> { });
+        CompletableFuture<Void> first = w.write(frames(5, 100));
+        CompletableFuture<Void> second = w.write(frames(6, 100));
+        assertThat(second).isCompletedExceptionally();
+        w.close("bye");
+        try {
+            first.get(2, TimeUnit.SECONDS);
+            throw new AssertionError("expected a failure");
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).hasMessageContaining("bye");
+        }
+    }
+}

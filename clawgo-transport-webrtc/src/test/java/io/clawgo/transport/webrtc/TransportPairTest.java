@@ -1,0 +1,231 @@
+package io.clawgo.transport.webrtc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.ErrorCodes;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.RequestHandler;
+import io.clawgo.protocol.Response;
+import io.clawgo.protocol.WireMessage;
+import io.clawgo.testing.TestHttp;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Both sides of the transport, wired in memory, opening real DataChannels inside the test namespace. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TransportPairTest {
+
+    @BeforeAll
+    static void inside() {
+        NetNs.assumeInside();
+    }
+
+    private static WebRtcSettings settings(long readyMillis) {
+        return new WebRtcSettings(Duration.ofMillis(readyMillis), false, 64 * 1024, Duration.ofMillis(50),
+                Duration.ofMillis(400), 1024 * 1024, 256 * 1024, 0, 0);
+    }
+
+    private static TransportPair pair(String id, P2pConfig p2p, long readyMillis, RequestHandler handler) {
+        return new TransportPair(id, p2p, settings(readyMillis), settings(readyMillis), handler);
+    }
+
+    private static TransportPair echo(String id) {
+        return pair(id, P2pConfig.of("webrtc"), 5000,
+                req -> Response.ok(Map.of("echo", req.args(), "action", req.action())));
+    }
+
+    static String sha256(String s) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Text with varied content so that a lost, duplicated or reordered chunk changes the hash. */
+    static String pattern(int bytes) {
+        StringBuilder b = new StringBuilder(bytes + 16);
+        for (int i = 0; b.length() < bytes; i++) {
+            b.append(Integer.toString(i, 36)).append('.');
+        }
+        b.setLength(bytes);
+        return b.toString();
+    }
+
+    @Test
+    void requestOpensTheChannelAndRoundTrips() throws Exception {
+        try (TransportPair p = echo("n1")) {
+            Response r = p.send(new Request("run", null, null, null, Map.of("x", "y")), 10_000).get(15, TimeUnit.SECONDS);
+            assertThat(r.ok()).as("%s", r).isTrue();
+            assertThat(r.payload().get("echo")).isEqualTo(Map.of("x", "y"));
+            assertThat(p.session().status()).isEqualTo("open");
+            assertThat(p.session().lastReadyAt()).isNotNull();
+            assertThat(p.session().retryCount()).isZero();
+            assertThat(p.gateway.status().activeSessions()).isEqualTo(1);
+            Response r2 = p.send(Request.of("run"), 10_000).get(15, TimeUnit.SECONDS);
+            assertThat(r2.ok()).isTrue();
+            assertThat(p.toNode.stream().filter(m -> m.normalizedType().equals("signal_offer")).count()).isEqualTo(1);
+            // the offer carries the documented extensions; every signal was acked "signaled"
+            WireMessage offer = p.toNode.stream().filter(m -> m.normalizedType().equals("signal_offer")).findFirst()
+                    .orElseThrow();
+            assertThat(offer.from()).isEqualTo("gateway");
+            assertThat(offer.to()).isEqualTo("n1");
+            assertThat(offer.session()).isEqualTo("n1");
+            assertThat(offer.payload()).containsKeys("type", "sdp", "attempt", "max_message_bytes");
+            assertThat(p.acks).isNotEmpty().allSatisfy(a -> assertThat(a.ok()).as("%s", a).isTrue());
+        }
+    }
+
+    @Test
+    void fourMebibytesEachWayArriveIntact() throws Exception {
+        try (TransportPair p = pair("big", P2pConfig.of("webrtc"), 5000, req -> {
+            String in = (String) req.args().get("data");
+            return Response.ok(Map.of("sha", sha256(in), "data", pattern(4 * 1024 * 1024)));
+        })) {
+            String data = pattern(4 * 1024 * 1024 + 123);
+            Response r = p.send(new Request("run", null, null, null, Map.of("data", data)), 30_000)
+                    .get(40, TimeUnit.SECONDS);
+            assertThat(r.ok()).as("%s", r.error()).isTrue();
+            assertThat(r.payload().get("sha")).isEqualTo(sha256(data));
+            String back = (String) r.payload().get("data");
+            assertThat(back).hasSize(4 * 1024 * 1024);
+            assertThat(sha256(back)).isEqualTo(sha256(pattern(4 * 1024 * 1024)));
+        }
+    }
+
+    @Test
+    void manyConcurrentRequestsAllComplete() throws Exception {
+        try (TransportPair p = echo("conc")) {
+            List<CompletableFuture<Response>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(p.send(new Request("run", null, null, null, Map.of("i", (long) i, "pad", pattern(70_000))),
+                        20_000));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                Response r = all.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(r.ok()).as("%s", r).isTrue();
+                assertThat(((Map<?, ?>) r.payload().get("echo")).get("i")).isEqualTo((long) i);
+            }
+        }
+    }
+
+    @Test
+    void aStraySignalIsRefusedAndCreatesNoSession() throws Exception {
+        try (TransportPair p = echo("stray")) {
+            p.fromNode(WireMessage.signal("signal_answer", "stray", "gateway", "stray",
+                    Map.of("type", "answer", "sdp", "v=0")));
+            p.fromNode(WireMessage.signal("signal_candidate", "stray", "gateway", "stray",
+                    Map.of("candidate", "candidate:1 1 udp 1 10.251.0.2 9 typ host", "sdpMid", "0",
+                            "sdpMLineIndex", 0L)));
+            assertThat(TestHttp.await(Duration.ofSeconds(5), () -> p.acks.size() == 2)).isTrue();
+            assertThat(p.acks).allSatisfy(a -> {
+                assertThat(a.ok()).isFalse();
+                assertThat(a.error()).contains("no webrtc session");
+            });
+            assertThat(p.gateway.status().nodes()).isEmpty();
+            assertThat(p.toNode).isEmpty();
+        }
+    }
+
+    @Test
+    void brokenSignallingTimesOutWithinTheReadyTimeoutAndBacksOff() throws Exception {
+        try (TransportPair p = pair("mute", P2pConfig.of("webrtc"), 800, req -> Response.ok(Map.of()))) {
+            p.dropOffers(true);
+            long t0 = System.nanoTime();
+            Response r = p.send(Request.of("run"), 10_000).get(5, TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(r.code()).isEqualTo(ErrorCodes.P2P_TIMEOUT);
+            assertThat(ms).isBetween(600L, 2500L);
+            assertThat(p.session().status()).isEqualTo("timeout");
+            assertThat(p.session().lastError()).contains("not ready");
+            assertThat(p.gateway.status().activeSessions()).isZero();
+            // repeated requests: backoff answers at once, attempts count as retries
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (p.session().retryCount() < 3 && System.nanoTime() < end) {
+                Response again = p.send(Request.of("run"), 10_000).get(5, TimeUnit.SECONDS);
+                assertThat(again.code()).isIn(ErrorCodes.P2P_TIMEOUT, ErrorCodes.P2P_UNAVAILABLE);
+                Thread.sleep(20);
+            }
+            assertThat(p.session().retryCount()).isGreaterThanOrEqualTo(3);
+            // signalling repaired: the next attempt after the backoff opens
+            p.dropOffers(false);
+            Response ok = null;
+            while (System.nanoTime() < end) {
+                ok = p.send(Request.of("run"), 10_000).get(5, TimeUnit.SECONDS);
+                if (ok.ok()) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(ok).isNotNull();
+            assertThat(ok.ok()).as("%s", ok).isTrue();
+            assertThat(p.session().status()).isEqualTo("open");
+        }
+    }
+
+    @Test
+    void slowAnswersTimeOutAndTheInFlightBoundHolds() throws Exception {
+        P2pConfig p2p = new P2pConfig(true, "webrtc", List.of(), List.of(), Duration.ofSeconds(60), 2);
+        try (TransportPair p = pair("slow", p2p, 5000, req -> {
+            Thread.sleep(((Number) req.args().getOrDefault("sleep", 0L)).longValue());
+            return Response.ok(Map.of());
+        })) {
+            assertThat(p.send(Request.of("run"), 10_000).get(15, TimeUnit.SECONDS).ok()).isTrue();
+            CompletableFuture<Response> a = p.send(new Request("run", null, null, null, Map.of("sleep", 1500L)), 400);
+            CompletableFuture<Response> b = p.send(new Request("run", null, null, null, Map.of("sleep", 1500L)), 5000);
+            Response busy = p.send(Request.of("run"), 5000).get(5, TimeUnit.SECONDS);
+            assertThat(busy.code()).isEqualTo(ErrorCodes.P2P_BUSY);
+            assertThat(a.get(5, TimeUnit.SECONDS).code()).isEqualTo(ErrorCodes.TIMEOUT);
+            assertThat(b.get(5, TimeUnit.SECONDS).ok()).isTrue();
+        }
+    }
+
+    @Test
+    void controlDisconnectFailsInFlightRequestsAtOnce() throws Exception {
+        try (TransportPair p = pair("drop", P2pConfig.of("webrtc"), 5000, req -> {
+            Thread.sleep(3000);
+            return Response.ok(Map.of());
+        })) {
+            CompletableFuture<Response> sent = p.send(Request.of("run"), 20_000);
+            assertThat(TestHttp.await(Duration.ofSeconds(10), () -> p.session() != null
+                    && p.session().status().equals("open"))).isTrue();
+            Thread.sleep(100);
+            long t0 = System.nanoTime();
+            p.disconnect();
+            Response r = sent.get(2, TimeUnit.SECONDS);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1000);
+            // it was sent, so the node may have run it: not a code that makes the router retry elsewhere
+            assertThat(r.code()).isEqualTo(ErrorCodes.TRANSPORT_ERROR);
+            assertThat(p.session()).as("an offline node has no session record").isNull();
+            Response after = p.send(Request.of("run"), 2000).get(5, TimeUnit.SECONDS);
+            assertThat(after.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
+        }
+    }
+
+    @Test
+    void aRequestWaitingForTheChannelFailsP2pUnavailableOnDisconnect() throws Exception {
+        try (TransportPair p = pair("wait", P2pConfig.of("webrtc"), 5000, req -> Response.ok(Map.of()))) {
+            p.dropOffers(true);
+            CompletableFuture<Response> waiting = p.send(Request.of("run"), 20_000);
+            Thread.sleep(200);
+            p.disconnect();
+            Response r = waiting.get(2, TimeUnit.SECONDS);
+            assertThat(r.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
+        }
+    }
+
+    @Test
+    void tooLargeRequestsAreRefusedBeforeSending() throws Exception {
+        try (TransportPair p = echo("limit")) {
+            Response r = p.send(new Request("run", null, null, null, Map.of("data", pattern(9 * 1024 * 1024))),
+                    10_000).get(15, TimeUnit.SECONDS);
+            assertThat(r.code()).isEqualTo(ErrorCodes.PAYLOAD_TOO_LARGE);
+        }
+    }
+}

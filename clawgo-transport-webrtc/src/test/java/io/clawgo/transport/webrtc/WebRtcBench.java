@@ -1,0 +1,458 @@
+package io.clawgo.transport.webrtc;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import io.clawgo.Gateway;
+import io.clawgo.NodeAgent;
+import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * Benchmark (not a test): (a) raw webrtc-java DataChannel echo, (b) the webrtc transport itself (gateway side to node
+ * side, in-memory signalling), (c) a full {@code Gateway.dispatch} over webrtc to a {@code NodeAgent}; for 200 B and
+ * 64 KiB payloads: latency p50/p99, throughput with 64 in flight, and setup time (offer to open). Must run inside a
+ * network namespace with a non-loopback interface:
+ *
+ * <pre>
+ * cd clawgo-transport-webrtc
+ * mvn -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt &amp;&amp; mvn -q test-compile
+ * src/test/netns/bin/java -cp target/test-classes:target/classes:$(cat target/cp.txt) \
+ *     io.clawgo.transport.webrtc.WebRtcBench
+ * </pre>
+ * Prints a Markdown table.
+ */
+public final class WebRtcBench {
+    private static final int SMALL = 200;
+    private static final int LARGE = 64 * 1024;
+    private static final int WINDOW = 64;
+    private static final List<String> ROWS = new ArrayList<>();
+
+    private WebRtcBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String why = NetNs.whyNot();
+        if (why != null) {
+            System.err.println("not inside a test network namespace: " + why);
+            System.exit(2);
+        }
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        try (SharedFactory.Lease lease = SharedFactory.acquire()) {
+            Result rawSmall = raw(lease.factory(), SMALL, rounds);
+            Result rawLarge = raw(lease.factory(), LARGE, rounds / 5);
+            double rawSetup = rawSetup(lease.factory(), 20);
+            Result tSmall = transport(SMALL, rounds);
+            Result tLarge = transport(LARGE, rounds / 5);
+            double tSetup = transportSetup(20);
+            Result gSmall = gateway(SMALL, rounds);
+            Result gLarge = gateway(LARGE, rounds / 5);
+            double gSetup = gatewaySetup(12);
+
+            System.out.println();
+            System.out.println("| path | payload | p50 µs | p99 µs | msgs/s (64 in flight) | MB/s payload | setup p50 ms |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            row("(a) raw webrtc-java echo", rawSmall, rawSetup);
+            row("(a) raw webrtc-java echo", rawLarge, rawSetup);
+            row("(b) webrtc transport (send -> node -> response)", tSmall, tSetup);
+            row("(b) webrtc transport (send -> node -> response)", tLarge, tSetup);
+            row("(c) Gateway.dispatch over webrtc (NodeAgent)", gSmall, gSetup);
+            row("(c) Gateway.dispatch over webrtc (NodeAgent)", gLarge, gSetup);
+            ROWS.forEach(System.out::println);
+            System.out.println();
+            ratios("(b)/(a)", rawSmall, rawLarge, tSmall, tLarge);
+            ratios("(c)/(a)", rawSmall, rawLarge, gSmall, gLarge);
+            System.out.printf(Locale.ROOT, "setup p50: raw %.1f ms, transport %.1f ms, gateway+node agent %.1f ms%n",
+                    rawSetup, tSetup, gSetup);
+        }
+        System.out.flush();
+        Runtime.getRuntime().halt(0);
+    }
+
+    record Result(int payload, double p50, double p99, double msgsPerSec) {
+        double mbPerSec() {
+            return msgsPerSec * payload / 1e6;
+        }
+    }
+
+    private static void row(String path, Result r, double setup) {
+        ROWS.add(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.0f | %.1f | %.1f |", path,
+                r.payload == SMALL ? "200 B" : "64 KiB", r.p50, r.p99, r.msgsPerSec, r.mbPerSec(), setup));
+    }
+
+    private static void ratios(String name, Result rs, Result rl, Result s, Result l) {
+        System.out.printf(Locale.ROOT, "%s latency p50 ratio: 200 B %.2f, 64 KiB %.2f; throughput ratio: 200 B %.2f,"
+                        + " 64 KiB %.2f%n", name, s.p50 / rs.p50, l.p50 / rl.p50, s.msgsPerSec / rs.msgsPerSec,
+                l.msgsPerSec / rl.msgsPerSec);
+    }
+
+    private static double percentile(long[] nanos, double p) {
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1)] / 1000.0;
+    }
+
+    // ----------------------------------------------------------------------------------------------------- (a) raw
+
+    /** Two peer connections of the shared factory, signalled in memory, the answerer echoing in its callback. */
+    private static final class RawPair implements AutoCloseable {
+        final RTCPeerConnection a;
+        final RTCPeerConnection b;
+        final RTCDataChannel da;
+        volatile RTCDataChannel db;
+        final CompletableFuture<Void> open = new CompletableFuture<>();
+        final ExecutorService sig = Executors.newSingleThreadExecutor();
+        final List<RTCIceCandidate> toA = new ArrayList<>();
+        final List<RTCIceCandidate> toB = new ArrayList<>();
+        volatile boolean remotesSet;
+        volatile java.util.function.IntConsumer onEcho = n -> { };
+
+        RawPair(PeerConnectionFactory f) {
+            a = f.createPeerConnection(new RTCConfiguration(), observer(toB, true));
+            b = f.createPeerConnection(new RTCConfiguration(), new PeerConnectionObserver() {
+                @Override
+                public void onIceCandidate(RTCIceCandidate c) {
+                    candidate(c, toA, false);
+                }
+
+                @Override
+                public void onDataChannel(RTCDataChannel ch) {
+                    db = ch;
+                    ch.registerObserver(new RTCDataChannelObserver() {
+                        @Override
+                        public void onBufferedAmountChange(long previous) {
+                        }
+
+                        @Override
+                        public void onStateChange() {
+                        }
+
+                        @Override
+                        public void onMessage(RTCDataChannelBuffer buf) {
+                            try {
+                                byte[] copy = new byte[buf.data.remaining()];
+                                buf.data.get(copy);
+                                ch.send(new RTCDataChannelBuffer(ByteBuffer.wrap(copy), buf.binary));
+                            } catch (Throwable t) {
+                                // keep the native thread alive
+                            }
+                        }
+                    });
+                }
+            });
+            da = a.createDataChannel("clawgo", new RTCDataChannelInit());
+            da.registerObserver(new RTCDataChannelObserver() {
+                @Override
+                public void onBufferedAmountChange(long previous) {
+                }
+
+                @Override
+                public void onStateChange() {
+                    if (da.getState() == RTCDataChannelState.OPEN) {
+                        open.complete(null);
+                    }
+                }
+
+                @Override
+                public void onMessage(RTCDataChannelBuffer buf) {
+                    try {
+                        onEcho.accept(buf.data.remaining());
+                    } catch (Throwable t) {
+                        // keep the native thread alive
+                    }
+                }
+            });
+        }
+
+        private PeerConnectionObserver observer(List<RTCIceCandidate> out, boolean fromA) {
+            return c -> candidate(c, out, fromA);
+        }
+
+        private void candidate(RTCIceCandidate c, List<RTCIceCandidate> queue, boolean fromA) {
+            sig.execute(() -> {
+                if (remotesSet) {
+                    (fromA ? b : a).addIceCandidate(c);
+                } else {
+                    queue.add(c);
+                }
+            });
+        }
+
+        /** Offer to open, in milliseconds. */
+        double connect() throws Exception {
+            long t0 = System.nanoTime();
+            RTCSessionDescription offer = create(a, true);
+            set(a, offer, true);
+            set(b, offer, false);
+            RTCSessionDescription answer = create(b, false);
+            set(b, answer, true);
+            set(a, answer, false);
+            sig.submit(() -> {
+                remotesSet = true;
+                toB.forEach(b::addIceCandidate);
+                toA.forEach(a::addIceCandidate);
+            }).get();
+            open.get(10, TimeUnit.SECONDS);
+            return (System.nanoTime() - t0) / 1e6;
+        }
+
+        @Override
+        public void close() {
+            da.unregisterObserver();
+            da.close();
+            a.close();
+            b.close();
+            da.dispose();
+            if (db != null) {
+                db.dispose();
+            }
+            sig.shutdownNow();
+        }
+    }
+
+    private static RTCSessionDescription create(RTCPeerConnection pc, boolean offer) throws Exception {
+        CompletableFuture<RTCSessionDescription> f = new CompletableFuture<>();
+        CreateSessionDescriptionObserver o = new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription d) {
+                f.complete(d);
+            }
+
+            @Override
+            public void onFailure(String e) {
+                f.completeExceptionally(new IllegalStateException(e));
+            }
+        };
+        if (offer) {
+            pc.createOffer(new RTCOfferOptions(), o);
+        } else {
+            pc.createAnswer(new RTCAnswerOptions(), o);
+        }
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static void set(RTCPeerConnection pc, RTCSessionDescription d, boolean local) throws Exception {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        SetSessionDescriptionObserver o = new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                f.complete(null);
+            }
+
+            @Override
+            public void onFailure(String e) {
+                f.completeExceptionally(new IllegalStateException(e));
+            }
+        };
+        if (local) {
+            pc.setLocalDescription(d, o);
+        } else {
+            pc.setRemoteDescription(d, o);
+        }
+        f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static Result raw(PeerConnectionFactory f, int size, int rounds) throws Exception {
+        try (RawPair p = new RawPair(f)) {
+            p.connect();
+            BlockingQueue<Integer> echoes = new ArrayBlockingQueue<>(1);
+            p.onEcho = echoes::offer;
+            byte[] payload = new byte[size];
+            int warm = Math.max(100, rounds / 6);
+            long[] lat = new long[rounds];
+            for (int i = -warm; i < rounds; i++) {
+                long t0 = System.nanoTime();
+                p.da.send(new RTCDataChannelBuffer(ByteBuffer.wrap(payload), true));
+                if (echoes.poll(10, TimeUnit.SECONDS) == null) {
+                    throw new IllegalStateException("raw echo lost");
+                }
+                if (i >= 0) {
+                    lat[i] = System.nanoTime() - t0;
+                }
+            }
+            int n = size == SMALL ? 20_000 : 1_500;
+            Semaphore window = new Semaphore(WINDOW);
+            CountDownLatch done = new CountDownLatch(n);
+            p.onEcho = len -> {
+                window.release();
+                done.countDown();
+            };
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                window.acquire();
+                while (p.da.getBufferedAmount() > 1024 * 1024) {
+                    LockSupport.parkNanos(50_000);
+                }
+                p.da.send(new RTCDataChannelBuffer(ByteBuffer.wrap(payload), true));
+            }
+            if (!done.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("raw throughput run did not finish");
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            Result r = new Result(size, percentile(lat, 0.5), percentile(lat, 0.99), n / secs);
+            System.err.println("raw " + r);
+            return r;
+        }
+    }
+
+    private static double rawSetup(PeerConnectionFactory f, int sessions) throws Exception {
+        long[] ms = new long[sessions];
+        for (int i = 0; i < sessions; i++) {
+            try (RawPair p = new RawPair(f)) {
+                ms[i] = (long) (p.connect() * 1e6);
+            }
+        }
+        return percentile(ms, 0.5) / 1000.0;
+    }
+
+    // ---------------------------------------------------------------------------------------------- (b) transport
+
+    private static TransportPair pair(String id) {
+        WebRtcSettings s = WebRtcSettings.defaults();
+        return new TransportPair(id, P2pConfig.of("webrtc"), s, s, req -> Response.ok(Map.of("data",
+                req.args().getOrDefault("data", ""))));
+    }
+
+    private static Result transport(int size, int rounds) throws Exception {
+        try (TransportPair p = pair("bench-" + size)) {
+            Request req = new Request("run", null, null, null, Map.of("data", "x".repeat(size)));
+            return measure("transport", size, rounds, () -> p.send(req, 30_000));
+        }
+    }
+
+    private static double transportSetup(int sessions) throws Exception {
+        long[] us = new long[sessions];
+        try (TransportPair p = pair("bench-setup")) {
+            for (int i = 0; i < sessions; i++) {
+                if (!p.send(Request.of("run"), 10_000).get(15, TimeUnit.SECONDS).ok()) {
+                    throw new IllegalStateException("setup request failed");
+                }
+                io.clawgo.spi.SessionStatus s = p.session();
+                us[i] = Duration.between(s.lastAttempt(), s.lastReadyAt()).toNanos();
+                p.gateway.resetSession(p.nodeId, "bench");
+            }
+        }
+        return percentile(us, 0.5) / 1000.0;
+    }
+
+    private static Result measure(String name, int size, int rounds, Supplier<CompletableFuture<Response>> call)
+            throws Exception {
+        int warm = Math.max(100, rounds / 6);
+        long[] lat = new long[rounds];
+        for (int i = -warm; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            Response r = call.get().get(30, TimeUnit.SECONDS);
+            if (!r.ok()) {
+                throw new IllegalStateException(name + " failed: " + r);
+            }
+            if (i >= 0) {
+                lat[i] = System.nanoTime() - t0;
+            }
+        }
+        int n = size == SMALL ? 10_000 : 1_500;
+        Semaphore window = new Semaphore(WINDOW);
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicInteger failed = new AtomicInteger();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            window.acquire();
+            call.get().whenComplete((r, e) -> {
+                if (e != null || r == null || !r.ok()) {
+                    failed.incrementAndGet();
+                }
+                window.release();
+                done.countDown();
+            });
+        }
+        if (!done.await(120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " throughput run did not finish");
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (failed.get() > 0) {
+            throw new IllegalStateException(name + ": " + failed.get() + " requests failed");
+        }
+        Result r = new Result(size, percentile(lat, 0.5), percentile(lat, 0.99), n / secs);
+        System.err.println(name + " " + r);
+        return r;
+    }
+
+    // ---------------------------------------------------------------------------------------------- (c) gateway
+
+    private static Result gateway(int size, int rounds) throws Exception {
+        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0)
+                .dataDir(Files.createTempDirectory("clawgo-webrtc-bench")).transport("webrtc").start();
+             NodeAgent node = NodeAgent.builder().gateway(gw.url()).id("bench").actions(List.of("run"))
+                     .maxConcurrentRequests(16).maxQueuedRequests(256)
+                     .handler(req -> Response.ok(Map.of("data", req.args().getOrDefault("data", "")))).build()) {
+            node.start();
+            if (!node.awaitConnected(Duration.ofSeconds(10))) {
+                throw new IllegalStateException("node did not connect");
+            }
+            Request req = new Request("run", "bench", null, null, Map.of("data", "x".repeat(size)));
+            return measure("gateway", size, rounds, () -> gw.dispatch(req, "p2p", Duration.ofSeconds(30)));
+        }
+    }
+
+    private static double gatewaySetup(int sessions) throws Exception {
+        long[] us = new long[sessions];
+        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0)
+                .dataDir(Files.createTempDirectory("clawgo-webrtc-bench")).transport("webrtc").start()) {
+            for (int i = 0; i < sessions; i++) {
+                String id = "setup-" + i;
+                try (NodeAgent node = NodeAgent.builder().gateway(gw.url()).id(id).actions(List.of("run"))
+                        .handler(req -> Response.ok(Map.of())).build()) {
+                    node.start();
+                    if (!node.awaitConnected(Duration.ofSeconds(10))) {
+                        throw new IllegalStateException("node did not connect");
+                    }
+                    Response r = gw.dispatch(new Request("run", id, null, null, Map.of()), "p2p",
+                            Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+                    if (!r.ok()) {
+                        throw new IllegalStateException("setup dispatch failed: " + r);
+                    }
+                    @SuppressWarnings("unchecked")
+                    List<Map<String, Object>> nodes = (List<Map<String, Object>>)
+                            ((Map<String, Object>) gw.status().get("p2p")).get("nodes");
+                    Map<String, Object> s = nodes.stream().filter(m -> id.equals(m.get("node"))).findFirst()
+                            .orElseThrow();
+                    us[i] = Duration.between((Instant) s.get("last_attempt"), (Instant) s.get("last_ready_at"))
+                            .toNanos();
+                }
+            }
+        }
+        return percentile(us, 0.5) / 1000.0;
+    }
+}
