@@ -223,7 +223,9 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                         Duration.ofSeconds(integer(p, "request_timeout_sec", f + "request_timeout_sec",
                                 (int) P2pConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds())),
                         integer(p, "max_in_flight_per_node", f + "max_in_flight_per_node",
-                                P2pConfig.DEFAULT_MAX_IN_FLIGHT)));
+                                P2pConfig.DEFAULT_MAX_IN_FLIGHT),
+                        Duration.ofSeconds(integer(p, "ready_timeout_sec", f + "ready_timeout_sec",
+                                (int) P2pConfig.DEFAULT_READY_TIMEOUT.toSeconds()))));
             }
             JsonObject tokens = object(nodes, "tokens", "gateway.nodes.tokens");
             if (tokens != null) {

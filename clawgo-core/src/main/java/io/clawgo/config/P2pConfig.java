@@ -14,12 +14,21 @@ import java.util.List;
  * @param iceServers      STUN/TURN servers
  * @param requestTimeout  default wait for a P2P answer when the caller gives none
  * @param maxInFlightPerNode requests in flight per node before {@code p2p_busy}
+ * @param readyTimeout    how long a request may wait for a P2P session to become ready (webrtc: the DataChannel to
+ *                        open) before it fails with {@code p2p_timeout} (default 8 s)
  */
 public record P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
-                        Duration requestTimeout, int maxInFlightPerNode) {
+                        Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout) {
 
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+    public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(8);
+
+    /** A configuration with the default ready timeout. */
+    public P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
+                     Duration requestTimeout, int maxInFlightPerNode) {
+        this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, DEFAULT_READY_TIMEOUT);
+    }
 
     public P2pConfig {
         stunServers = stunServers == null ? List.of() : List.copyOf(stunServers);
@@ -29,6 +38,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
         if (maxInFlightPerNode <= 0) {
             maxInFlightPerNode = DEFAULT_MAX_IN_FLIGHT;
         }
+        readyTimeout = readyTimeout == null ? DEFAULT_READY_TIMEOUT : readyTimeout;
     }
 
     /** P2P enabled, transport chosen automatically. */
@@ -61,15 +71,23 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
     }
 
     public P2pConfig withTransport(String name) {
-        return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode);
+        return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout);
     }
 
     public P2pConfig withEnabled(boolean on) {
-        return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode);
+        return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout);
     }
 
     public P2pConfig withIce(List<String> stun, List<IceServer> ice) {
-        return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode);
+        return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode, readyTimeout);
+    }
+
+    public P2pConfig withReadyTimeout(Duration d) {
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, d);
+    }
+
+    public P2pConfig withMaxInFlightPerNode(int n) {
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, n, readyTimeout);
     }
 
     /** Rejects empty urls and TURN servers without credentials, naming the field. */
@@ -97,6 +115,9 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
             if (s.isTurn() && (s.credential() == null || s.credential().isBlank())) {
                 throw new ConfigException("gateway.nodes.p2p.ice_servers[" + i + "].credential is required for turn/turns urls");
             }
+        }
+        if (readyTimeout.isNegative() || readyTimeout.isZero()) {
+            throw new ConfigException("gateway.nodes.p2p.ready_timeout_sec must be > 0");
         }
         if (!transport.isEmpty() && !transport.matches("[a-z0-9_.-]+")) {
             throw new ConfigException("gateway.nodes.p2p.transport must be a provider name such as websocket_tunnel or webrtc");

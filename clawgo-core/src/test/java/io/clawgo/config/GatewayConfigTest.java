@@ -36,7 +36,7 @@ class GatewayConfigTest {
                 + "\"offline_retention_hours\":2,\"max_message_bytes\":65536,\"audit_max_bytes\":100000,"
                 + "\"nodes\":{\"p2p\":{\"enabled\":false,\"transport\":\"WebRTC\",\"stun_servers\":[\"stun:127.0.0.1:3478\"],"
                 + "\"ice_servers\":[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"p\"}],"
-                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3},"
+                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3,\"ready_timeout_sec\":3},"
                 + "\"dispatch\":{\"prefer_p2p\":false,\"allow_relay_fallback\":false}}}}");
         assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
         assertThat(c.nodeTtl()).isEqualTo(Duration.ofSeconds(5));
@@ -48,6 +48,7 @@ class GatewayConfigTest {
         assertThat(c.p2p().allIceServers()).hasSize(2);
         assertThat(c.p2p().requestTimeout()).isEqualTo(Duration.ofSeconds(9));
         assertThat(c.p2p().maxInFlightPerNode()).isEqualTo(3);
+        assertThat(c.p2p().readyTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.dispatch()).isEqualTo(new DispatchPolicy(false, false));
         assertThat(c.p2p().iceServers().get(0).toString()).doesNotContain("\"p\"").doesNotContain("credential");
     }

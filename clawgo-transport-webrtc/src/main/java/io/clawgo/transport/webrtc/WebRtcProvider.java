@@ -57,7 +57,12 @@ public final class WebRtcProvider extends TransportProvider {
     @Override
     public GatewayTransport createGatewayTransport(GatewayContext context) {
         requireAvailable();
-        return new WebRtcGatewayTransport(context, WebRtcSettings.fromSystemProperties());
+        WebRtcSettings settings = WebRtcSettings.fromSystemProperties();
+        if (System.getProperty(WebRtcSettings.PREFIX + "ready_timeout_ms") == null) {
+            // gateway.nodes.p2p.ready_timeout_sec, unless the system property overrides it
+            settings = settings.withReadyTimeout(context.p2p().readyTimeout());
+        }
+        return new WebRtcGatewayTransport(context, settings);
     }
 
     @Override
