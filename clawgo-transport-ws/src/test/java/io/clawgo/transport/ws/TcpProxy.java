@@ -1,0 +1,116 @@
+package io.clawgo.transport.ws;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP forwarder on 127.0.0.1 between a node and the gateway, so that a test can cut a node's connection abruptly
+ * (RST, no WebSocket close frame), as a crash or a network failure would, while both ends are the real library.
+ */
+final class TcpProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final int targetPort;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean closed;
+
+    TcpProxy(int targetPort) throws IOException {
+        this.targetPort = targetPort;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        Thread t = new Thread(this::acceptLoop, "tcp-proxy-accept");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** {@code http://127.0.0.1:<port>}. */
+    String url() {
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    /** Resets every forwarded connection at once (SO_LINGER 0: an RST, no close handshake). */
+    void killAll() {
+        for (Socket s : sockets) {
+            try {
+                s.setSoLinger(true, 0);
+                s.close();
+            } catch (IOException e) {
+                // already gone
+            }
+        }
+        sockets.clear();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket in = server.accept();
+                accepted.incrementAndGet();
+                Socket out = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                in.setTcpNoDelay(true);
+                out.setTcpNoDelay(true);
+                sockets.add(in);
+                sockets.add(out);
+                pump(in, out);
+                pump(out, in);
+            } catch (IOException e) {
+                if (!closed) {
+                    continue;
+                }
+                return;
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[64 * 1024];
+            try (InputStream is = from.getInputStream(); OutputStream os = to.getOutputStream()) {
+                int n;
+                while ((n = is.read(buf)) >= 0) {
+                    os.write(buf, 0, n);
+                    os.flush();
+                }
+            } catch (IOException e) {
+                // cut
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "tcp-proxy-pump");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // ignore
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // ignore
+        }
+        killAll();
+    }
+}

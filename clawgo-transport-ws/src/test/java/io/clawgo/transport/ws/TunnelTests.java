@@ -1,0 +1,70 @@
+package io.clawgo.transport.ws;
+
+import io.clawgo.Gateway;
+import io.clawgo.NodeAgent;
+import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.RequestHandler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/** Shared set-up of the tunnel tests: a real gateway and real node agents on 127.0.0.1. */
+final class TunnelTests {
+    static final String TOKEN = "tunnel-test-token";
+    static final Duration CONNECT = Duration.ofSeconds(10);
+
+    private TunnelTests() {
+    }
+
+    /** A gateway on a free loopback port using websocket_tunnel with default limits. */
+    static Gateway gateway(Path dataDir) {
+        return Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dataDir)
+                .transport(WebSocketTunnelProvider.NAME).start();
+    }
+
+    /** A gateway with the whole p2p section given. */
+    static Gateway gateway(Path dataDir, P2pConfig p2p) {
+        return Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dataDir).p2p(p2p).start();
+    }
+
+    /** A started and connected node agent. */
+    static NodeAgent node(String gatewayUrl, String id, RequestHandler handler, UnaryOperator<NodeAgent.Builder> more) {
+        NodeAgent.Builder b = NodeAgent.builder().gateway(gatewayUrl).token(TOKEN).id(id).handler(handler)
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500));
+        NodeAgent n = more.apply(b).build();
+        n.start();
+        if (!n.awaitConnected(CONNECT)) {
+            n.close();
+            throw new AssertionError("node " + id + " did not connect within " + CONNECT);
+        }
+        return n;
+    }
+
+    static NodeAgent node(String gatewayUrl, String id, RequestHandler handler) {
+        return node(gatewayUrl, id, handler, b -> b);
+    }
+
+    /** This node's row of the {@code p2p} section of {@code /webui/api/nodes} (from {@link Gateway#status()}). */
+    static Optional<Map<String, Object>> session(Gateway gw, String node) {
+        Map<String, Object> p2p = map(gw.status().get("p2p"));
+        for (Map<String, Object> s : list(p2p.get("nodes"))) {
+            if (node.equals(s.get("node"))) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> list(Object o) {
+        return (List<Map<String, Object>>) o;
+    }
+}

@@ -1,0 +1,397 @@
+package io.clawgo.transport.ws.bench;
+
+import io.clawgo.Gateway;
+import io.clawgo.NodeAgent;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import okhttp3.OkHttpClient;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+/**
+ * Benchmark of {@code websocket_tunnel} against a raw WebSocket echo on the same stack (Jetty 12 server, OkHttp client,
+ * 127.0.0.1), in one run:
+ *
+ * <ul>
+ *   <li>(a) raw: an OkHttp WebSocket client sends a text message of N bytes to a Jetty 12 echo endpoint and waits for
+ *       it to come back;</li>
+ *   <li>(b) tunnel: {@code Gateway.dispatch(request, "p2p", ...)} (router, dispatch audit and all) to a
+ *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload.</li>
+ * </ul>
+ *
+ * <p>For 200 B and 64 KiB: p50/p99 latency of sequential round trips after a warm-up, and throughput with 64 requests
+ * in flight. Prints a table and the ratios tunnel/raw. Not a test: run it by hand (see docs/benchmarks.md):
+ *
+ * <pre>
+ * mvn -q -o -pl clawgo-transport-ws test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+ * java -cp clawgo-transport-ws/target/test-classes:clawgo-transport-ws/target/classes:$(cat clawgo-transport-ws/target/bench.cp) \
+ *     io.clawgo.transport.ws.bench.TunnelBench [--rounds 3]
+ * </pre>
+ *
+ * <p>Options: {@code --rounds N} (default 1; repeats everything and reports medians), {@code --quick} (shorter phases).
+ */
+public final class TunnelBench {
+    private static final int IN_FLIGHT = 64;
+    private static final int[] SIZES = {200, 64 * 1024};
+
+    private final boolean quick;
+
+    private TunnelBench(boolean quick) {
+        this.quick = quick;
+    }
+
+    /** One way of doing a round trip of a payload. */
+    private interface Stack extends AutoCloseable {
+        /** Sends {@code payload} and calls {@code done} with whether the echo came back intact. */
+        void send(String payload, Consumer<Boolean> done);
+
+        @Override
+        void close();
+    }
+
+    /** Results of one (stack, size) cell. */
+    private record Cell(double p50Us, double p99Us, double perSecond) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = 1;
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--quick" -> quick = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (options: --rounds N, --quick)");
+            }
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        new TunnelBench(quick).run(rounds);
+        System.exit(0);
+    }
+
+    private void run(int rounds) throws Exception {
+        long started = System.nanoTime();
+        Path dir = Files.createTempDirectory("clawgo-bench");
+        Map<String, List<Cell>> results = new LinkedHashMap<>();
+        try (RawEcho raw = new RawEcho(); Tunnel tunnel = new Tunnel(dir)) {
+            for (int round = 1; round <= rounds; round++) {
+                System.out.printf(Locale.ROOT, "round %d/%d%n", round, rounds);
+                for (int size : SIZES) {
+                    String payload = payload(size);
+                    // interleave the stacks so that drift in machine load hits both
+                    results.computeIfAbsent("raw " + size, k -> new ArrayList<>()).add(measure("raw", raw, payload));
+                    results.computeIfAbsent("tunnel " + size, k -> new ArrayList<>())
+                            .add(measure("tunnel", tunnel, payload));
+                }
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        print(results, rounds);
+        System.out.printf(Locale.ROOT, "total time %.0f s; %d cores; %s %s%n", (System.nanoTime() - started) / 1e9,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"));
+    }
+
+    private Cell measure(String name, Stack stack, String payload) throws Exception {
+        int size = payload.length();
+        boolean small = size <= 1024;
+        int warm = quick ? 300 : small ? 3000 : 600;
+        int samples = quick ? 1000 : small ? 8000 : 2000;
+        long[] lat = new long[samples];
+        // capacity 1 and offer: a round trip that completes on the calling thread must not block it
+        ArrayBlockingQueue<Boolean> handoff = new ArrayBlockingQueue<>(1);
+        for (int i = 0; i < warm + samples; i++) {
+            long t0 = System.nanoTime();
+            stack.send(payload, handoff::offer);
+            Boolean ok = handoff.poll(30, TimeUnit.SECONDS);
+            long t = System.nanoTime() - t0;
+            if (!Boolean.TRUE.equals(ok)) {
+                throw new IllegalStateException(name + " " + size + ": round trip failed or timed out");
+            }
+            if (i >= warm) {
+                lat[i - warm] = t;
+            }
+        }
+        Arrays.sort(lat);
+        double p50 = lat[samples / 2] / 1e3;
+        double p99 = lat[(int) Math.ceil(samples * 0.99) - 1] / 1e3;
+
+        double perSecond = throughput(name, stack, payload, quick ? 500 : 1000, quick ? 1500 : 4000);
+        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %9.0f msg/s%n", name, size, p50, p99,
+                perSecond);
+        return new Cell(p50, p99, perSecond);
+    }
+
+    /** Round trips per second with {@link #IN_FLIGHT} in flight, after a warm-up. */
+    private static double throughput(String name, Stack stack, String payload, long warmMs, long measureMs)
+            throws Exception {
+        Semaphore window = new Semaphore(IN_FLIGHT);
+        AtomicLong completed = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        Consumer<Boolean> done = ok -> {
+            if (Boolean.TRUE.equals(ok)) {
+                completed.incrementAndGet();
+            } else {
+                failed.incrementAndGet();
+            }
+            window.release();
+        };
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmMs + measureMs);
+        long measureFrom = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmMs);
+        long startCount = -1;
+        long startTime = 0;
+        while (true) {
+            long now = System.nanoTime();
+            if (startCount < 0 && now >= measureFrom) {
+                startCount = completed.get();
+                startTime = now;
+            }
+            if (now >= end) {
+                break;
+            }
+            if (window.tryAcquire(5, TimeUnit.SECONDS)) {
+                stack.send(payload, done);
+            } else {
+                throw new IllegalStateException(name + ": no completion within 5 s");
+            }
+        }
+        long count = completed.get() - startCount;
+        double secs = (System.nanoTime() - startTime) / 1e9;
+        if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + ": requests still in flight after 30 s");
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(name + ": " + failed.get() + " round trips failed");
+        }
+        return count / secs;
+    }
+
+    private static void print(Map<String, List<Cell>> results, int rounds) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Results (%s; %d in flight for throughput)%n",
+                rounds == 1 ? "one round" : "median of " + rounds + " rounds", IN_FLIGHT);
+        System.out.println("| payload | stack | p50 latency | p99 latency | throughput (64 in flight) |");
+        System.out.println("|---|---|---|---|---|");
+        for (int size : SIZES) {
+            for (String stack : List.of("raw", "tunnel")) {
+                Cell c = median(results.get(stack + " " + size));
+                System.out.printf(Locale.ROOT, "| %s | %s | %.0f us | %.0f us | %.0f msg/s (%.1f MB/s each way) |%n",
+                        label(size), stack.equals("raw") ? "raw WebSocket echo" : "websocket_tunnel dispatch",
+                        c.p50Us, c.p99Us, c.perSecond, c.perSecond * size / 1e6);
+            }
+        }
+        System.out.println();
+        System.out.println("| payload | p50 latency tunnel/raw (target <= 1.3) | p99 tunnel/raw "
+                + "| throughput tunnel/raw (target >= 0.75) |");
+        System.out.println("|---|---|---|---|");
+        for (int size : SIZES) {
+            Cell r = median(results.get("raw " + size));
+            Cell t = median(results.get("tunnel " + size));
+            double lat = t.p50Us / r.p50Us;
+            double tput = t.perSecond / r.perSecond;
+            System.out.printf(Locale.ROOT, "| %s | %.2f %s | %.2f | %.2f %s |%n", label(size), lat,
+                    lat <= 1.3 ? "(met)" : "(missed)", t.p99Us / r.p99Us, tput, tput >= 0.75 ? "(met)" : "(missed)");
+        }
+    }
+
+    private static Cell median(List<Cell> cells) {
+        return new Cell(median(cells.stream().mapToDouble(Cell::p50Us).toArray()),
+                median(cells.stream().mapToDouble(Cell::p99Us).toArray()),
+                median(cells.stream().mapToDouble(Cell::perSecond).toArray()));
+    }
+
+    private static double median(double[] v) {
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static String label(int size) {
+        return size >= 1024 ? size / 1024 + " KiB" : size + " B";
+    }
+
+    /** Printable ASCII of exactly {@code n} bytes that JSON does not escape. */
+    private static String payload(int n) {
+        StringBuilder sb = new StringBuilder(n);
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+        for (int i = 0; i < n; i++) {
+            sb.append(alphabet.charAt((i * 31 + i / 7) % alphabet.length()));
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------------------------------------- stacks
+
+    /** (a) Jetty 12 echo endpoint + OkHttp WebSocket client, configured like the gateway and the node. */
+    private static final class RawEcho implements Stack {
+        private final Server server;
+        private final OkHttpClient client;
+        private final WebSocket ws;
+        /** Round trips in flight, in order: one socket keeps order, so the next echo answers the oldest. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> waiting =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        RawEcho() throws Exception {
+            QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+            threads.setName("bench-echo-http");
+            threads.setDaemon(true);
+            server = new Server(threads);
+            ServerConnector connector = new ServerConnector(server);
+            connector.setHost("127.0.0.1");
+            connector.setPort(0);
+            server.addConnector(connector);
+            WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
+                container.setIdleTimeout(Duration.ofSeconds(120));
+                container.setMaxTextMessageSize(8L * 1024 * 1024 + 64 * 1024);
+                container.addMapping("/echo", (req, resp, cb) -> new EchoEndpoint());
+            });
+            server.setHandler(ws);
+            server.start();
+            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5)).build();
+            CompletableFuture<Void> open = new CompletableFuture<>();
+            this.ws = client.newWebSocket(new okhttp3.Request.Builder()
+                    .url("ws://127.0.0.1:" + connector.getLocalPort() + "/echo").build(), new WebSocketListener() {
+                        @Override
+                        public void onOpen(WebSocket webSocket, okhttp3.Response response) {
+                            open.complete(null);
+                        }
+
+                        @Override
+                        @SuppressWarnings("unchecked")
+                        public void onMessage(WebSocket webSocket, String text) {
+                            Object[] w = waiting.poll();
+                            if (w != null) {
+                                ((Consumer<Boolean>) w[1]).accept(text.length() == ((String) w[0]).length());
+                            }
+                        }
+
+                        @Override
+                        public void onFailure(WebSocket webSocket, Throwable t, okhttp3.Response response) {
+                            open.completeExceptionally(t);
+                        }
+                    });
+            open.get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void send(String payload, Consumer<Boolean> done) {
+            waiting.add(new Object[] {payload, done});
+            if (!ws.send(payload)) {
+                throw new IllegalStateException("raw send refused");
+            }
+        }
+
+        @Override
+        public void close() {
+            ws.close(1000, "bye");
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
+            try {
+                server.stop();
+            } catch (Exception e) {
+                System.err.println("stopping the echo server failed: " + e);
+            }
+        }
+    }
+
+    /** The echo endpoint: every text message goes straight back. */
+    public static final class EchoEndpoint implements Session.Listener.AutoDemanding {
+        private volatile Session session;
+
+        @Override
+        public void onWebSocketOpen(Session s) {
+            session = s;
+        }
+
+        @Override
+        public void onWebSocketText(String text) {
+            session.sendText(text, Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // the client going away at the end of the run
+        }
+    }
+
+    /** (b) A gateway with websocket_tunnel and a node agent with an in-process echo handler. */
+    private static final class Tunnel implements Stack {
+        private final Gateway gateway;
+        private final NodeAgent node;
+        private final AtomicLong disconnects = new AtomicLong();
+        private volatile boolean closing;
+
+        Tunnel(Path dir) {
+            gateway = Gateway.builder().host("127.0.0.1").port(0).token("bench").dataDir(dir)
+                    .transport("websocket_tunnel").start();
+            node = NodeAgent.builder().gateway(gateway.url()).token("bench").id("bench-node")
+                    .handler(req -> Response.ok(Map.of("data", req.stringArg("data"))))
+                    .listener(new NodeAgent.Listener() {
+                        @Override
+                        public void onDisconnected(String reason) {
+                            if (closing) {
+                                return;
+                            }
+                            disconnects.incrementAndGet();
+                            System.out.println("  !! the bench node lost its connection (" + reason
+                                    + "): numbers measured across this are not valid");
+                        }
+                    })
+                    .build();
+            node.start();
+            if (!node.awaitConnected(Duration.ofSeconds(10))) {
+                throw new IllegalStateException("bench node did not connect");
+            }
+        }
+
+        @Override
+        public void send(String payload, Consumer<Boolean> done) {
+            gateway.dispatch(new Request("run", "bench-node", null, null, Map.of("data", payload)), "p2p",
+                    Duration.ofSeconds(30)).whenComplete((r, e) -> {
+                        boolean ok = e == null && r.ok()
+                                && payload.length() == String.valueOf(r.payloadString("data")).length();
+                        if (!ok) {
+                            System.err.println("tunnel round trip failed: " + (e != null ? e : r.code() + " " + r.error()));
+                        }
+                        done.accept(ok);
+                    });
+        }
+
+        @Override
+        public void close() {
+            if (disconnects.get() > 0) {
+                System.out.println("WARNING: the bench node reconnected " + disconnects.get()
+                        + " time(s) during the run; discard this run");
+            }
+            closing = true;
+            node.close();
+            gateway.close();
+        }
+    }
+}
