@@ -20,8 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Server;
@@ -93,11 +93,14 @@ public final class GatewayRuntime implements AutoCloseable {
         }
 
         AtomicInteger n = new AtomicInteger();
-        scheduler = Executors.newScheduledThreadPool(2, r -> {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "clawgo-gateway-timer-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        // per-request timers are cancelled by the thousands: drop them from the queue at once
+        timers.setRemoveOnCancelPolicy(true);
+        scheduler = timers;
         Path dataDir = config.dataDir();
         registry = new NodeRegistry(dataDir, config.nodeTtl(), config.offlineRetention(), config.auditMaxBytes(),
                 Clock.systemUTC());
@@ -156,8 +159,11 @@ public final class GatewayRuntime implements AutoCloseable {
             // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close
             container.setMaxTextMessageSize(config.maxMessageBytes() + 64L * 1024);
             container.setMaxBinaryMessageSize(64L * 1024);
-            container.addMapping("/nodes/connect", (req, resp, cb) ->
-                    new ControlSocket(hub, config.maxMessageBytes(), AuthHandler.nodePrincipal(req)));
+            container.addMapping("/nodes/connect", (req, resp, cb) -> {
+                // no permessage-deflate: JSON control traffic on a LAN costs more CPU to compress than it saves
+                resp.setExtensions(List.of());
+                return new ControlSocket(hub, config.maxMessageBytes(), AuthHandler.nodePrincipal(req));
+            });
         });
         ws.setHandler(api);
         server.setHandler(new AuthHandler(config.token(), config.nodeTokens(), ws));

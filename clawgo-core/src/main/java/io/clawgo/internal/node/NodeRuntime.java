@@ -512,10 +512,8 @@ public final class NodeRuntime implements AutoCloseable {
             return;
         }
         long now = System.nanoTime() | 1L;
-        if (!c.send(codec.toJson(WireMessage.heartbeat(nodeId)))) {
-            c.fail("heartbeat could not be queued (socket closed or send queue full)");
-            return;
-        }
+        // mark the outstanding heartbeat BEFORE sending it: under load the ack can arrive before send() returns,
+        // and a mark set after the ack would never be cleared
         if (c.heartbeatSince.compareAndSet(0, now)) {
             long ackMs = settings.ackTimeout().toMillis();
             schedule(() -> {
@@ -525,6 +523,9 @@ public final class NodeRuntime implements AutoCloseable {
                     c.fail("no heartbeat ack within " + ackMs + " ms (half-open connection)");
                 }
             }, ackMs);
+        }
+        if (!c.send(codec.toJson(WireMessage.heartbeat(nodeId)))) {
+            c.fail("heartbeat could not be queued (socket closed or send queue full)");
         }
     }
 
