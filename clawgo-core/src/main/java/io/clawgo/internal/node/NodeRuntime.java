@@ -14,15 +14,12 @@ import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.spi.NodeTransport;
 import io.clawgo.spi.TransportProvider;
+import io.clawgo.internal.transport.TransportCatalog;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -214,35 +211,9 @@ public final class NodeRuntime implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ transports
 
     private List<NodeTransport> createTransports() {
-        Map<String, TransportProvider> best = new LinkedHashMap<>();
-        Iterator<TransportProvider> it = ServiceLoader.load(TransportProvider.class, serviceLoader).iterator();
-        while (true) {
-            TransportProvider p;
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                p = it.next();
-            } catch (ServiceConfigurationError | LinkageError e) {
-                LOG.warn("node {}: skipping a transport provider that failed to load: {}", nodeId, e.toString());
-                continue;
-            }
-            try {
-                if (!p.isAvailable()) {
-                    LOG.info("node {}: transport {} is not available here: {}", nodeId, p.name(),
-                            p.unavailableReason());
-                    continue;
-                }
-                TransportProvider prev = best.get(p.name());
-                if (prev == null || p.priority() > prev.priority()) {
-                    best.put(p.name(), p);
-                }
-            } catch (RuntimeException | LinkageError e) {
-                LOG.warn("node {}: skipping transport provider {}: {}", nodeId, p.getClass().getName(), e.toString());
-            }
-        }
+        TransportCatalog catalog = TransportCatalog.load(serviceLoader);
         List<NodeTransport> out = new ArrayList<>();
-        for (TransportProvider p : best.values()) {
+        for (TransportProvider p : catalog.bestAvailable()) {
             try {
                 NodeTransport t = p.createNodeTransport(context);
                 if (t != null) {

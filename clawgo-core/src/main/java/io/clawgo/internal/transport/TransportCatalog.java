@@ -71,6 +71,20 @@ public final class TransportCatalog {
         return out;
     }
 
+    /** The best available provider of every name (unavailable ones are logged with their reason). */
+    public List<TransportProvider> bestAvailable() {
+        List<TransportProvider> out = new ArrayList<>();
+        for (Map.Entry<String, List<TransportProvider>> e : byName.entrySet()) {
+            Optional<TransportProvider> p = find(e.getKey());
+            if (p.isPresent()) {
+                out.add(p.get());
+            } else {
+                LOG.info("transport {} is not available here: {}", e.getKey(), reason(e.getValue().get(0)));
+            }
+        }
+        return out;
+    }
+
     /** The best available provider called {@code name}. */
     public Optional<TransportProvider> find(String name) {
         return byName.getOrDefault(name, List.of()).stream().filter(TransportCatalog::safeAvailable).findFirst();
