@@ -107,11 +107,13 @@ public final class TransportCatalog {
 
     /** The best available provider other than the relay, by priority: what {@code transport: ""} picks. */
     public Optional<TransportProvider> bestP2p() {
+        // by priority first, so that lower-priority providers are not even probed
         return byName.entrySet().stream()
                 .filter(e -> !e.getKey().equals(HTTP_RELAY))
                 .flatMap(e -> e.getValue().stream())
+                .sorted(Comparator.comparingInt(TransportCatalog::safePriority).reversed())
                 .filter(TransportCatalog::safeAvailable)
-                .max(Comparator.comparingInt(TransportCatalog::safePriority));
+                .findFirst();
     }
 
     private static String reason(TransportProvider p) {

@@ -43,7 +43,16 @@ final class NativeLibrary {
         }
     }
 
-    private static Result tryLoad() {
+    /**
+     * Checks, without loading anything native, that webrtc-java's classes and this platform's native library are on
+     * the class path. Loading happens only when a session is needed ({@link #load()}): a JVM that never opens a
+     * session never loads libwebrtc (whose native threads also print noise at JVM exit).
+     */
+    static Result probe() {
+        Result loaded = result;
+        if (loaded != null) {
+            return loaded;
+        }
         String resource;
         try {
             resource = System.mapLibraryName(LIB + "-" + osFamily() + "-" + osArch());
@@ -61,6 +70,16 @@ final class NativeLibrary {
                     + "dev.onvoid.webrtc:webrtc-java:<version>:" + osFamily() + "-" + osArch()
                     + " (the native classifier jar for this platform)");
         }
+        return new Result(true, null);
+    }
+
+    private static Result tryLoad() {
+        Result probed = probe();
+        if (!probed.loaded()) {
+            return probed;
+        }
+        String resource = System.mapLibraryName(LIB + "-" + osFamily() + "-" + osArch());
+        ClassLoader cl = NativeLibrary.class.getClassLoader();
         File tmp = new File(System.getProperty("java.io.tmpdir"));
         Set<String> before = leftovers(tmp, resource);
         try {

@@ -13,7 +13,8 @@ import io.clawgo.spi.TransportProvider;
  *
  * <p>Select it with {@code gateway.nodes.p2p.transport = "webrtc"} and put this jar (with webrtc-java's native
  * classifier jar for the platform) on the class path of the gateway and of the nodes. {@link #isAvailable()} is
- * {@code false} when the native library cannot be loaded; {@link #unavailableReason()} then names what is missing.
+ * {@code false} when either is missing; {@link #unavailableReason()} then names it. The native library is loaded only
+ * when a session is needed.
  * Tuning: see the module README ({@code clawgo.webrtc.*} system properties).
  */
 public final class WebRtcProvider extends TransportProvider {
@@ -29,11 +30,15 @@ public final class WebRtcProvider extends TransportProvider {
         return NAME;
     }
 
-    /** Loads the native library (once per JVM); never throws. */
+    /**
+     * Whether webrtc-java and this platform's native library are on the class path; never throws. The library itself
+     * is loaded when the gateway transport is created, or on a node when the first offer arrives, so a process that
+     * never uses webrtc never loads it.
+     */
     @Override
     public boolean isAvailable() {
         try {
-            return NativeLibrary.load().loaded();
+            return NativeLibrary.probe().loaded();
         } catch (Throwable t) {
             return false;
         }
@@ -42,9 +47,9 @@ public final class WebRtcProvider extends TransportProvider {
     @Override
     public String unavailableReason() {
         try {
-            return NativeLibrary.load().reason();
+            return NativeLibrary.probe().reason();
         } catch (Throwable t) {
-            return "loading the webrtc native library failed: " + t;
+            return "probing the webrtc native library failed: " + t;
         }
     }
 
@@ -74,8 +79,9 @@ public final class WebRtcProvider extends TransportProvider {
     }
 
     private void requireAvailable() {
-        if (!isAvailable()) {
-            throw new IllegalStateException("webrtc transport unavailable: " + unavailableReason());
+        NativeLibrary.Result lib = NativeLibrary.load();
+        if (!lib.loaded()) {
+            throw new IllegalStateException("webrtc transport unavailable: " + lib.reason());
         }
     }
 }
