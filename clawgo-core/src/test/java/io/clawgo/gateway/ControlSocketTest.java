@@ -107,6 +107,17 @@ class ControlSocketTest {
     }
 
     @Test
+    void aSocketSilentPastTheTtlIsClosedAndItsNodeGoesOffline(@TempDir Path other) throws Exception {
+        try (Gateway shortTtl = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(other)
+                .p2p(P2pConfig.disabled()).nodeTtl(Duration.ofMillis(600)).start();
+             RawControlClient c = RawControlClient.connect(shortTtl.url(), TOKEN)) {
+            assertThat(c.exchange(register("silent"))).containsEntry("ok", true);
+            assertThat(c.awaitClose(WAIT)).isEqualTo(4002);
+            assertThat(shortTtl.node("silent").get().online()).isFalse();
+        }
+    }
+
+    @Test
     void signalsBetweenNodesAreRelayedWithFromTakenFromTheConnection() throws Exception {
         try (RawControlClient a = RawControlClient.connect(gw.url(), TOKEN);
              RawControlClient b = RawControlClient.connect(gw.url(), TOKEN)) {

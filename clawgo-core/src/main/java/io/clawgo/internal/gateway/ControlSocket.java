@@ -98,6 +98,10 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
 
     @Override
     public void onWebSocketText(String text) {
+        if (retired) {
+            // closed by the gateway (replaced, TTL, removed): a frame still in flight must not revive the node
+            return;
+        }
         Frame frame;
         try {
             frame = WireCodec.get().decodeFrame(text, maxMessageBytes);

@@ -211,7 +211,7 @@ final class NodesView {
             String status = String.valueOf(s.get("status")).toLowerCase(Locale.ROOT);
             int retry = ((Number) s.get("retry_count")).intValue();
             String err = String.valueOf(s.get("last_error"));
-            if (status.equals("failed") || status.equals("closed")) {
+            if (status.equals("failed") || status.equals("closed") || status.equals("disconnected")) {
                 out.add(alert("critical", "p2p_session_down", node, "P2P session down",
                         err.isEmpty() ? "node " + node + " p2p session is " + status : err, 1));
             } else if (retry >= 3 || (status.equals("connecting") && retry >= 2)) {
