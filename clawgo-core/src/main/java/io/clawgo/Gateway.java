@@ -42,17 +42,30 @@ public final class Gateway implements AutoCloseable {
         this.runtime = runtime;
     }
 
-    /** A builder with every default of {@link GatewayConfig#defaults()}. */
+    /**
+     * Starts configuring a gateway.
+     *
+     * @return a new builder holding every default of {@link GatewayConfig#defaults()}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The port the gateway listens on (the real one when configured with port 0). */
+    /**
+     * The port the gateway listens on.
+     *
+     * @return the bound port; the one actually picked when the gateway was configured with port 0
+     */
     public int port() {
         return runtime.port();
     }
 
-    /** {@code http(s)://<host>:<port>}, with {@code 127.0.0.1} for a wildcard host. */
+    /**
+     * The base URL a local client can use to reach this gateway.
+     *
+     * @return {@code http://<host>:<port>}, or {@code https://} when TLS is configured; a wildcard or empty host
+     *         becomes {@code 127.0.0.1}, an IPv6 host is put in brackets, and the port is the bound one
+     */
     public String url() {
         String host = runtime.config().host();
         if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
@@ -64,38 +77,69 @@ public final class Gateway implements AutoCloseable {
         return (runtime.config().tls() == null ? "http://" : "https://") + host + ":" + port();
     }
 
-    /** The effective configuration. */
+    /**
+     * The effective configuration.
+     *
+     * @return the validated configuration the gateway was started with
+     */
     public GatewayConfig config() {
         return runtime.config();
     }
 
-    /** The subagent runtime ({@code node.<id>.main} branches and local agents). */
+    /**
+     * The subagent runtime: the local agents of {@link Builder#localAgent} and one {@code node.<id>.main} branch per
+     * registered node. It serves the same actions as {@code POST /webui/api/subagents_runtime}.
+     *
+     * @return the runtime of this gateway
+     */
     public SubagentRuntime subagents() {
         return runtime.subagents();
     }
 
-    /** Registered nodes sorted by id, without their endpoint tokens. */
+    /**
+     * The registered nodes, online or offline.
+     *
+     * @return a snapshot sorted by id, each node with its endpoint {@code token} removed
+     */
     public List<NodeInfo> nodes() {
         return runtime.registry().list().stream().map(NodeInfo::redacted).toList();
     }
 
-    /** One node without its endpoint token. */
+    /**
+     * One registered node.
+     *
+     * @param id the node id (surrounding blanks are ignored)
+     * @return the node with its endpoint {@code token} removed, or empty when no node has this id
+     */
     public Optional<NodeInfo> node(String id) {
         return runtime.registry().get(id).map(NodeInfo::redacted);
     }
 
-    /** The active P2P transport's name ({@code websocket_tunnel}, {@code webrtc}, ...), or empty when relay only. */
+    /**
+     * The P2P transport requests go over first.
+     *
+     * @return its name ({@code websocket_tunnel}, {@code webrtc}, ...), or empty when P2P is disabled or no P2P
+     *         transport was found (HTTP relay only)
+     */
     public Optional<String> p2pTransport() {
         return Optional.ofNullable(runtime.p2pTransportName());
     }
 
     /**
-     * Sends {@code request} to node {@code request.node()}.
+     * Sends {@code request} to node {@code request.node()}. The node must be registered, online and support the
+     * action; the response payload gets {@code dispatch_mode}, {@code used_transport} and, after a fallback,
+     * {@code fallback_from}. Every dispatch is appended to the dispatch audit.
      *
-     * @param mode    {@code auto}, {@code p2p} or {@code relay}
+     * @param request the request; its {@code node} and {@code action} are required
+     * @param mode    {@code auto} (P2P first, then the relay after a P2P transport failure, as the
+     *                {@link DispatchPolicy} allows), {@code p2p} or {@code relay}; {@code null} or blank means
+     *                {@code auto}; case-insensitive
      * @param timeout the whole dispatch, fallback included, ends within this
      * @return a future that always completes normally; failures are responses with a code of
-     *         {@link io.clawgo.protocol.ErrorCodes}
+     *         {@link io.clawgo.protocol.ErrorCodes} (for example {@code node_not_found}, {@code node_offline},
+     *         {@code timeout})
+     * @throws NullPointerException     when {@code request} or {@code timeout} is {@code null}
+     * @throws IllegalArgumentException when {@code mode} is not {@code auto}, {@code p2p} or {@code relay}
      */
     public CompletableFuture<Response> dispatch(Request request, String mode, Duration timeout) {
         Objects.requireNonNull(request, "request");
@@ -103,17 +147,29 @@ public final class Gateway implements AutoCloseable {
         return runtime.dispatcher().dispatch(request, DispatchMode.parse(mode), timeout);
     }
 
-    /** The {@code /webui/api/nodes} payload as a map. */
+    /**
+     * What {@code GET /webui/api/nodes} answers, built now: {@code ok}, {@code nodes} (the gateway itself first as node
+     * {@code local}), {@code trees}, {@code p2p}, {@code dispatches}, {@code alerts} and {@code stats}.
+     *
+     * @return the payload as Java values (for example {@link NodeInfo} records in {@code nodes}), not decoded JSON
+     */
     public Map<String, Object> status() {
         return runtime.nodesPayload();
     }
 
+    /**
+     * Stops the HTTP server, closes every node connection (WebSocket close code 1001), closes the subagent runtime and
+     * the transports, and flushes the registry state and audits.
+     */
     @Override
     public void close() {
         runtime.close();
     }
 
-    /** Configures and starts a {@link Gateway}. */
+    /**
+     * Configures and starts a {@link Gateway}. Values are checked by {@link #start()}, except where a method says
+     * otherwise. Not thread-safe.
+     */
     public static final class Builder {
         private GatewayConfig config = GatewayConfig.defaults();
         private final List<DefaultSubagentRuntime.LocalAgent> agents = new ArrayList<>();
@@ -122,82 +178,157 @@ public final class Gateway implements AutoCloseable {
         private Builder() {
         }
 
-        /** Replaces the whole configuration (for example one from {@link GatewayConfig#load(Path)}). */
+        /**
+         * Replaces the whole configuration (for example one from {@link GatewayConfig#load(Path)}); options set
+         * before are discarded, options set after apply on top of it.
+         *
+         * @param c the configuration
+         * @return this builder
+         * @throws NullPointerException when {@code c} is {@code null}
+         */
         public Builder config(GatewayConfig c) {
             this.config = Objects.requireNonNull(c, "config");
             return this;
         }
 
-        /** Listen address (default {@code 0.0.0.0}). */
+        /**
+         * Sets the listen address ({@code gateway.host}).
+         *
+         * @param host a host name or IP address; {@code null} or blank means the default {@code 0.0.0.0}
+         * @return this builder
+         */
         public Builder host(String host) {
             config = config.withHost(host);
             return this;
         }
 
-        /** Listen port (default 18790; 0 picks a free one). */
+        /**
+         * Sets the listen port ({@code gateway.port}).
+         *
+         * @param port 0..65535 (default 18790); 0 picks a free port, see {@link Gateway#port()}
+         * @return this builder
+         */
         public Builder port(int port) {
             config = config.withPort(port);
             return this;
         }
 
-        /** Bearer token of every API route and the node WebSocket (default none: open). */
+        /**
+         * Sets the bearer token of every API route and the node WebSocket ({@code gateway.token}).
+         *
+         * @param token the token (trimmed); {@code null} or empty means none (the default): without per-node tokens
+         *              either, every route is open
+         * @return this builder
+         */
         public Builder token(String token) {
             config = config.withToken(token);
             return this;
         }
 
-        /** Where registry state and audits are kept (default {@code ./clawgo-data}). */
+        /**
+         * Sets where the registry state and the audit files are kept ({@code gateway.data_dir}).
+         *
+         * @param dir the directory; {@code null} means the default {@code clawgo-data} in the working directory
+         * @return this builder
+         */
         public Builder dataDir(Path dir) {
             config = config.withDataDir(dir);
             return this;
         }
 
-        /** A node is online while heard from within this (default 60 s). */
+        /**
+         * Sets the node TTL ({@code gateway.node_ttl_sec}): a node is online while heard from within this.
+         *
+         * @param ttl a positive duration; {@code null} means the default 60 s
+         * @return this builder
+         */
         public Builder nodeTtl(Duration ttl) {
             config = config.withNodeTtl(ttl);
             return this;
         }
 
-        /** The P2P transport by name ({@code websocket_tunnel}, {@code webrtc}); empty picks the best found. */
+        /**
+         * Enables P2P and selects its transport by name ({@code gateway.nodes.p2p.transport}). {@link #start()} fails
+         * when the named transport is not on the class path or not available.
+         *
+         * @param name {@code websocket_tunnel}, {@code webrtc} or another provider's name (trimmed, lower-cased);
+         *             {@code null} or empty picks the available P2P provider with the highest priority
+         * @return this builder
+         */
         public Builder transport(String name) {
             config = config.withP2p(config.p2p().withTransport(name).withEnabled(true));
             return this;
         }
 
-        /** The whole {@code gateway.nodes.p2p} section. */
+        /**
+         * Replaces the whole {@code gateway.nodes.p2p} section.
+         *
+         * @param p2p the section; {@code null} means {@link P2pConfig#defaults()}
+         * @return this builder
+         */
         public Builder p2p(P2pConfig p2p) {
             config = config.withP2p(p2p);
             return this;
         }
 
-        /** Auto-mode policy (default: prefer P2P, fall back to the relay). */
+        /**
+         * Sets the {@code auto}-mode policy ({@code gateway.nodes.dispatch}).
+         *
+         * @param policy the policy; {@code null} means {@link DispatchPolicy#DEFAULT} (prefer P2P, fall back to the
+         *               relay)
+         * @return this builder
+         */
         public Builder dispatchPolicy(DispatchPolicy policy) {
             config = config.withDispatch(policy);
             return this;
         }
 
-        /** Serve https and wss with the key store's key and certificate. */
+        /**
+         * Serves {@code https://} and {@code wss://} with the key store's key and certificate ({@code gateway.tls}).
+         *
+         * @param tls the key store; {@code null} (the default) serves plain {@code http://}
+         * @return this builder
+         */
         public Builder tls(ServerTls tls) {
             config = config.withTls(tls);
             return this;
         }
 
         /**
-         * Per-node tokens (node id to token): a node presenting its own token may register, heartbeat and connect as
-         * that node only, and use no other route.
+         * Sets the per-node tokens ({@code gateway.nodes.tokens}): a node presenting its own token may register,
+         * heartbeat and connect as that node only, and use no other route.
+         *
+         * @param tokens node id to token; each token at least 8 characters and different from the gateway token;
+         *               {@code null} means none
+         * @return this builder
          */
         public Builder nodeTokens(Map<String, String> tokens) {
             config = config.withNodeTokens(tokens);
             return this;
         }
 
-        /** Largest frame, body and relayed response in bytes (default 8 MiB). */
+        /**
+         * Sets the largest WebSocket frame, HTTP body and relayed response ({@code gateway.max_message_bytes}).
+         *
+         * @param bytes the limit in bytes, at least 4096; 0 or less means the default 8 MiB
+         * @return this builder
+         */
         public Builder maxMessageBytes(int bytes) {
             config = config.withMaxMessageBytes(bytes);
             return this;
         }
 
-        /** Adds a local agent that {@code dispatch_and_wait} can address by {@code id}. */
+        /**
+         * Adds a local agent that {@code spawn} and {@code dispatch_and_wait} can address by {@code id}. Adding an id
+         * twice keeps the last handler.
+         *
+         * @param id          1..64 characters of {@code A-Z a-z 0-9 _ -}, not {@code main}
+         * @param displayName human name; {@code null} means the id
+         * @param handler     runs the agent's tasks
+         * @return this builder
+         * @throws IllegalArgumentException when {@code id} breaks the rule above (checked at once)
+         * @throws NullPointerException     when {@code handler} is {@code null}
+         */
         public Builder localAgent(String id, String displayName, AgentHandler handler) {
             Objects.requireNonNull(handler, "handler");
             if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}") || id.equals("main")) {
@@ -207,17 +338,27 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
-        /** Where transport providers are looked up (default: this library's class loader). */
+        /**
+         * Sets where transport providers are looked up with {@link java.util.ServiceLoader}.
+         *
+         * @param loader the class loader (default: the one that loaded this library)
+         * @return this builder
+         * @throws NullPointerException when {@code loader} is {@code null}
+         */
         public Builder classLoader(ClassLoader loader) {
             this.classLoader = Objects.requireNonNull(loader, "classLoader");
             return this;
         }
 
         /**
-         * Starts the gateway.
+         * Validates the configuration, creates the transports, opens the data directory and starts the server. On
+         * failure, whatever was already started is released.
          *
-         * @throws ConfigException for invalid configuration or a transport that is missing or unavailable
-         * @throws ClawgoException when the server cannot start (for example, the port is taken)
+         * @return the running gateway; close it when done
+         * @throws ConfigException for invalid configuration (the message names the field) or a transport that is
+         *                         missing or unavailable (the message lists the names found)
+         * @throws ClawgoException with code {@code bind_failed} when the address cannot be bound (for example, the
+         *                         port is taken), or {@code start_failed} for any other start failure
          */
         public Gateway start() {
             GatewayRuntime runtime = new GatewayRuntime(config, agents, classLoader);

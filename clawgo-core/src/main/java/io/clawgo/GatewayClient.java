@@ -24,10 +24,11 @@ import okhttp3.OkHttpClient;
  * }</pre>
  *
  * <p>A non-2xx answer throws {@link ClawgoException} with the message {@code "http <status>: <error>"} (the body's
- * {@code error} field, or the trimmed body) and the code from the body's {@code code} field, else
- * {@code http_<status>}. An unreachable gateway gives code {@code transport_error}, a missed deadline {@code timeout}.
+ * {@code error} field, or the trimmed body, cut at 300 characters) and the code from the body's {@code code} field,
+ * else {@code unauthorized} for a 401 and {@code http_<status>} otherwise. An unreachable gateway gives code
+ * {@code transport_error}, a missed deadline {@code timeout}, an answer above 8 MiB {@code payload_too_large}.
  * Thread-safe. Copies made by {@link #withTimeout(Duration)} share the connection pool; closing any of them releases
- * it.
+ * it and closes them all.
  */
 public final class GatewayClient implements AutoCloseable {
 
@@ -45,17 +46,29 @@ public final class GatewayClient implements AutoCloseable {
     }
 
     /**
-     * A client of the gateway at {@code baseUrl} ({@code http://} or {@code https://}, a path prefix is kept).
+     * A client of the gateway at {@code baseUrl}, trusting the JVM's default trust store for {@code https://}.
      *
-     * @param token bearer token, or {@code null}/blank for none
-     * @throws IllegalArgumentException when the URL is not a valid http(s) URL
+     * @param baseUrl {@code http://} or {@code https://} URL of the gateway; a path prefix is kept, trailing slashes
+     *                are dropped
+     * @param token   bearer token sent as {@code Authorization: Bearer}, or {@code null}/blank for none
+     * @return a new client with the deadline {@link #DEFAULT_TIMEOUT}
+     * @throws IllegalArgumentException when the URL is not a valid http(s) URL, or has credentials, a query or a
+     *                                  fragment
      */
     public static GatewayClient create(String baseUrl, String token) {
         return create(baseUrl, token, null);
     }
 
     /**
-     * A client of an {@code https://} gateway that trusts what {@code tls} trusts ({@code null}: the JVM default).
+     * A client of an {@code https://} gateway that trusts what {@code tls} trusts.
+     *
+     * @param baseUrl {@code http://} or {@code https://} URL of the gateway; a path prefix is kept, trailing slashes
+     *                are dropped
+     * @param token   bearer token sent as {@code Authorization: Bearer}, or {@code null}/blank for none
+     * @param tls     what to trust, or {@code null} for the JVM's default trust store
+     * @return a new client with the deadline {@link #DEFAULT_TIMEOUT}
+     * @throws IllegalArgumentException when the URL is not a valid http(s) URL, or has credentials, a query or a
+     *                                  fragment
      */
     public static GatewayClient create(String baseUrl, String token, ClientTls tls) {
         String url = NodeSettings.normalizeGatewayUrl(baseUrl, "baseUrl");
@@ -71,7 +84,14 @@ public final class GatewayClient implements AutoCloseable {
                 DEFAULT_TIMEOUT), new AtomicBoolean());
     }
 
-    /** A client with another per-call deadline, sharing this one's connections. */
+    /**
+     * A client with another per-call deadline, sharing this one's connections and closed state.
+     *
+     * @param timeout the deadline of each call, positive
+     * @return a new client; this one is unchanged
+     * @throws NullPointerException     when {@code timeout} is {@code null}
+     * @throws IllegalArgumentException when {@code timeout} is zero or negative
+     */
     public GatewayClient withTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -80,12 +100,24 @@ public final class GatewayClient implements AutoCloseable {
         return new GatewayClient(http, rest.withTimeout(timeout), closed);
     }
 
-    /** The normalised gateway base URL. */
+    /**
+     * The gateway base URL.
+     *
+     * @return the normalised URL: scheme lower-cased, host, port and path prefix kept, no trailing slash
+     */
     public String baseUrl() {
         return rest.baseUrl();
     }
 
-    /** {@code POST /nodes/register} with {@code node}. */
+    /**
+     * Registers (or updates) a node with {@code POST /nodes/register}.
+     *
+     * @param node the node to register; its {@code id} is required
+     * @throws NullPointerException  when {@code node} is {@code null}
+     * @throws ClawgoException       when the gateway refuses (for example code {@code invalid_request} or
+     *                               {@code unauthorized}) or cannot be reached
+     * @throws IllegalStateException when this client is closed
+     */
     public void register(NodeInfo node) {
         Objects.requireNonNull(node, "node");
         call(() -> {
@@ -94,7 +126,15 @@ public final class GatewayClient implements AutoCloseable {
         });
     }
 
-    /** {@code POST /nodes/heartbeat {"id": nodeId}}; an unknown node gives a {@link ClawgoException} (HTTP 404). */
+    /**
+     * Marks a registered node as heard from with {@code POST /nodes/heartbeat {"id": nodeId}}.
+     *
+     * @param nodeId the node id
+     * @throws NullPointerException  when {@code nodeId} is {@code null}
+     * @throws ClawgoException       when the gateway refuses, for example code {@code node_not_found} (HTTP 404) for a
+     *                               node that is not registered, or cannot be reached
+     * @throws IllegalStateException when this client is closed
+     */
     public void heartbeat(String nodeId) {
         Objects.requireNonNull(nodeId, "nodeId");
         call(() -> {
@@ -103,12 +143,29 @@ public final class GatewayClient implements AutoCloseable {
         });
     }
 
-    /** {@code GET path}; returns the decoded JSON object (numbers as {@code Long} or {@code Double}). */
+    /**
+     * Sends {@code GET path}.
+     *
+     * @param path the route, for example {@code /webui/api/nodes}; a missing leading {@code /} is added
+     * @return the decoded JSON object answer (numbers as {@code Long} or {@code Double})
+     * @throws ClawgoException       for a non-2xx answer, an unreachable gateway, or code {@code invalid_response}
+     *                               when the answer is not a JSON object
+     * @throws IllegalStateException when this client is closed
+     */
     public Map<String, Object> getJson(String path) {
         return call(() -> rest.getJson(path));
     }
 
-    /** {@code POST path} with {@code body} as JSON; returns the decoded JSON object. */
+    /**
+     * Sends {@code POST path} with {@code body} as JSON.
+     *
+     * @param path the route, for example {@code /webui/api/subagents_runtime}; a missing leading {@code /} is added
+     * @param body the JSON object to send; {@code null} sends {@code {}}
+     * @return the decoded JSON object answer (numbers as {@code Long} or {@code Double})
+     * @throws ClawgoException       for a non-2xx answer, an unreachable gateway, or code {@code invalid_response}
+     *                               when the answer is not a JSON object
+     * @throws IllegalStateException when this client is closed
+     */
     public Map<String, Object> postJson(String path, Map<String, Object> body) {
         return call(() -> rest.postJson(path, body == null ? Map.of() : body));
     }
@@ -124,7 +181,10 @@ public final class GatewayClient implements AutoCloseable {
         }
     }
 
-    /** Releases pooled connections. Idempotent. */
+    /**
+     * Releases pooled connections and stops the client's threads, for this client and every copy made by
+     * {@link #withTimeout(Duration)}; later calls throw {@link IllegalStateException}. Idempotent.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {

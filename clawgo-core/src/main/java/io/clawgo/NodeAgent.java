@@ -54,13 +54,19 @@ public final class NodeAgent implements AutoCloseable {
                         ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader(), tls);
     }
 
-    /** A new builder. */
+    /**
+     * Starts configuring a node.
+     *
+     * @return a new builder with every default
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Starts the connection loop on a daemon thread named {@code clawgo-node-<id>} and returns at once. Idempotent.
+     * Creates the node side of every available transport provider, then starts the connection loop on a daemon
+     * thread named {@code clawgo-node-<id>} and returns at once. The loop registers over HTTP, opens the control
+     * WebSocket, sends heartbeats and reconnects until {@link #close()}. Idempotent.
      *
      * @throws IllegalStateException after {@link #close()}
      */
@@ -69,10 +75,12 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
-     * Registers once with {@code POST /nodes/register} and returns (for CLIs that do not keep a connection).
+     * Registers once with {@code POST /nodes/register} and returns (for CLIs that do not keep a connection). Needs
+     * no {@link #start()}; the deadline of the call is 20 s.
      *
-     * @throws ClawgoException with a message like {@code "http 401: unauthorized"} when the gateway refuses, or code
-     *                         {@code transport_error} / {@code timeout} when it cannot be reached
+     * @throws ClawgoException       with a message like {@code "http 401: unauthorized"} when the gateway refuses, or
+     *                               code {@code transport_error} / {@code timeout} when it cannot be reached
+     * @throws IllegalStateException after {@link #close()}
      */
     public void registerOnce() {
         try {
@@ -82,7 +90,13 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Waits until the node is connected and registered; {@code false} on timeout, close or interruption. */
+    /**
+     * Waits until the node is connected and registered. An interruption returns {@code false} with the thread's
+     * interrupt flag set.
+     *
+     * @param timeout how long to wait at most
+     * @return {@code true} when connected; {@code false} on timeout, close or interruption
+     */
     public boolean awaitConnected(Duration timeout) {
         try {
             return runtime.awaitConnected(timeout);
@@ -92,24 +106,37 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Whether the control socket is open and registered now. */
+    /**
+     * Whether the control socket is open and registered now.
+     *
+     * @return {@code true} while connected and registered (after the {@link Listener#onConnected()} callbacks ran)
+     */
     public boolean isConnected() {
         return runtime.isConnected();
     }
 
-    /** What this node registers (including its endpoint token). */
+    /**
+     * What this node registers.
+     *
+     * @return the node info built by {@link Builder#build()}, including its endpoint token
+     */
     public NodeInfo info() {
         return runtime.info();
     }
 
-    /** The normalised gateway base URL. */
+    /**
+     * The gateway base URL.
+     *
+     * @return the normalised URL: scheme lower-cased, host, port and path prefix kept, no trailing slash
+     */
     public String gatewayUrl() {
         return runtime.settings().gatewayUrl();
     }
 
     /**
-     * Stops the loop, closes the socket with code 1000, closes the node transports, fails pending requests and shuts
-     * the executors down; every wait is bounded (about 2 s at most). Idempotent.
+     * Stops the loop, closes the socket with code 1000, closes the node transports, fails pending requests with
+     * {@code transport_error} and shuts the executors down; every wait of core is bounded (about 3 s in all at most).
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -127,11 +154,20 @@ public final class NodeAgent implements AutoCloseable {
         default void onConnected() {
         }
 
-        /** A registered connection ended; the agent reconnects unless it is closing. */
+        /**
+         * A registered connection ended; the agent reconnects unless it is closing.
+         *
+         * @param reason human text, for example {@code "node closed"} when the agent is closing
+         */
         default void onDisconnected(String reason) {
         }
 
-        /** The gateway refused the registration (for example {@code "http 401: unauthorized"}); it retries. */
+        /**
+         * The gateway refused the registration, over HTTP or on the control socket; the agent retries (after a 401,
+         * with the largest backoff delay).
+         *
+         * @param error human text, for example {@code "http 401: unauthorized"}
+         */
         default void onRegistrationFailed(String error) {
         }
     }
@@ -184,79 +220,215 @@ public final class NodeAgent implements AutoCloseable {
         private Builder() {
         }
 
-        /** Gateway base URL, {@code http://} or {@code https://}; a path prefix is kept. Required. */
+        /**
+         * Sets the gateway. Required.
+         *
+         * @param url {@code http://} or {@code https://} base URL without credentials, query or fragment; a path
+         *            prefix is kept, trailing slashes are dropped
+         * @return this builder
+         */
         public Builder gateway(String url) { this.gateway = url; return this; }
 
-        /** Gateway bearer token (sent as {@code Authorization: Bearer}, never in a URL). */
+        /**
+         * Sets the token presented to the gateway (sent as {@code Authorization: Bearer}, never in a URL).
+         *
+         * @param v the gateway token or this node's own token of {@code gateway.nodes.tokens}; {@code null} or blank
+         *          for none (the default)
+         * @return this builder
+         */
         public Builder token(String v) { this.token = v; return this; }
 
-        /** Node id: 1..128 of {@code [A-Za-z0-9._:-]}. Required. */
+        /**
+         * Sets the node id. Required.
+         *
+         * @param v 1..128 characters of {@code [A-Za-z0-9._:-]} (trimmed)
+         * @return this builder
+         */
         public Builder id(String v) { this.id = v; return this; }
 
-        /** Display name; defaults to the id. */
+        /**
+         * Sets the display name.
+         *
+         * @param v the name (trimmed); {@code null} or blank means the id
+         * @return this builder
+         */
         public Builder name(String v) { this.name = v; return this; }
 
-        /** This node's local HTTP endpoint base URL (the gateway's relay target and the forwarding target). */
+        /**
+         * Sets this node's local HTTP endpoint: without a {@link #handler(RequestHandler)}, the node forwards requests
+         * there, and the gateway's HTTP relay posts to it.
+         *
+         * @param v {@code http://} or {@code https://} base URL without credentials, query or fragment; {@code null} or
+         *          blank for none (the default)
+         * @return this builder
+         */
         public Builder endpoint(String v) { this.endpoint = v; return this; }
 
-        /** The endpoint's token: registered as {@code NodeInfo.token} and used when the node calls its endpoint. */
+        /**
+         * Sets the endpoint's token: registered as {@code NodeInfo.token}, and sent as {@code Authorization: Bearer}
+         * by the gateway's relay and by the node when they call the endpoint.
+         *
+         * @param v the token; {@code null} or blank for none (the default)
+         * @return this builder
+         */
         public Builder nodeToken(String v) { this.nodeToken = v; return this; }
 
-        /** Actions this node accepts (trimmed, blanks dropped, duplicates removed). */
+        /**
+         * Sets the actions this node accepts; with none, every action its capabilities cover is accepted.
+         *
+         * @param v action names (trimmed, blanks dropped, duplicates removed); {@code null} means none
+         * @return this builder
+         */
         public Builder actions(List<String> v) { this.actions = v; return this; }
 
+        /**
+         * Sets the models this node offers (informational).
+         *
+         * @param v model names (trimmed, blanks dropped, duplicates removed); {@code null} means none
+         * @return this builder
+         */
         public Builder models(List<String> v) { this.models = v; return this; }
 
+        /**
+         * Sets free-form tags (informational).
+         *
+         * @param v tags (trimmed, blanks dropped, duplicates removed); {@code null} means none
+         * @return this builder
+         */
         public Builder tags(List<String> v) { this.tags = v; return this; }
 
-        /** Default {@link Capabilities#DEFAULT} ({@code run, invoke, model}). */
+        /**
+         * Sets what this node can do.
+         *
+         * @param v the capabilities; default {@link Capabilities#DEFAULT} ({@code run, invoke, model}); {@code null}
+         *          makes {@link #build()} throw {@link NullPointerException}
+         * @return this builder
+         */
         public Builder capabilities(Capabilities v) { this.capabilities = v; return this; }
 
+        /**
+         * Sets the agents this node exposes; each becomes a {@code node.<id>.<agent>} branch of the gateway's subagent
+         * registry.
+         *
+         * @param v the agents; {@code null} means none
+         * @return this builder
+         */
         public Builder agents(List<AgentInfo> v) { this.agents = v; return this; }
 
-        /** Defaults to the JVM's OS in Go style ({@code linux}, {@code darwin}, {@code windows}). */
+        /**
+         * Sets the reported operating system.
+         *
+         * @param v the name (trimmed); {@code null} or blank means the JVM's OS in Go style ({@code linux},
+         *          {@code darwin}, {@code windows})
+         * @return this builder
+         */
         public Builder os(String v) { this.os = v; return this; }
 
-        /** Defaults to the JVM's architecture in Go style ({@code amd64}, {@code arm64}). */
+        /**
+         * Sets the reported architecture.
+         *
+         * @param v the name (trimmed); {@code null} or blank means the JVM's architecture in Go style ({@code amd64},
+         *          {@code arm64}, {@code 386})
+         * @return this builder
+         */
         public Builder arch(String v) { this.arch = v; return this; }
 
-        /** Defaults to the jar's Implementation-Version, else {@link #DEFAULT_VERSION}. */
+        /**
+         * Sets the reported version.
+         *
+         * @param v the version (trimmed); {@code null} or blank means the jar's Implementation-Version, else
+         *          {@link #DEFAULT_VERSION}
+         * @return this builder
+         */
         public Builder version(String v) { this.version = v; return this; }
 
-        /** Time between heartbeats, 1 s..3600 s; default 10 s. */
+        /**
+         * Sets the time between heartbeats; keep it well under the gateway's node TTL.
+         *
+         * @param v 1 s..3600 s; default 10 s
+         * @return this builder
+         */
         public Builder heartbeatInterval(Duration v) { this.heartbeatInterval = v; return this; }
 
-        /** In-process request handler; without one, requests are forwarded to {@link #endpoint(String)}. */
+        /**
+         * Sets an in-process request handler; without one, requests are forwarded to {@link #endpoint(String)}.
+         *
+         * @param v the handler, or {@code null} (the default) to forward
+         * @return this builder
+         */
         public Builder handler(RequestHandler v) { this.handler = v; return this; }
 
-        /** Requests executed at once; default 16. */
+        /**
+         * Sets how many requests are executed at once.
+         *
+         * @param v at least 1; default 16
+         * @return this builder
+         */
         public Builder maxConcurrentRequests(int v) { this.maxConcurrentRequests = v; return this; }
 
-        /** Requests waiting for a thread; default 256. Beyond: {@code node_busy}. */
+        /**
+         * Sets how many accepted requests may wait for a thread; beyond, a request is answered {@code node_busy}.
+         *
+         * @param v at least 0; default 256
+         * @return this builder
+         */
         public Builder maxQueuedRequests(int v) { this.maxQueuedRequests = v; return this; }
 
-        /** Bound of one local execution, from acceptance; default 60 s. Beyond: {@code timeout}. */
+        /**
+         * Sets the bound of one local execution, counted from acceptance (queueing included); beyond, the request is
+         * answered {@code timeout} and its thread interrupted.
+         *
+         * @param v a positive duration; default 60 s
+         * @return this builder
+         */
         public Builder requestTimeout(Duration v) { this.requestTimeout = v; return this; }
 
-        /** Largest frame sent or accepted; default {@link WireCodec#DEFAULT_MAX_BYTES}. */
+        /**
+         * Sets the largest frame the node sends or accepts; a larger response is replaced by a
+         * {@code payload_too_large} failure.
+         *
+         * @param v the limit in bytes, at least 4096; default {@link WireCodec#DEFAULT_MAX_BYTES} (8 MiB)
+         * @return this builder
+         */
         public Builder maxMessageBytes(int v) { this.maxMessageBytes = v; return this; }
 
-        /** Reconnect delay bounds (full-jitter exponential); default 500 ms .. 30 s. */
+        /**
+         * Sets the reconnect delay bounds (full-jitter exponential backoff); after a rejected token the delay is
+         * {@code max}.
+         *
+         * @param min the smallest delay, positive; default 500 ms
+         * @param max the largest delay, at least {@code min}; default 30 s
+         * @return this builder
+         */
         public Builder reconnectBackoff(Duration min, Duration max) {
             this.backoffMin = min;
             this.backoffMax = max;
             return this;
         }
 
+        /**
+         * Sets the lifecycle callbacks.
+         *
+         * @param v the listener; {@code null} means none (the default)
+         * @return this builder
+         */
         public Builder listener(Listener v) { this.listener = v; return this; }
 
-        /** What to trust for an {@code https://} gateway (for example a self-signed certificate). */
+        /**
+         * Sets what to trust for an {@code https://} gateway (for example a self-signed certificate).
+         *
+         * @param v what to trust; {@code null} (the default) means the JVM's default trust store
+         * @return this builder
+         */
         public Builder tls(ClientTls v) { this.tls = v; return this; }
 
         /**
-         * Validates and builds.
+         * Validates the options and builds the agent, which is not started yet. The thread's context class loader
+         * (else this library's) is kept as the place where {@link NodeAgent#start()} looks for transport providers.
          *
+         * @return a new, unstarted agent
          * @throws IllegalArgumentException naming the offending option
+         * @throws NullPointerException     when {@link #capabilities(Capabilities)} was set to {@code null}
          */
         public NodeAgent build() {
             String gw = NodeSettings.normalizeGatewayUrl(gateway, "gateway");

@@ -27,9 +27,13 @@ public final class ClientTls {
     }
 
     /**
-     * Trusts the certificates of a trust store file (PKCS12 or JKS, told apart by the file).
+     * Trusts the certificates of a trust store file (PKCS12 or JKS, told apart by the file), and nothing else.
      *
-     * @throws ConfigException when the file cannot be read or holds no usable certificate
+     * @param file     the trust store file
+     * @param password the store's password, or {@code null} to skip the store's integrity check
+     * @return the trust settings
+     * @throws NullPointerException when {@code file} is {@code null}
+     * @throws ConfigException      when the file cannot be read or loaded, or yields no X.509 trust manager
      */
     public static ClientTls trustStore(Path file, char[] password) {
         Objects.requireNonNull(file, "file");
@@ -56,7 +60,14 @@ public final class ClientTls {
         }
     }
 
-    /** Trusts what {@code trustManager} trusts. */
+    /**
+     * Trusts what {@code trustManager} trusts.
+     *
+     * @param trustManager decides which server certificates are trusted
+     * @return the trust settings
+     * @throws NullPointerException when {@code trustManager} is {@code null}
+     * @throws ConfigException      when the JVM cannot create a TLS context
+     */
     public static ClientTls of(X509TrustManager trustManager) {
         Objects.requireNonNull(trustManager, "trustManager");
         try {
@@ -68,10 +79,20 @@ public final class ClientTls {
         }
     }
 
+    /**
+     * The socket factory of a TLS context that uses {@link #trustManager()}.
+     *
+     * @return the socket factory
+     */
     public SSLSocketFactory socketFactory() {
         return socketFactory;
     }
 
+    /**
+     * The trust manager.
+     *
+     * @return the trust manager
+     */
     public X509TrustManager trustManager() {
         return trustManager;
     }

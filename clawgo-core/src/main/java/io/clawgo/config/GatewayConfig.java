@@ -27,11 +27,12 @@ import java.util.List;
  *
  * @param host             listen address (default {@code 0.0.0.0})
  * @param port             listen port, {@code 0} for an ephemeral port (default 18790)
- * @param token            bearer token for every API route; empty disables auth (default empty)
+ * @param token            bearer token for every API route and the node WebSocket; empty means none (the default),
+ *                         and without {@code nodeTokens} either, every route is open
  * @param dataDir          where the registry state and the audits live (default {@code ./clawgo-data})
  * @param nodeTtl          a node is online while heard from within this (default 60 s)
  * @param offlineRetention offline nodes are removed after this (default 7 days)
- * @param maxMessageBytes  largest WebSocket frame, HTTP body and relayed response (default 8 MiB)
+ * @param maxMessageBytes  largest WebSocket frame, HTTP body and relayed response, at least 4096 (default 8 MiB)
  * @param auditMaxBytes    an audit file is rotated when larger (default 16 MiB, one old file kept)
  * @param p2p              {@code gateway.nodes.p2p}
  * @param dispatch         {@code gateway.nodes.dispatch}
@@ -43,8 +44,28 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                             Duration offlineRetention, int maxMessageBytes, long auditMaxBytes, P2pConfig p2p,
                             DispatchPolicy dispatch, ServerTls tls, java.util.Map<String, String> nodeTokens) {
 
+    /** The default listen port. */
     public static final int DEFAULT_PORT = 18790;
 
+    /**
+     * Creates a configuration, filling in defaults: a {@code null} or blank host, {@code null} token, data dir, TTL,
+     * retention, P2P section, dispatch policy or node tokens, and a size of 0 or less, take the default. The host and
+     * token are trimmed; the node tokens are copied. Values are checked only by {@link #validate()}.
+     *
+     * @param host             listen address
+     * @param port             listen port
+     * @param token            gateway bearer token
+     * @param dataDir          data directory
+     * @param nodeTtl          node TTL
+     * @param offlineRetention how long offline nodes are kept
+     * @param maxMessageBytes  largest message in bytes
+     * @param auditMaxBytes    audit rotation size in bytes
+     * @param p2p              the P2P section
+     * @param dispatch         the dispatch policy
+     * @param tls              the TLS key store, or {@code null} for plain http
+     * @param nodeTokens       per-node tokens; no {@code null} keys or values
+     * @throws NullPointerException when {@code nodeTokens} holds a {@code null} key or value
+     */
     public GatewayConfig {
         host = host == null || host.isBlank() ? "0.0.0.0" : host.trim();
         token = token == null ? "" : token.trim();
@@ -58,60 +79,144 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         nodeTokens = nodeTokens == null ? java.util.Map.of() : java.util.Map.copyOf(nodeTokens);
     }
 
-    /** All defaults. */
+    /**
+     * All defaults.
+     *
+     * @return a configuration with every default (port 18790, no token, P2P on with the best transport found)
+     */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null, null, null);
     }
 
+    /**
+     * A copy with another listen address.
+     *
+     * @param v the host; {@code null} or blank means {@code 0.0.0.0}
+     * @return the copy
+     */
     public GatewayConfig withHost(String v) {
         return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another listen port.
+     *
+     * @param v 0..65535; 0 picks a free port
+     * @return the copy
+     */
     public GatewayConfig withPort(int v) {
         return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another gateway token.
+     *
+     * @param v the token (trimmed); {@code null} or empty means none
+     * @return the copy
+     */
     public GatewayConfig withToken(String v) {
         return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another data directory.
+     *
+     * @param v the directory; {@code null} means {@code clawgo-data} in the working directory
+     * @return the copy
+     */
     public GatewayConfig withDataDir(Path v) {
         return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another node TTL.
+     *
+     * @param v a positive duration; {@code null} means 60 s
+     * @return the copy
+     */
     public GatewayConfig withNodeTtl(Duration v) {
         return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another offline retention.
+     *
+     * @param v a positive duration; {@code null} means 7 days
+     * @return the copy
+     */
     public GatewayConfig withOfflineRetention(Duration v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another message size limit.
+     *
+     * @param v bytes, at least 4096; 0 or less means 8 MiB
+     * @return the copy
+     */
     public GatewayConfig withMaxMessageBytes(int v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another audit rotation size.
+     *
+     * @param v bytes; 0 or less means 16 MiB
+     * @return the copy
+     */
     public GatewayConfig withAuditMaxBytes(long v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another P2P section.
+     *
+     * @param v the section; {@code null} means {@link P2pConfig#defaults()}
+     * @return the copy
+     */
     public GatewayConfig withP2p(P2pConfig v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch, tls, nodeTokens);
     }
 
+    /**
+     * A copy with another dispatch policy.
+     *
+     * @param v the policy; {@code null} means {@link DispatchPolicy#DEFAULT}
+     * @return the copy
+     */
     public GatewayConfig withDispatch(DispatchPolicy v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v, tls, nodeTokens);
     }
 
+    /**
+     * A copy with other TLS settings.
+     *
+     * @param v the key store, or {@code null} for plain http
+     * @return the copy
+     */
     public GatewayConfig withTls(ServerTls v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, v, nodeTokens);
     }
 
+    /**
+     * A copy with other per-node tokens.
+     *
+     * @param v node id to token; {@code null} means none
+     * @return the copy
+     * @throws NullPointerException when {@code v} holds a {@code null} key or value
+     */
     public GatewayConfig withNodeTokens(java.util.Map<String, String> v) {
         return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, v);
     }
 
-    /** Checks every field; the exception names the first bad one. */
+    /**
+     * Checks every field: the port range, positive durations, {@code maxMessageBytes} of at least 4096, the P2P
+     * section ({@link P2pConfig#validate()}), a readable TLS key store, and node tokens (valid node ids, at least 8
+     * characters, different from the gateway token).
+     *
+     * @return this configuration
+     * @throws ConfigException naming the first bad field, for example {@code gateway.port must be in 0..65535}
+     */
     public GatewayConfig validate() {
         if (port < 0 || port > 65535) {
             throw new ConfigException("gateway.port must be in 0..65535 (0 picks a free port)");
@@ -146,7 +251,13 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         return this;
     }
 
-    /** Reads and validates a JSON config file. */
+    /**
+     * Reads (as UTF-8) and validates a JSON config file; see {@link #parse(String)}.
+     *
+     * @param file the file
+     * @return the validated configuration
+     * @throws ConfigException when the file cannot be read, or is invalid (the message starts with the file name)
+     */
     public static GatewayConfig load(Path file) {
         String text;
         try {
@@ -163,7 +274,18 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         }
     }
 
-    /** Parses and validates config JSON. Unknown fields are ignored. */
+    /**
+     * Parses and validates config JSON: one object of at most 1 MiB whose {@code gateway} object may hold
+     * {@code host}, {@code port}, {@code token}, {@code data_dir}, {@code node_ttl_sec},
+     * {@code offline_retention_hours}, {@code max_message_bytes}, {@code audit_max_bytes},
+     * {@code tls {keystore, keystore_password}} and {@code nodes {p2p {enabled, transport, stun_servers,
+     * ice_servers, request_timeout_sec, max_in_flight_per_node, ready_timeout_sec}, tokens, dispatch {prefer_p2p,
+     * allow_relay_fallback}}}. Absent keys keep their defaults; unknown keys are ignored; numbers must be whole.
+     *
+     * @param json the JSON text
+     * @return the validated configuration
+     * @throws ConfigException for malformed JSON, a value of the wrong type, or an invalid value, naming the field
+     */
     public static GatewayConfig parse(String json) {
         JsonObject root;
         try {

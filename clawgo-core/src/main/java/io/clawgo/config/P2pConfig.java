@@ -7,29 +7,57 @@ import java.util.List;
 /**
  * {@code gateway.nodes.p2p}: which P2P transport carries requests to nodes.
  *
- * @param enabled         {@code false} means relay only
- * @param transport       provider name ({@code websocket_tunnel}, {@code webrtc}, or a third-party name);
- *                        {@code null} or empty picks the highest-priority P2P provider on the class path
+ * @param enabled         {@code false} means relay only (default {@code true})
+ * @param transport       provider name ({@code websocket_tunnel}, {@code webrtc}, or a third-party name), trimmed and
+ *                        lower-cased; {@code null} or empty picks the highest-priority available P2P provider on the
+ *                        class path
  * @param stunServers     legacy list of {@code stun:host:port} urls
  * @param iceServers      STUN/TURN servers
- * @param requestTimeout  default wait for a P2P answer when the caller gives none
- * @param maxInFlightPerNode requests in flight per node before {@code p2p_busy}
+ * @param requestTimeout  the wait for a P2P answer that a transport uses when it is given no timeout (default 60 s)
+ * @param maxInFlightPerNode requests in flight per node before {@code p2p_busy} (default 256); each transport
+ *                        enforces it
  * @param readyTimeout    how long a request may wait for a P2P session to become ready (webrtc: the DataChannel to
  *                        open) before it fails with {@code p2p_timeout} (default 8 s)
  */
 public record P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
                         Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout) {
 
+    /** Default of {@link #requestTimeout()}: 60 s. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** Default of {@link #maxInFlightPerNode()}: 256. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+    /** Default of {@link #readyTimeout()}: 8 s. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(8);
 
-    /** A configuration with the default ready timeout. */
+    /**
+     * A configuration with the default ready timeout.
+     *
+     * @param enabled            {@code false} means relay only
+     * @param transport          provider name; {@code null} or empty picks one
+     * @param stunServers        {@code stun:host:port} urls, or {@code null}
+     * @param iceServers         STUN/TURN servers, or {@code null}
+     * @param requestTimeout     default P2P wait, or {@code null} for 60 s
+     * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
+     */
     public P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
                      Duration requestTimeout, int maxInFlightPerNode) {
         this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, DEFAULT_READY_TIMEOUT);
     }
 
+    /**
+     * Creates a configuration, filling in defaults: {@code null} lists become empty (and are copied), the transport
+     * name is trimmed and lower-cased ({@code null} becomes empty), a {@code null} duration or a limit of 0 or less
+     * takes the default. Values are checked by {@link #validate()}.
+     *
+     * @param enabled            {@code false} means relay only
+     * @param transport          provider name; {@code null} or empty picks one
+     * @param stunServers        {@code stun:host:port} urls, or {@code null}; no {@code null} elements
+     * @param iceServers         STUN/TURN servers, or {@code null}; no {@code null} elements
+     * @param requestTimeout     default P2P wait, or {@code null} for 60 s
+     * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
+     * @param readyTimeout       session ready wait, or {@code null} for 8 s
+     * @throws NullPointerException when a list holds a {@code null} element
+     */
     public P2pConfig {
         stunServers = stunServers == null ? List.of() : List.copyOf(stunServers);
         iceServers = iceServers == null ? List.of() : List.copyOf(iceServers);
@@ -41,22 +69,39 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
         readyTimeout = readyTimeout == null ? DEFAULT_READY_TIMEOUT : readyTimeout;
     }
 
-    /** P2P enabled, transport chosen automatically. */
+    /**
+     * P2P enabled, transport chosen automatically.
+     *
+     * @return the default section: no STUN/TURN servers, every other value at its default
+     */
     public static P2pConfig defaults() {
         return new P2pConfig(true, "", List.of(), List.of(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
     }
 
-    /** P2P enabled with the named transport. */
+    /**
+     * P2P enabled with the named transport.
+     *
+     * @param transport the provider name, for example {@code webrtc}; {@code null} or empty picks one
+     * @return the section, every other value at its default
+     */
     public static P2pConfig of(String transport) {
         return new P2pConfig(true, transport, List.of(), List.of(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
     }
 
-    /** Relay only. */
+    /**
+     * Relay only.
+     *
+     * @return a section with P2P disabled
+     */
     public static P2pConfig disabled() {
         return new P2pConfig(false, "", List.of(), List.of(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
     }
 
-    /** STUN urls and ICE servers together, STUN first. */
+    /**
+     * STUN urls and ICE servers together, STUN first.
+     *
+     * @return a new list: one entry per {@code stunServers} url, then the {@code iceServers} that have urls
+     */
     public List<IceServer> allIceServers() {
         List<IceServer> all = new ArrayList<>();
         for (String s : stunServers) {
@@ -70,27 +115,66 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
         return all;
     }
 
+    /**
+     * A copy with another transport name.
+     *
+     * @param name the provider name (trimmed, lower-cased); {@code null} or empty picks one
+     * @return the copy
+     */
     public P2pConfig withTransport(String name) {
         return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout);
     }
 
+    /**
+     * A copy with P2P enabled or disabled.
+     *
+     * @param on {@code false} means relay only
+     * @return the copy
+     */
     public P2pConfig withEnabled(boolean on) {
         return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout);
     }
 
+    /**
+     * A copy with other STUN and ICE servers.
+     *
+     * @param stun {@code stun:host:port} urls, or {@code null}
+     * @param ice  STUN/TURN servers, or {@code null}
+     * @return the copy
+     */
     public P2pConfig withIce(List<String> stun, List<IceServer> ice) {
         return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode, readyTimeout);
     }
 
+    /**
+     * A copy with another ready timeout.
+     *
+     * @param d a positive duration; {@code null} means 8 s
+     * @return the copy
+     */
     public P2pConfig withReadyTimeout(Duration d) {
         return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, d);
     }
 
+    /**
+     * A copy with another in-flight limit.
+     *
+     * @param n requests per node; 0 or less means 256
+     * @return the copy
+     */
     public P2pConfig withMaxInFlightPerNode(int n) {
         return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, n, readyTimeout);
     }
 
-    /** Rejects empty urls and TURN servers without credentials, naming the field. */
+    /**
+     * Rejects empty STUN urls, ICE urls that are empty or do not start with {@code stun:}, {@code stuns:},
+     * {@code turn:} or {@code turns:}, TURN servers without user name or credential, a ready timeout that is not
+     * positive, and a transport name outside {@code [a-z0-9_.-]}. {@link #requestTimeout()} is checked by
+     * {@link GatewayConfig#validate()}.
+     *
+     * @throws ConfigException naming the field, for example
+     *                         {@code gateway.nodes.p2p.ice_servers[0].username is required for turn/turns urls}
+     */
     public void validate() {
         for (int i = 0; i < stunServers.size(); i++) {
             if (stunServers.get(i) == null || stunServers.get(i).isBlank()) {

@@ -9,16 +9,28 @@ import java.util.Objects;
  * key store (PKCS12 or JKS).
  *
  * @param keyStore         the key store file
- * @param keyStorePassword its password (never printed)
+ * @param keyStorePassword its password (never printed); also used as the key's password
  */
 public record ServerTls(Path keyStore, String keyStorePassword) {
 
+    /**
+     * Creates the settings.
+     *
+     * @param keyStore         the key store file
+     * @param keyStorePassword its password; {@code null} becomes empty
+     * @throws NullPointerException when {@code keyStore} is {@code null}
+     */
     public ServerTls {
         Objects.requireNonNull(keyStore, "keyStore");
         keyStorePassword = keyStorePassword == null ? "" : keyStorePassword;
     }
 
-    /** Rejects a missing or unreadable key store, naming the field. */
+    /**
+     * Rejects a missing or unreadable key store, naming the field. Whether the file is a valid key store with the
+     * given password shows only when the gateway starts.
+     *
+     * @throws ConfigException when the file is not readable
+     */
     public void validate() {
         if (!Files.isReadable(keyStore)) {
             throw new ConfigException("gateway.tls.keystore: cannot read " + keyStore);

@@ -20,7 +20,12 @@ public record AgentInfo(
         String transport,
         @SerializedName("parent_agent_id") String parentAgentId) {
 
-    /** An agent with only an id. */
+    /**
+     * An agent with only an id.
+     *
+     * @param id the agent id
+     * @return an agent whose other fields are {@code null}
+     */
     public static AgentInfo of(String id) {
         return new AgentInfo(id, null, null, null, null, null);
     }

@@ -2,25 +2,64 @@ package io.clawgo.protocol;
 
 import java.util.Set;
 
-/** Stable machine codes of failed {@link Response}s. Callers may switch on them. */
+/**
+ * Stable machine codes of failed {@link Response}s. Callers may switch on them. Only the four codes of
+ * {@link #P2P_TRANSPORT_FAILURES} make {@code auto} mode try the next transport.
+ */
 public final class ErrorCodes {
+    /** The target node is not registered with the gateway (also HTTP 404 of {@code /nodes/heartbeat}). */
     public static final String NODE_NOT_FOUND = "node_not_found";
+    /** The target node is registered but offline: not heard from within the gateway's node TTL. */
     public static final String NODE_OFFLINE = "node_offline";
+    /**
+     * No P2P path to the node: P2P is disabled, the node has no session or no transport for it, or (tunnel) its
+     * control connection dropped while the request was in flight. A P2P transport failure.
+     */
     public static final String P2P_UNAVAILABLE = "p2p_unavailable";
+    /** The node's P2P session did not become ready in time, so the request was not sent. A P2P transport failure. */
     public static final String P2P_TIMEOUT = "p2p_timeout";
+    /**
+     * The request could not be handed to the P2P connection (closed, or its send queue full). A P2P transport
+     * failure.
+     */
     public static final String P2P_SEND_FAILED = "p2p_send_failed";
+    /**
+     * Too many P2P requests in flight to the node ({@code gateway.nodes.p2p.max_in_flight_per_node}). A P2P transport
+     * failure.
+     */
     public static final String P2P_BUSY = "p2p_busy";
+    /** Kept from the original code set; clawgo-java itself does not produce it. */
     public static final String RELAY_UNAVAILABLE = "relay_unavailable";
+    /** The node has no usable endpoint to relay or forward to (and, on the node, no in-process handler either). */
     public static final String ENDPOINT_MISSING = "endpoint_missing";
+    /**
+     * The request could not be carried, or was lost after it may have reached the node: endpoint or gateway
+     * unreachable, connection lost, a transport that failed, or the node agent closed while the request was pending.
+     * Not retried.
+     */
     public static final String TRANSPORT_ERROR = "transport_error";
+    /** The answer was missing or was not a valid {@link Response} (or, for a REST call, not a JSON object). */
     public static final String INVALID_RESPONSE = "invalid_response";
+    /**
+     * The node failed the request: its in-process handler or a local agent threw, its endpoint answered a non-2xx
+     * status with {@code ok:true}, or it returned a failure without a code.
+     */
     public static final String REMOTE_ERROR = "remote_error";
+    /** No answer within the time allowed, after the request was sent or accepted. Not retried. */
     public static final String TIMEOUT = "timeout";
+    /** A malformed request, frame or body: invalid JSON, a wrong type, a missing field. */
     public static final String INVALID_REQUEST = "invalid_request";
+    /** A request, response, frame or body above the size limit ({@code max_message_bytes}, 8 MiB by default). */
     public static final String PAYLOAD_TOO_LARGE = "payload_too_large";
+    /** The node does not accept the action: its action list does not name it, or its capabilities do not cover it. */
     public static final String UNSUPPORTED_ACTION = "unsupported_action";
+    /** The node's request executor is saturated (running and queue limits reached); the node did not run it. */
     public static final String NODE_BUSY = "node_busy";
-    /** A control connection was replaced by a newer one for the same node id while a request was in flight. */
+    /**
+     * Reserved for a request in flight on a control connection that a newer one for the same node id replaced;
+     * clawgo-java itself does not produce it (the {@code websocket_tunnel} transport answers such requests with
+     * {@link #P2P_UNAVAILABLE}).
+     */
     public static final String CONNECTION_REPLACED = "connection_replaced";
 
     /**

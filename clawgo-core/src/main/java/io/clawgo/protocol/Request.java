@@ -15,33 +15,77 @@ import java.util.Map;
  */
 public record Request(String action, String node, String task, String model, Map<String, Object> args) {
 
+    /**
+     * Creates a request; {@code args} is copied into an unmodifiable map ({@code null} becomes empty).
+     *
+     * @param action what to do
+     * @param node   target node id
+     * @param task   the prompt of an {@code agent_task}
+     * @param model  optional model
+     * @param args   action arguments, or {@code null}
+     */
     public Request {
         args = args == null || args.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(args));
     }
 
-    /** A request for {@code action} with nothing else set. */
+    /**
+     * A request for {@code action} with nothing else set.
+     *
+     * @param action the action
+     * @return a request without node, task, model or arguments
+     */
     public static Request of(String action) {
         return new Request(action, null, null, null, null);
     }
 
-    /** An {@code agent_task} for {@code node}. */
+    /**
+     * An {@code agent_task} for {@code node}.
+     *
+     * @param node target node id
+     * @param task the prompt
+     * @param args arguments, for example {@code remote_agent_id}; {@code null} for none
+     * @return a request without a model
+     */
     public static Request agentTask(String node, String task, Map<String, Object> args) {
         return new Request("agent_task", node, task, null, args);
     }
 
+    /**
+     * This request for another node.
+     *
+     * @param newNode the target node id
+     * @return a copy with {@code node} replaced
+     */
     public Request withNode(String newNode) {
         return new Request(action, newNode, task, model, args);
     }
 
+    /**
+     * This request with another task text.
+     *
+     * @param newTask the task text
+     * @return a copy with {@code task} replaced
+     */
     public Request withTask(String newTask) {
         return new Request(action, node, newTask, model, args);
     }
 
+    /**
+     * This request with other arguments.
+     *
+     * @param newArgs the arguments; {@code null} for none
+     * @return a copy with {@code args} replaced
+     */
     public Request withArgs(Map<String, Object> newArgs) {
         return new Request(action, node, task, model, newArgs);
     }
 
-    /** A string argument, or {@code null} when absent or not a string. */
+    /**
+     * A string argument.
+     *
+     * @param key the argument name
+     * @return its value, or {@code null} when absent or not a string
+     */
     public String stringArg(String key) {
         Object v = args.get(key);
         return v instanceof String s ? s : null;

@@ -12,33 +12,68 @@ import java.util.Map;
  * @param error   human text when not ok
  * @param node    node id
  * @param action  the request's action
- * @param payload result object (never {@code null}); the router adds {@code dispatch_mode}, {@code used_transport} and
- *                {@code fallback_from}
+ * @param payload result object (never {@code null}); the gateway's router adds {@code dispatch_mode},
+ *                {@code used_transport} and, after a fallback, {@code fallback_from} (and {@code p2p_error} when the
+ *                last transport failed too)
  */
 public record Response(boolean ok, String code, String error, String node, String action, Map<String, Object> payload) {
 
+    /**
+     * Creates a response; {@code payload} is copied into an unmodifiable map ({@code null} becomes empty).
+     *
+     * @param ok      success
+     * @param code    machine code
+     * @param error   human text when not ok
+     * @param node    node id
+     * @param action  the request's action
+     * @param payload result object, or {@code null}
+     */
     public Response {
         payload = payload == null || payload.isEmpty()
                 ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(payload));
     }
 
-    /** A successful response with code {@code ok}. */
+    /**
+     * A successful response with code {@code ok}.
+     *
+     * @param payload the result object, for example {@code {"result": "..."}}; {@code null} for none
+     * @return a response without node and action (the node fills them in)
+     */
     public static Response ok(Map<String, Object> payload) {
         return new Response(true, "ok", null, null, null, payload);
     }
 
-    /** A failed response with a code from {@link ErrorCodes} and a human message. */
+    /**
+     * A failed response with a code from {@link ErrorCodes} and a human message.
+     *
+     * @param code    the machine code
+     * @param message human text
+     * @return a response without node, action and payload
+     */
     public static Response error(String code, String message) {
         return new Response(false, code, message, null, null, null);
     }
 
-    /** A failed response for {@code request}, with node and action filled in. */
+    /**
+     * A failed response for {@code request}, with node and action filled in.
+     *
+     * @param request the request it answers, or {@code null}
+     * @param code    the machine code
+     * @param message human text
+     * @return a response without payload
+     */
     public static Response error(Request request, String code, String message) {
         return new Response(false, code, message, request == null ? null : request.node(),
                 request == null ? null : request.action(), null);
     }
 
-    /** This response with node and action filled in from {@code request} where blank, and a code when blank. */
+    /**
+     * This response with node and action filled in from {@code request} where blank, and a blank code replaced by
+     * {@code ok} (when ok) or {@link ErrorCodes#REMOTE_ERROR}.
+     *
+     * @param request the request it answers, or {@code null} to fill in only the code
+     * @return this response when nothing changes, else a copy
+     */
     public Response backfill(Request request) {
         String n = isBlank(node) && request != null ? request.node() : node;
         String a = isBlank(action) && request != null ? request.action() : action;
@@ -49,14 +84,24 @@ public record Response(boolean ok, String code, String error, String node, Strin
         return new Response(ok, c, error, n, a, payload);
     }
 
-    /** This response with extra payload keys (existing keys of the same name are replaced). */
+    /**
+     * This response with extra payload keys (existing keys of the same name are replaced).
+     *
+     * @param extra the keys to add
+     * @return a copy
+     */
     public Response withPayloadEntries(Map<String, Object> extra) {
         Map<String, Object> p = new LinkedHashMap<>(payload);
         p.putAll(extra);
         return new Response(ok, code, error, node, action, p);
     }
 
-    /** A string from the payload, or {@code null}. */
+    /**
+     * A string from the payload.
+     *
+     * @param key the payload key
+     * @return its value, or {@code null} when absent or not a string
+     */
     public String payloadString(String key) {
         Object v = payload.get(key);
         return v instanceof String s ? s : null;

@@ -31,6 +31,12 @@ import java.util.Set;
  * The one JSON codec of clawgo-java: snake_case field names, unknown fields ignored, empty fields omitted, timestamps
  * as RFC 3339 UTC, JSON numbers inside free-form maps read as {@code Long} or {@code Double}.
  *
+ * <p>Empty ({@code null}, {@code ""}, {@code []}, <code>{}</code>) top-level fields are omitted when writing the wire
+ * model and the subagent records, except the fields that are always present (for example {@code ok} of a
+ * {@link Response}). Reading is strict: malformed JSON, trailing data and a scalar of the wrong JSON type
+ * ({@code "id": 5}, {@code "online": "yes"}) are errors, not coercions; {@code 0001-01-01T00:00:00Z} reads as an unset
+ * timestamp.
+ *
  * <p>Thread-safe; use the shared {@link #get()} instance.
  */
 public final class WireCodec {
@@ -76,22 +82,44 @@ public final class WireCodec {
                 .create();
     }
 
-    /** The shared codec. */
+    /**
+     * The shared codec.
+     *
+     * @return the one instance
+     */
     public static WireCodec get() {
         return INSTANCE;
     }
 
-    /** Serialises any model object, map or list to compact JSON. */
+    /**
+     * Serialises any model object, map or list to compact JSON.
+     *
+     * @param value the value; {@code null} gives {@code null}
+     * @return the JSON text, without HTML escaping
+     */
     public String toJson(Object value) {
         return gson.toJson(value);
     }
 
-    /** Serialises to a JSON tree. */
+    /**
+     * Serialises to a JSON tree, with the same rules as {@link #toJson(Object)}.
+     *
+     * @param value the value
+     * @return the tree
+     */
     public JsonElement toJsonTree(Object value) {
         return gson.toJsonTree(value);
     }
 
-    /** Converts a JSON tree to {@code type}. */
+    /**
+     * Converts a JSON tree to {@code type}, with the strict reading rules of this codec.
+     *
+     * @param <T>  the target type
+     * @param json the tree
+     * @param type the target class, for example {@code NodeInfo.class}
+     * @return the value; {@code null} for a JSON {@code null}
+     * @throws ProtocolException with {@link ErrorCodes#INVALID_REQUEST} when the tree does not fit {@code type}
+     */
     public <T> T fromJsonTree(JsonElement json, Class<T> type) throws ProtocolException {
         try {
             return gson.fromJson(json, type);
@@ -103,24 +131,49 @@ public final class WireCodec {
     /**
      * Decodes a JSON object of {@code type}, enforcing {@code maxBytes}.
      *
+     * @param <T>      the target type
+     * @param json     the text, which must be one JSON object
+     * @param type     the target class, for example {@code Request.class}
+     * @param maxBytes the largest accepted UTF-8 size of {@code json}, in bytes
+     * @return the value
      * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} or {@link ErrorCodes#INVALID_REQUEST}
      */
     public <T> T decode(String json, Class<T> type, int maxBytes) throws ProtocolException {
         return fromJsonTree(parseObject(json, maxBytes), type);
     }
 
-    /** Decodes a JSON object of {@code type} with the default size limit. */
+    /**
+     * Decodes a JSON object of {@code type} with the default size limit {@link #DEFAULT_MAX_BYTES}.
+     *
+     * @param <T>  the target type
+     * @param json the text, which must be one JSON object
+     * @param type the target class
+     * @return the value
+     * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} or {@link ErrorCodes#INVALID_REQUEST}
+     */
     public <T> T decode(String json, Class<T> type) throws ProtocolException {
         return decode(json, type, DEFAULT_MAX_BYTES);
     }
 
-    /** Decodes a JSON object into a map (numbers as {@code Long} or {@code Double}). */
+    /**
+     * Decodes a JSON object into a map (numbers as {@code Long} or {@code Double}).
+     *
+     * @param json     the text, which must be one JSON object
+     * @param maxBytes the largest accepted UTF-8 size of {@code json}, in bytes
+     * @return the object as plain Java values: maps, lists, strings, numbers, booleans and {@code null}
+     * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} or {@link ErrorCodes#INVALID_REQUEST}
+     */
     public Map<String, Object> decodeMap(String json, int maxBytes) throws ProtocolException {
         JsonObject obj = parseObject(json, maxBytes);
         return gson.fromJson(obj, new TypeToken<Map<String, Object>>() { }.getType());
     }
 
-    /** Converts a JSON tree into plain Java values (maps, lists, strings, numbers, booleans, null). */
+    /**
+     * Converts a JSON tree into plain Java values (maps, lists, strings, numbers, booleans, null).
+     *
+     * @param json the tree
+     * @return the value; numbers as {@code Long} or {@code Double}
+     */
     public Object toPlain(JsonElement json) {
         return gson.fromJson(json, Object.class);
     }
@@ -128,6 +181,12 @@ public final class WireCodec {
     /**
      * Decodes one control-channel frame: an ack when it has a top-level {@code ok} key, else a message, which must have
      * a non-blank {@code type}.
+     *
+     * @param text     the frame text, which must be one JSON object
+     * @param maxBytes the largest accepted UTF-8 size of {@code text}, in bytes
+     * @return a {@link Frame.Ack} or a {@link Frame.Message}
+     * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE}, or {@link ErrorCodes#INVALID_REQUEST} for
+     *                           malformed JSON, a wrong field type or a message without a type
      */
     public Frame decodeFrame(String text, int maxBytes) throws ProtocolException {
         JsonObject obj = parseObject(text, maxBytes);
@@ -142,9 +201,13 @@ public final class WireCodec {
     }
 
     /**
-     * Parses text that must be one JSON object.
+     * Parses text that must be one JSON object, strictly (no comments, no trailing data).
      *
-     * @throws ProtocolException when too large, malformed, or not an object
+     * @param text     the text
+     * @param maxBytes the largest accepted UTF-8 size of {@code text}, in bytes
+     * @return the object
+     * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} when too large, or
+     *                           {@link ErrorCodes#INVALID_REQUEST} when {@code null}, blank, malformed or not an object
      */
     public JsonObject parseObject(String text, int maxBytes) throws ProtocolException {
         if (text == null || text.isBlank()) {
@@ -176,7 +239,14 @@ public final class WireCodec {
         return el.getAsJsonObject();
     }
 
-    /** Throws {@link ErrorCodes#PAYLOAD_TOO_LARGE} when the UTF-8 size of {@code text} exceeds {@code maxBytes}. */
+    /**
+     * Checks the UTF-8 size of {@code text} without encoding it.
+     *
+     * @param text     the text, not {@code null}
+     * @param maxBytes the largest allowed size, in bytes
+     * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} when the UTF-8 size of {@code text} exceeds
+     *                           {@code maxBytes}
+     */
     public static void checkSize(String text, int maxBytes) throws ProtocolException {
         // chars <= UTF-8 bytes <= 3 * chars: only count exactly near the limit.
         if (text.length() > maxBytes
@@ -186,7 +256,12 @@ public final class WireCodec {
         }
     }
 
-    /** The UTF-8 encoded length of {@code s}, without encoding it. */
+    /**
+     * The UTF-8 encoded length of {@code s}, without encoding it.
+     *
+     * @param s the characters, not {@code null}
+     * @return the length in bytes; an unpaired surrogate counts 3 bytes
+     */
     public static long utf8Length(CharSequence s) {
         long n = 0;
         for (int i = 0; i < s.length(); i++) {
@@ -205,7 +280,12 @@ public final class WireCodec {
         return n;
     }
 
-    /** UTF-8 bytes of the JSON of {@code value}. */
+    /**
+     * UTF-8 bytes of the JSON of {@code value}.
+     *
+     * @param value the value, as for {@link #toJson(Object)}
+     * @return the encoded JSON
+     */
     public byte[] toJsonBytes(Object value) {
         return toJson(value).getBytes(StandardCharsets.UTF_8);
     }
@@ -386,7 +466,11 @@ public final class WireCodec {
         }
     }
 
-    /** For callers that need a Gson type token for generic maps. */
+    /**
+     * For callers that need a Gson type token for generic maps.
+     *
+     * @return the type {@code Map<String, Object>}
+     */
     public static Type mapType() {
         return new TypeToken<Map<String, Object>>() { }.getType();
     }

@@ -10,24 +10,49 @@ import io.clawgo.protocol.WireMessage;
  */
 public interface ControlChannel {
 
-    /** The node id this connection registered as. */
+    /**
+     * The node id this connection registered as: the authenticated identity to trust, never a frame's {@code from}.
+     *
+     * @return the node id
+     */
     String nodeId();
 
-    /** Increases with every new binding of any node: a newer connection for the same id has a larger value. */
+    /**
+     * Increases with every new binding of any node: a newer connection for the same id has a larger value.
+     *
+     * @return the binding's generation, unique per gateway run
+     */
     long generation();
 
-    /** Whether the connection is still open and still the current one for its node. */
+    /**
+     * Whether the connection is still open and still the current one for its node.
+     *
+     * @return {@code false} once it closed or a newer connection for the same node replaced it
+     */
     boolean isOpen();
 
     /**
      * Queues a message. Returns {@code false} when the channel is closed, or when the message is larger than
-     * {@link #maxMessageBytes()} or the send queue is full (then the message is not sent).
+     * {@link #maxMessageBytes()} or the send queue (4096 frames or 64 MiB) is full; then the message is not sent.
+     * {@code true} means queued, not delivered.
+     *
+     * @param message the message, serialised with {@link io.clawgo.protocol.WireCodec}
+     * @return whether the message was queued
      */
     boolean send(WireMessage message);
 
-    /** Queues an ack; same rules as {@link #send}. */
+    /**
+     * Queues an ack; same rules as {@link #send}.
+     *
+     * @param ack the ack
+     * @return whether the ack was queued
+     */
     boolean sendAck(WireAck ack);
 
-    /** The largest frame, in bytes, either side accepts on this connection. */
+    /**
+     * The largest frame either side accepts on this connection ({@code gateway.max_message_bytes}).
+     *
+     * @return the limit in bytes
+     */
     int maxMessageBytes();
 }

@@ -5,21 +5,43 @@ import io.clawgo.protocol.NodeInfo;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** What core gives a gateway-side transport. */
+/** What core gives a gateway-side transport, in {@link TransportProvider#createGatewayTransport}. Thread-safe. */
 public interface GatewayContext {
 
-    /** The node as registered, if known. */
+    /**
+     * The node as registered, if known.
+     *
+     * @param nodeId the node id, or {@code null}
+     * @return the node's registry record (with its endpoint token), or empty when unknown
+     */
     Optional<NodeInfo> node(String nodeId);
 
-    /** The node's current control channel, if it is connected. */
+    /**
+     * The node's current control channel, if it is connected.
+     *
+     * @param nodeId the node id, or {@code null}
+     * @return the open channel bound to that node, or empty
+     */
     Optional<ControlChannel> controlChannel(String nodeId);
 
-    /** The {@code gateway.nodes.p2p} configuration. */
+    /**
+     * The {@code gateway.nodes.p2p} configuration.
+     *
+     * @return the P2P section of the gateway's configuration
+     */
     P2pConfig p2p();
 
-    /** Largest frame or payload, in bytes. */
+    /**
+     * Largest frame or payload ({@code gateway.max_message_bytes}).
+     *
+     * @return the limit in bytes
+     */
     int maxMessageBytes();
 
-    /** A shared scheduler for timers; do not block in its tasks, and do not shut it down. */
+    /**
+     * A shared scheduler for timers; do not block in its tasks, and do not shut it down.
+     *
+     * @return the gateway's timer executor ({@code clawgo-gateway-timer-*} threads)
+     */
     ScheduledExecutorService scheduler();
 }

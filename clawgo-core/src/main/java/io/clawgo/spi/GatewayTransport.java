@@ -19,34 +19,67 @@ import java.util.concurrent.CompletionStage;
  */
 public interface GatewayTransport extends AutoCloseable {
 
-    /** The name that appears as {@code used_transport}. */
+    /**
+     * The transport's name.
+     *
+     * @return the name that appears as {@code used_transport} and {@code fallback_from}
+     */
     String name();
 
-    /** Sends {@code request} to node {@code request.node()}. */
+    /**
+     * Sends {@code request} to node {@code request.node()}, under the contract of the class description. Core has
+     * checked, when the dispatch started, that the node is registered, online and supports the action. A stage that
+     * has not completed one second after {@code timeout} is answered {@code timeout} by core.
+     *
+     * @param request the request; {@code node} and {@code action} are set
+     * @param timeout the time this attempt may take: what earlier attempts of the same dispatch left
+     * @return a stage that completes normally with the node's response or a failed {@link Response}; a blank
+     *         {@code node}, {@code action} or {@code code} is filled in by core
+     */
     CompletionStage<Response> send(Request request, Duration timeout);
 
-    /** A node's control channel was bound (a new connection registered, possibly replacing an older one). */
+    /**
+     * A node's control channel was bound: a new connection registered. When it replaces an older connection for
+     * the same node, {@link #onNodeDisconnected} is called for the older one first.
+     *
+     * @param channel the new channel
+     */
     default void onNodeConnected(ControlChannel channel) {
     }
 
     /**
-     * A node's control channel closed or was replaced. Requests in flight on it must be failed now, not at their
-     * timeout.
+     * A node's control channel closed, was replaced by a newer one, or was dropped because the node missed its TTL or
+     * was deleted. Requests in flight on it must be failed now, not at their timeout. Not called when the gateway
+     * shuts down; {@link #close()} is called then.
+     *
+     * @param channel the channel that ended
      */
     default void onNodeDisconnected(ControlChannel channel) {
     }
 
     /**
-     * A control message that core does not handle itself: {@code node_response}, and signalling addressed to the
-     * gateway. Return {@code true} when consumed; the transport sends any ack itself with
-     * {@link ControlChannel#sendAck}. Unconsumed messages get an {@code unsupported message type} ack, except
-     * {@code node_response}, which is dropped with a log line.
+     * A control message from a registered node that core does not handle itself: {@code node_response}, signalling
+     * addressed to the gateway, and any type core does not know (a transport's own messages). Transports are asked in
+     * order (the configured P2P transport, its fallback, the relay) until one returns {@code true}; a transport that
+     * throws counts as having consumed the message. The transport sends any ack itself with
+     * {@link ControlChannel#sendAck}. Unconsumed, a {@code node_response} is dropped with a debug log line, a
+     * signalling message gets an error ack, and any other type gets an {@code unsupported message type} ack.
+     *
+     * @param from    the channel it arrived on; its {@link ControlChannel#nodeId()} is the sender's identity (core sets
+     *                {@code from} of {@code node_response} and signalling messages to it, but not of other types)
+     * @param message the message
+     * @return {@code true} when consumed
      */
     default boolean onControlMessage(ControlChannel from, WireMessage message) {
         return false;
     }
 
-    /** A snapshot of sessions for {@code /webui/api/nodes} ({@code p2p} section). */
+    /**
+     * A snapshot of sessions for the {@code p2p} section of {@code /webui/api/nodes}. Core asks only the configured
+     * P2P transport; an exception shows as an empty status.
+     *
+     * @return the status; by default one with no sessions
+     */
     default TransportStatus status() {
         return TransportStatus.empty(name());
     }

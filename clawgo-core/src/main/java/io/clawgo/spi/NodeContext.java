@@ -6,24 +6,47 @@ import io.clawgo.protocol.WireMessage;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** What the node core gives a node-side transport. */
+/** What the node core gives a node-side transport, in {@link TransportProvider#createNodeTransport}. Thread-safe. */
 public interface NodeContext {
 
-    /** This node's id. */
+    /**
+     * This node's id.
+     *
+     * @return the id the node registers as
+     */
     String nodeId();
 
-    /** Queues a message on the control socket; {@code false} when not connected, too large, or the queue is full. */
+    /**
+     * Queues a message on the control socket. Never blocks.
+     *
+     * @param message the message
+     * @return {@code false} when the node is not connected and registered, the message is larger than
+     *         {@link #maxMessageBytes()}, or the socket's send queue is full; {@code true} means queued, not delivered
+     */
     boolean send(WireMessage message);
 
     /**
-     * Runs a request on the node's bounded executor (its local endpoint or in-process handler). Completes normally,
-     * with a failed response ({@code node_busy}) when the executor is saturated.
+     * Runs a request on the node's bounded executor (its in-process handler, else its local endpoint), within the
+     * node's request timeout.
+     *
+     * @param request the request; a blank {@code node} is filled in with this node's id
+     * @return a stage that always completes normally: with the response, or a failed one such as {@code node_busy}
+     *         (executor saturated), {@code timeout}, {@code remote_error}, {@code endpoint_missing},
+     *         {@code payload_too_large}, or {@code transport_error} when the agent closes
      */
     CompletionStage<Response> execute(Request request);
 
-    /** Largest frame or payload, in bytes. */
+    /**
+     * Largest frame or payload ({@code NodeAgent.Builder.maxMessageBytes}).
+     *
+     * @return the limit in bytes
+     */
     int maxMessageBytes();
 
-    /** A shared scheduler for timers; do not block in its tasks, and do not shut it down. */
+    /**
+     * A shared scheduler for timers; do not block in its tasks, and do not shut it down.
+     *
+     * @return the node's timer executor
+     */
     ScheduledExecutorService scheduler();
 }

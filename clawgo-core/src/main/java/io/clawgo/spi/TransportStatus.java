@@ -12,11 +12,25 @@ import java.util.List;
  */
 public record TransportStatus(String transport, int activeSessions, int iceServers, List<SessionStatus> nodes) {
 
+    /**
+     * Creates a status; {@code nodes} is copied ({@code null} becomes empty).
+     *
+     * @param transport      transport name
+     * @param activeSessions sessions that can carry requests now
+     * @param iceServers     number of configured ICE servers
+     * @param nodes          one entry per node, or {@code null}; no {@code null} elements
+     * @throws NullPointerException when {@code nodes} holds a {@code null} element
+     */
     public TransportStatus {
         nodes = nodes == null ? List.of() : List.copyOf(nodes);
     }
 
-    /** A status with no sessions. */
+    /**
+     * A status with no sessions.
+     *
+     * @param transport the transport name
+     * @return a status with zero sessions, zero ICE servers and no nodes
+     */
     public static TransportStatus empty(String transport) {
         return new TransportStatus(transport, 0, 0, List.of());
     }

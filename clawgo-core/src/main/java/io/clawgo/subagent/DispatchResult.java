@@ -5,7 +5,8 @@ package io.clawgo.subagent;
  *
  * @param task   the task snapshot when the wait ended
  * @param reply  the reply
- * @param merged a one-line header plus the result, for chat-style callers
+ * @param merged a one-line header {@code [<task id>] agent=<agent id> status=<status>}, a line break, then the result
+ *               (or, without one, the error), for chat-style callers
  */
 public record DispatchResult(SubagentTask task, SubagentReply reply, String merged) {
 }

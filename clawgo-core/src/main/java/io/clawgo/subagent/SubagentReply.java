@@ -6,9 +6,11 @@ import com.google.gson.annotations.SerializedName;
  * The outcome of {@code dispatch_and_wait}.
  *
  * @param status        {@code completed}, {@code failed}, or {@code timeout} (the wait ended first; the task goes on)
- * @param result        what the agent returned (for a node: the node payload's {@code result}, else {@code content})
+ * @param result        what the agent returned (for a node: the node payload's {@code result}, else {@code content},
+ *                      else the rest of the payload as JSON)
  * @param error         error text when not completed
- * @param code          error code when failed
+ * @param code          error code when failed (see {@link io.clawgo.protocol.ErrorCodes}); {@code timeout} when the
+ *                      wait ended first
  * @param taskId        the task
  * @param agentId       the agent
  * @param node          the node of a node branch
@@ -26,5 +28,6 @@ public record SubagentReply(
         @SerializedName("used_transport") String usedTransport,
         @SerializedName("fallback_from") String fallbackFrom) {
 
+    /** The {@link #status()} of a reply whose wait ended before the task did. */
     public static final String TIMEOUT = "timeout";
 }
