@@ -367,12 +367,25 @@ public final class Gateway implements AutoCloseable {
             } catch (ConfigException e) {
                 throw e;
             } catch (java.io.IOException e) {
-                throw new ClawgoException("bind_failed", "cannot listen on " + config.host() + ":" + config.port()
-                        + ": " + e.getMessage(), e);
+                if (isBindFailure(e)) {
+                    throw new ClawgoException("bind_failed", "cannot listen on " + config.host() + ":" + config.port()
+                            + ": " + e.getMessage(), e);
+                }
+                throw new ClawgoException("start_failed", "gateway failed to start: " + e.getMessage(), e);
             } catch (Exception e) {
                 throw new ClawgoException("start_failed", "gateway failed to start: " + e, e);
             }
             return new Gateway(runtime);
+        }
+
+        private static boolean isBindFailure(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.BindException
+                        || (t.getMessage() != null && t.getMessage().startsWith("Failed to bind"))) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

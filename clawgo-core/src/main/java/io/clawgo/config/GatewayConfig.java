@@ -76,6 +76,13 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         auditMaxBytes = auditMaxBytes <= 0 ? 16L * 1024 * 1024 : auditMaxBytes;
         p2p = p2p == null ? P2pConfig.defaults() : p2p;
         dispatch = dispatch == null ? DispatchPolicy.DEFAULT : dispatch;
+        if (nodeTokens != null) {
+            for (var e : nodeTokens.entrySet()) {
+                if (e.getKey() == null || e.getValue() == null) {
+                    throw new ConfigException("gateway.nodes.tokens must not hold null ids or tokens");
+                }
+            }
+        }
         nodeTokens = nodeTokens == null ? java.util.Map.of() : java.util.Map.copyOf(nodeTokens);
     }
 

@@ -157,7 +157,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             default -> {
                 if (MessageTypes.isSignal(type)) {
                     signal(msg, type);
-                } else if (nodeId == null || !offer(msg)) {
+                } else if (nodeId == null || !offer(msg.withFrom(nodeId))) {
                     sendAck(WireAck.error(msg.type(), msg.id(), "unsupported message type"));
                 }
             }

@@ -155,7 +155,8 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     @Override
     public List<AgentEntry> registry() {
         Map<String, AgentEntry> out = new TreeMap<>();
-        out.put("main", new AgentEntry("main", "Main Agent", "router", "local", null, null, true, true, "local",
+        // the root of the tree; the gateway runs no model, so it takes no tasks itself
+        out.put("main", new AgentEntry("main", "Main Agent", "router", "local", null, null, false, true, "local",
                 null));
         for (LocalAgent a : localAgents.values()) {
             out.put(a.id(), new AgentEntry(a.id(), a.displayName(), "local", "local", null,
@@ -241,7 +242,8 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
             try {
                 String out = agent.handler().run(e.task);
                 return finish(e, SubagentTask.COMPLETED, out == null ? "" : out, null, null, null, null, 0);
-            } catch (Exception ex) {
+            } catch (Exception | Error ex) {
+                // an Error too: the task must end and release its running slot
                 String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
                 return finish(e, SubagentTask.FAILED, null, msg, ErrorCodes.REMOTE_ERROR, null, null, 0);
             }
