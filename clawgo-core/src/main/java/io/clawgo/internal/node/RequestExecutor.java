@@ -155,6 +155,9 @@ final class RequestExecutor {
             out = new Response(out.ok(), out.code(), out.error(), nodeId, out.action(), out.payload());
         }
         int limit = Math.max(0, maxMessageBytes - ENVELOPE_RESERVE);
+        if (upperBound(out) <= limit) {
+            return out; // certainly fits: no need to encode it only to measure it
+        }
         long size = WireCodec.utf8Length(WireCodec.get().toJson(out));
         if (size > limit) {
             LOG.warn("node {}: response to {} is {} bytes, above the limit of {}; replaced by payload_too_large",
@@ -164,6 +167,54 @@ final class RequestExecutor {
                     null);
         }
         return out;
+    }
+
+    /** An upper bound of the UTF-8 JSON size of {@code r}, without encoding it ({@code Long.MAX_VALUE}: unknown). */
+    static long upperBound(Response r) {
+        long n = 128;
+        for (String f : new String[] {r.code(), r.error(), r.node(), r.action()}) {
+            n += f == null ? 0 : bound(f);
+        }
+        return n + bound(r.payload(), 0);
+    }
+
+    private static long bound(String s) {
+        return 2 + 6L * s.length(); // at worst every char becomes a six-character escape
+    }
+
+    private static long bound(Object v, int depth) {
+        if (v == null || v instanceof Boolean) {
+            return 5;
+        }
+        if (v instanceof String s) {
+            return bound(s);
+        }
+        if (v instanceof Number) {
+            return 32;
+        }
+        if (depth > 64) {
+            return Long.MAX_VALUE / 4;
+        }
+        long n = 2;
+        if (v instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                n += bound(String.valueOf(e.getKey())) + 1 + bound(e.getValue(), depth + 1) + 1;
+                if (n > Long.MAX_VALUE / 8) {
+                    return n;
+                }
+            }
+            return n;
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            for (Object o : c) {
+                n += bound(o, depth + 1) + 1;
+                if (n > Long.MAX_VALUE / 8) {
+                    return n;
+                }
+            }
+            return n;
+        }
+        return Long.MAX_VALUE / 4; // an unknown object: measure it by encoding
     }
 
     private static String message(Throwable t) {
