@@ -165,7 +165,12 @@ public final class WireCodec {
      */
     public Map<String, Object> decodeMap(String json, int maxBytes) throws ProtocolException {
         JsonObject obj = parseObject(json, maxBytes);
-        return gson.fromJson(obj, new TypeToken<Map<String, Object>>() { }.getType());
+        try {
+            return gson.fromJson(obj, new TypeToken<Map<String, Object>>() { }.getType());
+        } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
+            // e.g. a number beyond the range of a double
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
+        }
     }
 
     /**

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final long MAX_WAIT_SEC = 3600;
+    /** dispatch_and_wait calls that may wait at once (each holds one of the 200 server threads). */
+    static final int MAX_WAITING = 100;
+    private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING);
 
     private final NodeRegistry registry;
     private final NodeDispatcher dispatcher;
@@ -202,8 +205,14 @@ final class ApiHandler extends Handler.Abstract {
         DispatchMode mode = DispatchMode.parse(args.string("mode"));
         long timeoutSec = args.positive("timeout_sec", 60, MAX_WAIT_SEC);
         Request req = new Request(action, node, args.string("task"), args.string("model"), args.object("args"));
-        Response r = dispatcher.dispatch(req, mode, Duration.ofSeconds(timeoutSec)).join();
-        HttpIo.json(response, callback, 200, Map.of("ok", true, "result", r));
+        // asynchronous: no server thread waits for the node (those threads also read the control sockets)
+        dispatcher.dispatch(req, mode, Duration.ofSeconds(timeoutSec)).whenComplete((r, e) -> {
+            if (e != null) {
+                HttpIo.error(response, callback, 500, "internal_error", "dispatch failed: " + e.getClass().getSimpleName());
+            } else {
+                HttpIo.json(response, callback, 200, Map.of("ok", true, "result", r));
+            }
+        });
     }
 
     private void subagentsRuntime(String method, org.eclipse.jetty.server.Request request,
@@ -245,7 +254,18 @@ final class ApiHandler extends Handler.Abstract {
                     throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "dispatch_and_wait needs POST");
                 }
                 long wait = args.positive("wait_timeout_sec", 120, MAX_WAIT_SEC);
-                DispatchResult r = subagents.dispatchAndWait(spawnRequest(args), Duration.ofSeconds(wait));
+                SpawnRequest spawn = spawnRequest(args);
+                // each call holds a server thread while it waits: bound them so control sockets keep being served
+                if (!waiting.tryAcquire()) {
+                    throw new IllegalStateException("too many dispatch_and_wait calls are waiting (" + MAX_WAITING
+                            + "); use spawn and get, or retry later"); // answered 503
+                }
+                DispatchResult r;
+                try {
+                    r = subagents.dispatchAndWait(spawn, Duration.ofSeconds(wait));
+                } finally {
+                    waiting.release();
+                }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("task", r.task());
                 m.put("reply", r.reply());

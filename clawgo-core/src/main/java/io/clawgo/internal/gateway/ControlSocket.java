@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
     private static final int MAX_QUEUED_FRAMES = 4096;
-    private static final long MAX_QUEUED_BYTES = 64L * 1024 * 1024;
+    /** Queued bytes per connection: two full frames and some room. */
+    private final long maxQueuedBytes;
 
     private final ControlHub hub;
     private final int maxMessageBytes;
@@ -47,6 +48,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         this.hub = hub;
         this.maxMessageBytes = maxMessageBytes;
         this.principal = principal;
+        this.maxQueuedBytes = 2L * maxMessageBytes + 1024 * 1024;
     }
 
     // ---- ControlChannel ----
@@ -275,17 +277,25 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         if (retired || s == null || !s.isOpen()) {
             return false;
         }
+        boolean full;
         synchronized (queue) {
-            if (queue.size() >= MAX_QUEUED_FRAMES || queuedBytes + text.length() > MAX_QUEUED_BYTES) {
-                LOG.warn("send queue of node {} is full; dropping a frame", nodeId);
-                return false;
+            full = queue.size() >= MAX_QUEUED_FRAMES || queuedBytes + text.length() > maxQueuedBytes;
+            if (!full) {
+                queue.add(text);
+                queuedBytes += text.length();
+                if (writing) {
+                    return true;
+                }
+                writing = true;
             }
-            queue.add(text);
-            queuedBytes += text.length();
-            if (writing) {
-                return true;
+        }
+        if (full) {
+            // a node that does not read its socket: close it (once) rather than queue or log without end
+            if (!retired) {
+                LOG.warn("send queue of node {} is full; closing its connection", nodeId);
+                retire(4004, "send queue full: the node does not read its socket");
             }
-            writing = true;
+            return false;
         }
         writeNext();
         return true;

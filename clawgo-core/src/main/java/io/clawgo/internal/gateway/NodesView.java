@@ -45,8 +45,9 @@ final class NodesView {
     }
 
     Map<String, Object> payload() {
+        List<AgentEntry> agents = subagents.registry();
         List<NodeInfo> nodes = new ArrayList<>();
-        nodes.add(localNode());
+        nodes.add(localNode(agents));
         for (NodeInfo n : registry.list()) {
             nodes.add(n.redacted());
         }
@@ -55,7 +56,7 @@ final class NodesView {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("ok", true);
         out.put("nodes", nodes);
-        out.put("trees", trees());
+        out.put("trees", trees(agents));
         out.put("p2p", p2pSection);
         out.put("dispatches", dispatches);
         out.put("alerts", alerts(nodes, p2pSection, dispatches));
@@ -85,22 +86,41 @@ final class NodesView {
         return out;
     }
 
-    /** One node's P2P session summary, or {@code null} when P2P is off or the node has no session. */
+    /**
+     * One node's P2P session summary, or {@code null} when P2P is off. Backed by one status snapshot per
+     * {@link #SNAPSHOT_TTL_MS}, so building the registry of N nodes costs one snapshot, not N.
+     */
     Map<String, Object> sessionOf(String nodeId) {
         if (p2p == null) {
             return null;
         }
-        for (SessionStatus s : status().nodes()) {
-            if (s.node().equals(nodeId)) {
-                Map<String, Object> m = session(s);
-                m.put("transport", p2p.name());
-                return m;
-            }
+        SessionStatus s = sessionsByNode().get(nodeId);
+        Map<String, Object> m;
+        if (s != null) {
+            m = session(s);
+        } else {
+            m = new LinkedHashMap<>();
+            m.put("status", "none");
         }
-        Map<String, Object> m = new LinkedHashMap<>();
         m.put("transport", p2p.name());
-        m.put("status", "none");
         return m;
+    }
+
+    private static final long SNAPSHOT_TTL_MS = 500;
+    private volatile Map<String, SessionStatus> snapshot = Map.of();
+    private volatile long snapshotAt;
+
+    private Map<String, SessionStatus> sessionsByNode() {
+        long now = System.currentTimeMillis();
+        if (now - snapshotAt > SNAPSHOT_TTL_MS) {
+            Map<String, SessionStatus> m = new java.util.HashMap<>();
+            for (SessionStatus s : status().nodes()) {
+                m.put(s.node(), s);
+            }
+            snapshot = m;
+            snapshotAt = now;
+        }
+        return snapshot;
     }
 
     private TransportStatus status() {
@@ -127,9 +147,9 @@ final class NodesView {
         return m;
     }
 
-    private NodeInfo localNode() {
+    private NodeInfo localNode(List<AgentEntry> registry) {
         List<AgentInfo> agents = new ArrayList<>();
-        for (AgentEntry e : subagents.registry()) {
+        for (AgentEntry e : registry) {
             if ("local".equals(e.type()) || "router".equals(e.type())) {
                 agents.add(new AgentInfo(e.agentId(), e.displayName(), null, e.type(), "local", e.parentAgentId()));
             }
@@ -149,8 +169,7 @@ final class NodesView {
                 .build();
     }
 
-    private List<Map<String, Object>> trees() {
-        List<AgentEntry> entries = subagents.registry();
+    private List<Map<String, Object>> trees(List<AgentEntry> entries) {
         Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
         for (AgentEntry e : entries) {
             Map<String, Object> n = new LinkedHashMap<>();

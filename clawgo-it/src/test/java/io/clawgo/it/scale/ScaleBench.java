@@ -1,0 +1,841 @@
+package io.clawgo.it.scale;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Scale and dispatch-load tool of issue 7 (a main, not a test). It starts a gateway in its own JVM
+ * ({@link ScaleGatewayMain}, so heap and CPU are the gateway's alone), then:
+ *
+ * <ol>
+ *   <li><b>scale</b>: connects {@code --nodes} simulated nodes ({@link SimNode}: real WebSocket clients on loopback,
+ *       real {@code register}, a {@code heartbeat} every {@code --heartbeat-sec} spread evenly over the interval),
+ *       and reports the time to connect them all, how many {@code /webui/api/nodes} lists online, the gateway heap
+ *       per idle node (heap used after {@code System.gc()} before and after, divided by N), the gateway's CPU while
+ *       idle (from {@code /proc/<pid>/stat} over {@code --idle-sec}), the latency and size of
+ *       {@code GET /webui/api/nodes}, and where its time goes (measured inside the gateway JVM);</li>
+ *   <li><b>dispatch</b>: on a fresh gateway, {@code --dispatch-nodes} nodes, {@code --in-flight} requests in flight,
+ *       {@code --dispatches} dispatches over {@code websocket_tunnel}, through the REST route
+ *       {@code /webui/api/node_dispatches/replay} and through {@code Gateway.dispatch} inside the gateway JVM; each
+ *       request carries a nonce that the node echoes: lost, duplicated and mismatched responses are counted.</li>
+ * </ol>
+ *
+ * <p>Exit code 0 when every check passed, 1 when one failed (a lost, duplicated or mismatched response, nodes not all
+ * online, a node dropped while idle), 2 on a setup error. Everything is bounded: the whole run by
+ * {@code --max-seconds} (default 1500), the gateway JVM by the same lifetime.
+ *
+ * <p>Run (see docs/benchmarks.md): {@code java -Xmx3g -cp <it test classpath> io.clawgo.it.scale.ScaleBench
+ * [--nodes 10000] [--phase all|scale|dispatch] [--rest-in-flight 256]}.
+ */
+public final class ScaleBench {
+    private static final String TOKEN = "scale-bench-token";
+    private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+
+    // options
+    private int nodes = 10_000;
+    private int heartbeatSec = 10;
+    private int idleSec = 30;
+    private int connectConcurrency = 128;
+    private int clients = 4;
+    private int dispatches = 100_000;
+    private int inFlight = 256;
+    private int[] restInFlights;
+    private int restInFlight;
+    private int dispatchNodes = 4;
+    private String phase = "all";
+    private long maxSeconds = 1500;
+    private String gatewayHeap = "2g";
+    private Path workDir = Path.of("target", "scale-bench");
+
+    private final Map<String, String> results = new LinkedHashMap<>();
+    private final List<String> failures = new ArrayList<>();
+    private final long started = System.nanoTime();
+
+    private ScaleBench() {
+    }
+
+    public static void main(String[] args) {
+        ScaleBench b = new ScaleBench();
+        int code;
+        try {
+            b.parse(args);
+            Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(TimeUnit.SECONDS.toMillis(b.maxSeconds));
+                    OUT.println("ABORT: the run exceeded --max-seconds " + b.maxSeconds);
+                    b.printResults();
+                    Runtime.getRuntime().halt(2);
+                } catch (InterruptedException e) {
+                    // finished in time
+                }
+            }, "scale-bench-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            code = b.run();
+        } catch (Exception e) {
+            OUT.println("SETUP ERROR: " + e);
+            e.printStackTrace(OUT);
+            b.printResults();
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--nodes" -> nodes = Integer.parseInt(v);
+                case "--heartbeat-sec" -> heartbeatSec = Integer.parseInt(v);
+                case "--idle-sec" -> idleSec = Integer.parseInt(v);
+                case "--connect-concurrency" -> connectConcurrency = Integer.parseInt(v);
+                case "--clients" -> clients = Integer.parseInt(v);
+                case "--dispatches" -> dispatches = Integer.parseInt(v);
+                case "--in-flight" -> inFlight = Integer.parseInt(v);
+                case "--rest-in-flight" -> restInFlights = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt)
+                        .toArray();
+                case "--dispatch-nodes" -> dispatchNodes = Integer.parseInt(v);
+                case "--phase" -> phase = v;
+                case "--max-seconds" -> maxSeconds = Long.parseLong(v);
+                case "--gateway-heap" -> gatewayHeap = v;
+                case "--work-dir" -> workDir = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown option " + a + " (see the class javadoc)");
+            }
+            i++;
+        }
+        if (restInFlights == null) {
+            restInFlights = new int[]{inFlight};
+        }
+    }
+
+    private int run() throws Exception {
+        Files.createDirectories(workDir);
+        log("machine: %d cores, %s, java %s; fd limit of this JVM %s", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("java.version"), fdLimit("self"));
+        if (phase.equals("all") || phase.equals("scale")) {
+            scalePhase();
+        }
+        if (phase.equals("all") || phase.equals("dispatch")) {
+            dispatchPhase();
+        }
+        printResults();
+        if (!failures.isEmpty()) {
+            OUT.println("FAILED CHECKS:");
+            failures.forEach(f -> OUT.println("  - " + f));
+            return 1;
+        }
+        OUT.println("ALL CHECKS PASSED");
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- scale
+
+    private void scalePhase() throws Exception {
+        checkFdLimit("self", nodes + 256);
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("scale"), gatewayHeap, maxSeconds);
+             Clients cl = new Clients(clients)) {
+            checkFdLimit(String.valueOf(gw.pid()), nodes + 256);
+            result("scale.gateway_fd_limit", fdLimit(String.valueOf(gw.pid())));
+            Rest rest = new Rest(gw.url());
+            for (int i = 0; i < 3; i++) {
+                rest.get("/webui/api/nodes"); // warm up the route and the JIT a little
+            }
+            long[] before = gw.heap();
+            log("gateway pid %d on port %d; heap before: %s used, %s direct, %d threads", gw.pid(), gw.port,
+                    mib(before[0]), mib(before[2]), before[3]);
+
+            SimNode.Stats stats = new SimNode.Stats();
+            List<SimNode> sims = new ArrayList<>(nodes);
+            for (int i = 0; i < nodes; i++) {
+                sims.add(new SimNode(String.format(Locale.ROOT, "sim-%05d", i), stats));
+            }
+            URI ws = URI.create("ws://127.0.0.1:" + gw.port + "/nodes/connect");
+            long t0 = System.nanoTime();
+            int connected = connectAll(cl, sims, ws, stats);
+            double connectSec = (System.nanoTime() - t0) / 1e9;
+            result("scale.nodes", String.valueOf(nodes));
+            result("scale.connected", String.valueOf(connected));
+            result("scale.connect_all_sec", fmt(connectSec));
+            log("connected %d of %d nodes in %.1f s (%d connect failures; first problem: %s)", connected, nodes,
+                    connectSec, nodes - connected, stats.firstProblem);
+            if (connected < nodes) {
+                failures.add((nodes - connected) + " of " + nodes + " nodes failed to connect and register");
+            }
+
+            // heartbeats every interval, spread evenly: node i starts at i * interval / N
+            ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeats"));
+            long periodNanos = TimeUnit.SECONDS.toNanos(heartbeatSec);
+            for (int i = 0; i < sims.size(); i++) {
+                SimNode s = sims.get(i);
+                beats.scheduleAtFixedRate(s::heartbeat, periodNanos * i / sims.size(), periodNanos,
+                        TimeUnit.NANOSECONDS);
+            }
+            try {
+                // all online in /webui/api/nodes
+                long t1 = System.nanoTime();
+                NodesReading reading = null;
+                while (System.nanoTime() - t1 < TimeUnit.SECONDS.toNanos(180)) {
+                    reading = nodesReading(rest);
+                    if (reading.online >= connected) {
+                        break;
+                    }
+                    Thread.sleep(1000);
+                }
+                result("scale.online_in_api", reading == null ? "?" : String.valueOf(reading.online));
+                result("scale.listed_in_api", reading == null ? "?" : String.valueOf(reading.listed));
+                if (reading == null || reading.online < nodes) {
+                    failures.add("only " + (reading == null ? 0 : reading.online) + " of " + nodes
+                            + " nodes online in /webui/api/nodes");
+                }
+                log("online in /webui/api/nodes: %s of %d", reading == null ? "?" : reading.online, nodes);
+
+                // heap per idle node
+                long[] after = gw.heap();
+                double perNode = (after[0] - before[0]) / (double) Math.max(1, connected);
+                result("scale.heap_before_mib", mib(before[0]));
+                result("scale.heap_after_mib", mib(after[0]));
+                result("scale.heap_per_node_kib", fmt(perNode / 1024));
+                result("scale.direct_after_mib", mib(after[2]));
+                result("scale.gateway_threads", String.valueOf(after[3]));
+                result("scale.gateway_rss_mib", String.valueOf(rssKib(gw.pid()) / 1024));
+                log("heap after: %s used (%.1f KiB per node), %s direct, %d threads, RSS %d MiB", mib(after[0]),
+                        perNode / 1024, mib(after[2]), after[3], rssKib(gw.pid()) / 1024);
+
+                // CPU while idle
+                Thread.sleep(3000);
+                long hbSent0 = stats.heartbeatsSent.get();
+                long hbAck0 = stats.heartbeatAcks.get();
+                Map<String, Long> threads0 = threadTicks(gw.pid());
+                long cpu0 = cpuTicks(String.valueOf(gw.pid()));
+                long self0 = cpuTicks("self");
+                long w0 = System.nanoTime();
+                Thread.sleep(TimeUnit.SECONDS.toMillis(idleSec));
+                long cpu1 = cpuTicks(String.valueOf(gw.pid()));
+                Map<String, Long> threads1 = threadTicks(gw.pid());
+                long self1 = cpuTicks("self");
+                double wall = (System.nanoTime() - w0) / 1e9;
+                double hz = clockTicks();
+                double gwPct = (cpu1 - cpu0) / hz / wall * 100;
+                double selfPct = (self1 - self0) / hz / wall * 100;
+                long acks = stats.heartbeatAcks.get() - hbAck0;
+                long sent = stats.heartbeatsSent.get() - hbSent0;
+                result("scale.idle_cpu_pct_one_core", fmt(gwPct));
+                result("scale.tool_cpu_pct_one_core", fmt(selfPct));
+                result("scale.heartbeats_per_sec", fmt(sent / wall));
+                result("scale.heartbeat_acks_per_sec", fmt(acks / wall));
+                log("idle %.0f s: gateway CPU %.1f %% of one core (tool %.1f %%); %d heartbeats sent, %d acked",
+                        wall, gwPct, selfPct, sent, acks);
+                StringBuilder byThread = new StringBuilder();
+                threads1.entrySet().stream()
+                        .map(e -> Map.entry(e.getKey(), e.getValue() - threads0.getOrDefault(e.getKey(), 0L)))
+                        .filter(e -> e.getValue() > 0)
+                        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .limit(8)
+                        .forEach(e -> byThread.append(e.getKey()).append(' ')
+                                .append(fmt(e.getValue() / hz / wall * 100)).append("% "));
+                result("scale.idle_cpu_by_thread", byThread.toString().trim());
+                log("idle CPU by thread group: %s", byThread);
+
+                // GET /webui/api/nodes at N
+                long[] lat = new long[5];
+                long bytes = 0;
+                for (int i = 0; i < lat.length; i++) {
+                    long t = System.nanoTime();
+                    HttpResponse<String> r = rest.get("/webui/api/nodes");
+                    lat[i] = System.nanoTime() - t;
+                    bytes = r.body().getBytes(StandardCharsets.UTF_8).length;
+                    if (r.statusCode() != 200) {
+                        failures.add("GET /webui/api/nodes answered " + r.statusCode());
+                    }
+                }
+                Arrays.sort(lat);
+                result("scale.api_nodes_ms_min", fmt(lat[0] / 1e6));
+                result("scale.api_nodes_ms_median", fmt(lat[lat.length / 2] / 1e6));
+                result("scale.api_nodes_ms_max", fmt(lat[lat.length - 1] / 1e6));
+                result("scale.api_nodes_bytes", String.valueOf(bytes));
+                log("GET /webui/api/nodes: median %.0f ms (min %.0f, max %.0f), %d bytes", lat[2] / 1e6, lat[0] / 1e6,
+                        lat[4] / 1e6, bytes);
+                String timings = gw.command("timings");
+                String[] t = timings.split(" ");
+                if (t[0].equals("TIMINGS")) {
+                    result("scale.inproc_status_ms", t[1]);
+                    result("scale.inproc_subagent_registry_ms", t[2]);
+                    result("scale.inproc_json_encode_ms", t[3]);
+                    result("scale.inproc_payload_bytes", t[4]);
+                    result("scale.inproc_registry_list_ms", t[7]);
+                    result("scale.inproc_payload_sections_bytes", t.length > 9 ? t[9] : "?");
+                }
+                log("in the gateway JVM: %s", timings);
+                long tv = System.nanoTime();
+                rest.get("/webui/api/version");
+                result("scale.api_version_ms", fmt((System.nanoTime() - tv) / 1e6));
+                long tr = System.nanoTime();
+                HttpResponse<String> reg = rest.get("/webui/api/subagents_runtime?action=registry");
+                result("scale.api_subagents_registry_ms", fmt((System.nanoTime() - tr) / 1e6));
+                result("scale.api_subagents_registry_bytes", String.valueOf(reg.body().length()));
+
+                // still all there after the idle period and the API calls
+                int closedWhileIdle = stats.closed.get();
+                result("scale.connections_dropped", String.valueOf(closedWhileIdle));
+                result("scale.error_acks", String.valueOf(stats.errorAcks.get()));
+                if (closedWhileIdle > 0) {
+                    failures.add(closedWhileIdle + " node connections closed by the gateway during the run");
+                }
+                NodesReading end = nodesReading(rest);
+                result("scale.online_at_end", String.valueOf(end.online));
+                if (end.online < connected) {
+                    failures.add("only " + end.online + " of " + connected + " online at the end");
+                }
+            } finally {
+                beats.shutdownNow();
+                closeAll(sims);
+            }
+        }
+    }
+
+    private int connectAll(Clients cl, List<SimNode> sims, URI ws, SimNode.Stats stats) throws InterruptedException {
+        Semaphore window = new Semaphore(connectConcurrency);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        long lastLog = System.nanoTime();
+        for (int i = 0; i < sims.size(); i++) {
+            if (!window.tryAcquire(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("connecting stalled: no handshake finished within 60 s");
+            }
+            SimNode s = sims.get(i);
+            s.connect(cl.next(), ws, TOKEN, Duration.ofSeconds(30)).whenComplete((x, e) -> {
+                if (e == null) {
+                    ok.incrementAndGet();
+                } else {
+                    stats.problem("connect " + s.id + ": " + e);
+                }
+                done.incrementAndGet();
+                window.release();
+            });
+            if (System.nanoTime() - lastLog > TimeUnit.SECONDS.toNanos(5)) {
+                lastLog = System.nanoTime();
+                log("  ... %d connect attempts started, %d registered", i + 1, ok.get());
+            }
+        }
+        if (!window.tryAcquire(connectConcurrency, 60, TimeUnit.SECONDS)) {
+            log("some handshakes did not finish within 60 s");
+        }
+        return ok.get();
+    }
+
+    private static void closeAll(List<SimNode> sims) throws InterruptedException {
+        for (SimNode s : sims) {
+            s.close();
+        }
+        Thread.sleep(1000);
+        for (SimNode s : sims) {
+            s.abort();
+        }
+    }
+
+    private record NodesReading(int listed, int online, long bytes) {
+    }
+
+    private static NodesReading nodesReading(Rest rest) throws Exception {
+        HttpResponse<String> r = rest.get("/webui/api/nodes");
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /webui/api/nodes answered " + r.statusCode() + ": " + r.body());
+        }
+        JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+        int listed = 0;
+        int online = 0;
+        for (JsonElement e : o.getAsJsonArray("nodes")) {
+            JsonObject n = e.getAsJsonObject();
+            if ("local".equals(n.get("id").getAsString())) {
+                continue;
+            }
+            listed++;
+            if (n.has("online") && n.get("online").getAsBoolean()) {
+                online++;
+            }
+        }
+        return new NodesReading(listed, online, r.body().length());
+    }
+
+    // ------------------------------------------------------------------------------------------------- dispatch
+
+    private void dispatchPhase() throws Exception {
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("dispatch"), gatewayHeap, maxSeconds);
+             Clients cl = new Clients(1)) {
+            SimNode.Stats stats = new SimNode.Stats();
+            stats.trackNonces = true;
+            List<SimNode> sims = new ArrayList<>();
+            URI ws = URI.create("ws://127.0.0.1:" + gw.port + "/nodes/connect");
+            for (int i = 0; i < dispatchNodes; i++) {
+                SimNode s = new SimNode("disp-" + i, stats);
+                s.connect(cl.next(), ws, TOKEN, Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+                sims.add(s);
+            }
+            String[] ids = sims.stream().map(s -> s.id).toArray(String[]::new);
+            // heartbeats as a real node sends them: tunnel traffic does not count as "heard from" for the TTL
+            ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeats"));
+            for (SimNode s : sims) {
+                beats.scheduleAtFixedRate(s::heartbeat, heartbeatSec, heartbeatSec, TimeUnit.SECONDS);
+            }
+            try {
+                // in-process Gateway.dispatch first (the transport alone), then the REST route
+                stats.nonces.clear();
+                gw.command("dispatch " + Math.min(2000, dispatches) + " " + inFlight + " " + String.join(",", ids));
+                stats.nonces.clear();
+                String line = gw.command("dispatch " + dispatches + " " + inFlight + " " + String.join(",", ids));
+                log("in-process Gateway.dispatch: %s", line);
+                String[] d = line.split(" ");
+                if (!d[0].equals("DISPATCH")) {
+                    failures.add("in-process dispatch: " + line);
+                } else {
+                    long okN = Long.parseLong(d[1]);
+                    long failed = Long.parseLong(d[2]);
+                    long mism = Long.parseLong(d[3]);
+                    long dup = Long.parseLong(d[4]);
+                    double wallMs = Double.parseDouble(d[5]);
+                    long nodeDup = nodeDuplicates(stats);
+                    long lost = dispatches - okN - failed - mism - dup;
+                    result("dispatch.inproc.count", String.valueOf(dispatches));
+                    result("dispatch.inproc.in_flight", String.valueOf(inFlight));
+                    result("dispatch.inproc.throughput_per_sec", fmt(dispatches / (wallMs / 1000)));
+                    result("dispatch.inproc.p50_us", d[6]);
+                    result("dispatch.inproc.p99_us", d[7]);
+                    result("dispatch.inproc.max_us", d[8]);
+                    result("dispatch.inproc.ok", String.valueOf(okN));
+                    result("dispatch.inproc.failed", String.valueOf(failed));
+                    result("dispatch.inproc.lost", String.valueOf(lost));
+                    result("dispatch.inproc.mismatched", String.valueOf(mism));
+                    result("dispatch.inproc.duplicated", String.valueOf(dup + nodeDup));
+                    result("dispatch.inproc.first_error", d[9]);
+                    if (lost != 0 || failed != 0 || mism != 0 || dup + nodeDup != 0) {
+                        failures.add("in-process dispatch: " + failed + " failed, " + lost + " lost, " + mism
+                                + " mismatched, " + (dup + nodeDup) + " duplicated (first error: " + d[9] + ")");
+                    }
+                }
+
+                for (int w : restInFlights) {
+                    restInFlight = w;
+                    String p = "dispatch.rest" + (restInFlights.length > 1 ? "_" + w : "") + ".";
+                    stats.nonces.clear();
+                    restDispatch(gw, ids, stats, Math.min(2000, dispatches), p + "warmup.");
+                    stats.nonces.clear();
+                    restDispatch(gw, ids, stats, dispatches, p);
+                }
+                result("dispatch.node_connections_dropped", String.valueOf(stats.closed.get()));
+                if (stats.closed.get() > 0) {
+                    failures.add(stats.closed.get() + " dispatch node connections were closed by the gateway");
+                }
+            } finally {
+                beats.shutdownNow();
+                closeAll(sims);
+            }
+        }
+    }
+
+    private static long nodeDuplicates(SimNode.Stats stats) {
+        long dup = 0;
+        for (AtomicInteger n : stats.nonces.values()) {
+            if (n.get() > 1) {
+                dup += n.get() - 1;
+            }
+        }
+        return dup;
+    }
+
+    /** {@code count} POSTs of {@code /webui/api/node_dispatches/replay}, {@code --rest-in-flight} at once. */
+    private void restDispatch(GatewayProcess gw, String[] ids, SimNode.Stats stats, int count, String p)
+            throws Exception {
+        ExecutorService exec = Executors.newFixedThreadPool(2, daemon("rest-client"));
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(exec)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        Semaphore window = new Semaphore(restInFlight);
+        ConcurrentHashMap<String, Boolean> answered = new ConcurrentHashMap<>();
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicLong mism = new AtomicLong();
+        AtomicLong dup = new AtomicLong();
+        AtomicLong httpErrors = new AtomicLong();
+        long[] lat = new long[count];
+        String[] firstError = {"", ""};
+        URI uri = URI.create(gw.url() + "/webui/api/node_dispatches/replay");
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MINUTES.toNanos(10);
+        int sent = 0;
+        for (int i = 0; i < count; i++) {
+            if (!window.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            sent++;
+            String node = ids[i % ids.length];
+            String nonce = "r" + i + "-" + Long.toHexString(System.nanoTime());
+            String body = "{\"node\":\"" + node + "\",\"action\":\"invoke\",\"mode\":\"p2p\",\"timeout_sec\":30,"
+                    + "\"args\":{\"nonce\":\"" + nonce + "\"}}";
+            HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(45))
+                    .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            int slot = i;
+            long t = System.nanoTime();
+            http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                try {
+                    lat[slot] = System.nanoTime() - t;
+                    if (e != null || r.statusCode() != 200) {
+                        httpErrors.incrementAndGet();
+                        synchronized (firstError) {
+                            if (firstError[1].isEmpty()) {
+                                firstError[1] = e != null ? e.toString() : r.statusCode() + " " + r.body();
+                            }
+                        }
+                        return;
+                    }
+                    JsonObject result = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("result");
+                    JsonObject payload = result.has("payload") ? result.getAsJsonObject("payload") : new JsonObject();
+                    if (!result.get("ok").getAsBoolean()) {
+                        failed.incrementAndGet();
+                        synchronized (firstError) {
+                            if (firstError[0].isEmpty()) {
+                                firstError[0] = result.toString();
+                            }
+                        }
+                    } else if (!nonce.equals(str(payload, "nonce")) || !node.equals(str(payload, "echo_node"))
+                            || !"websocket_tunnel".equals(str(payload, "used_transport"))) {
+                        mism.incrementAndGet();
+                    } else if (answered.putIfAbsent(nonce, Boolean.TRUE) != null) {
+                        dup.incrementAndGet();
+                    } else {
+                        ok.incrementAndGet();
+                    }
+                } catch (RuntimeException ex) {
+                    mism.incrementAndGet();
+                } finally {
+                    window.release();
+                }
+            });
+        }
+        boolean drained = window.tryAcquire(restInFlight, 60, TimeUnit.SECONDS);
+        double wall = (System.nanoTime() - start) / 1e9;
+        exec.shutdownNow();
+        long[] sorted = Arrays.copyOf(lat, sent);
+        Arrays.sort(sorted);
+        long nodeDup = nodeDuplicates(stats);
+        long lost = count - ok.get() - failed.get() - httpErrors.get() - mism.get() - dup.get();
+        result(p + "count", String.valueOf(count));
+        result(p + "sent", String.valueOf(sent));
+        result(p + "in_flight", String.valueOf(restInFlight));
+        result(p + "throughput_per_sec", fmt(ok.get() / wall));
+        result(p + "p50_us", sent == 0 ? "-" : String.valueOf(sorted[sent / 2] / 1000));
+        result(p + "p99_us", sent == 0 ? "-" : String.valueOf(sorted[(int) (sent * 0.99)] / 1000));
+        result(p + "max_us", sent == 0 ? "-" : String.valueOf(sorted[sent - 1] / 1000));
+        result(p + "ok", String.valueOf(ok.get()));
+        result(p + "failed", String.valueOf(failed.get()));
+        result(p + "http_errors", String.valueOf(httpErrors.get()));
+        result(p + "lost", String.valueOf(lost));
+        result(p + "mismatched", String.valueOf(mism.get()));
+        result(p + "duplicated", String.valueOf(dup.get() + nodeDup));
+        result(p + "first_error", firstError[0].isEmpty() ? "-" : abbreviate(firstError[0], 300));
+        result(p + "first_http_error", firstError[1].isEmpty() ? "-" : abbreviate(firstError[1], 300));
+        result(p + "wall_sec", fmt(wall));
+        log("REST replay (%s): %d ok, %d failed, %d http errors, %d lost, %d mismatched, %d duplicated in %.1f s%s",
+                p, ok.get(), failed.get(), httpErrors.get(), lost, mism.get(), dup.get() + nodeDup, wall,
+                drained ? "" : " (not drained)");
+        if (lost != 0 || failed.get() != 0 || httpErrors.get() != 0 || mism.get() != 0 || dup.get() + nodeDup != 0) {
+            failures.add(p + " " + failed.get() + " failed, " + httpErrors.get() + " HTTP errors, " + lost + " lost, "
+                    + mism.get() + " mismatched, " + (dup.get() + nodeDup) + " duplicated (first error: "
+                    + abbreviate(firstError[0], 200) + "; first HTTP error: " + abbreviate(firstError[1], 200) + ")");
+        }
+    }
+
+    private static String str(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    private void result(String key, String value) {
+        results.put(key, value);
+    }
+
+    private void printResults() {
+        OUT.println("RESULTS (elapsed " + fmt((System.nanoTime() - started) / 1e9) + " s)");
+        results.forEach((k, v) -> OUT.println("  " + k + " = " + v));
+    }
+
+    private void log(String fmt, Object... args) {
+        OUT.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, String.format(Locale.ROOT, fmt,
+                args));
+    }
+
+    private static String fmt(double d) {
+        return String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...";
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The soft "Max open files" of a process ({@code self} or a pid). */
+    private static String fdLimit(String pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", pid, "limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                    return f[0] + " (hard " + f[1] + ")";
+                }
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+
+    private void checkFdLimit(String pid, int needed) {
+        String l = fdLimit(pid);
+        try {
+            long soft = Long.parseLong(l.split(" ")[0]);
+            if (soft < needed) {
+                throw new IllegalStateException("process " + pid + " may open only " + soft + " files; " + needed
+                        + " are needed: raise it with 'ulimit -n " + needed + "' (the JVM lifts its soft limit to the"
+                        + " hard one by itself, so the hard limit must be at least that)");
+            }
+        } catch (NumberFormatException e) {
+            // unlimited or unknown
+        }
+    }
+
+    /** utime + stime of each thread of a process, summed by thread name with digits removed. */
+    private static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            // no /proc
+        }
+        return out;
+    }
+
+    /** utime + stime of a process in clock ticks. */
+    private static long cpuTicks(String pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // after "pid (comm) ": state is f[0]; utime is field 14 of the whole line, i.e. f[11]; stime f[12]
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    private static long rssKib(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static double clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return Double.parseDouble(s);
+        } catch (Exception e) {
+            return 100;
+        }
+    }
+
+    /** A few JDK HTTP clients (one selector thread each) sharing a small executor, used round-robin. */
+    private static final class Clients implements AutoCloseable {
+        private final HttpClient[] clients;
+        private final ExecutorService exec;
+        private final AtomicInteger next = new AtomicInteger();
+
+        Clients(int n) {
+            exec = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                    daemon("sim-node"));
+            clients = new HttpClient[n];
+            for (int i = 0; i < n; i++) {
+                clients[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(exec)
+                        .connectTimeout(Duration.ofSeconds(20)).build();
+            }
+        }
+
+        HttpClient next() {
+            return clients[Math.floorMod(next.getAndIncrement(), clients.length)];
+        }
+
+        @Override
+        public void close() {
+            exec.shutdownNow();
+        }
+    }
+
+    /** REST calls to the gateway. */
+    private static final class Rest {
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        private final String base;
+
+        Rest(String base) {
+            this.base = base;
+        }
+
+        HttpResponse<String> get(String path) throws IOException, InterruptedException {
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
+                    .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    /** The gateway JVM ({@link ScaleGatewayMain}) as a child process, driven over its standard input and output. */
+    private static final class GatewayProcess implements AutoCloseable {
+        final Process process;
+        final int port;
+        private final BufferedReader out;
+        private final Writer in;
+
+        private GatewayProcess(Process process, int port, BufferedReader out, Writer in) {
+            this.process = process;
+            this.port = port;
+            this.out = out;
+            this.in = in;
+        }
+
+        static GatewayProcess start(Path dir, String heap, long lifetimeSec) throws Exception {
+            if (Files.exists(dir)) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+            Files.createDirectories(dir);
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            List<String> cmd = List.of(java.toString(), "-Xmx" + heap, "-Xms256m",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-cp", System.getProperty("java.class.path"), ScaleGatewayMain.class.getName(),
+                    dir.resolve("data").toString(), TOKEN, String.valueOf(lifetimeSec));
+            Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("gateway.log").toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            Writer in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+            CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return null;
+                }
+            });
+            String line = ready.get(60, TimeUnit.SECONDS);
+            if (line == null || !line.startsWith("READY ")) {
+                p.destroyForcibly();
+                throw new IllegalStateException("gateway did not start: " + line + " (see " + dir.resolve("gateway.log")
+                        + ")");
+            }
+            return new GatewayProcess(p, Integer.parseInt(line.substring(6).trim()), out, in);
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        synchronized String command(String c) throws Exception {
+            in.write(c + "\n");
+            in.flush();
+            CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return null;
+                }
+            });
+            String line = answer.get(15, TimeUnit.MINUTES);
+            if (line == null) {
+                throw new IllegalStateException("gateway process ended (exit " + process.waitFor() + ")");
+            }
+            return line;
+        }
+
+        /** used, committed, direct, threads. */
+        long[] heap() throws Exception {
+            String[] f = command("heap").split(" ");
+            if (!f[0].equals("HEAP")) {
+                throw new IllegalStateException(String.join(" ", f));
+            }
+            return new long[]{Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4])};
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.write("quit\n");
+                in.flush();
+                in.close();
+            } catch (IOException e) {
+                // already gone
+            }
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
