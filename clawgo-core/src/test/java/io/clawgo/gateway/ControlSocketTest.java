@@ -118,6 +118,22 @@ class ControlSocketTest {
     }
 
     @Test
+    void anyFrameFromARegisteredNodeKeepsItOnline(@TempDir Path other) throws Exception {
+        try (Gateway shortTtl = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(other)
+                .p2p(P2pConfig.disabled()).nodeTtl(Duration.ofMillis(1500)).start();
+             RawControlClient c = RawControlClient.connect(shortTtl.url(), TOKEN)) {
+            assertThat(c.exchange(register("busy"))).containsEntry("ok", true);
+            // no heartbeats for three TTLs, only other traffic (here: late node_responses)
+            for (int i = 0; i < 45; i++) {
+                c.send("{\"type\":\"node_response\",\"id\":\"late-" + i + "\",\"response\":{\"ok\":true}}");
+                Thread.sleep(100);
+            }
+            assertThat(shortTtl.node("busy").get().online()).isTrue();
+            assertThat(c.awaitClose(Duration.ofMillis(100))).isEqualTo(-2);
+        }
+    }
+
+    @Test
     void signalsBetweenNodesAreRelayedWithFromTakenFromTheConnection() throws Exception {
         try (RawControlClient a = RawControlClient.connect(gw.url(), TOKEN);
              RawControlClient b = RawControlClient.connect(gw.url(), TOKEN)) {

@@ -117,6 +117,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             LOG.debug("ignoring an ack from node {}: {}", nodeId, ack.ack());
             return;
         }
+        touch();
         try {
             handle(((Frame.Message) frame).message());
         } catch (RuntimeException e) {
@@ -149,6 +150,21 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     }
 
     // ---- message handling ----
+
+    private volatile long lastTouch;
+
+    /**
+     * Any frame from a registered node proves it alive, not only heartbeats: a node busy answering tunnel requests is
+     * not taken offline at the TTL. Refreshed at most once a second.
+     */
+    private void touch() {
+        String id = nodeId;
+        long now = System.nanoTime();
+        if (id != null && now - lastTouch > 1_000_000_000L) {
+            lastTouch = now;
+            hub.registry().heartbeat(id);
+        }
+    }
 
     private void handle(WireMessage msg) {
         String type = msg.normalizedType();
