@@ -1,5 +1,7 @@
 package io.clawgo.gateway;
 
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
@@ -249,13 +251,4 @@ class GatewayHttpTest {
         return s == null ? "" : s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> list(Object o) {
-        return (List<Map<String, Object>>) o;
-    }
 }

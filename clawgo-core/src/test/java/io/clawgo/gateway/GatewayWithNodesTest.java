@@ -1,7 +1,7 @@
 package io.clawgo.gateway;
 
-import static io.clawgo.gateway.GatewayHttpTest.list;
-import static io.clawgo.gateway.GatewayHttpTest.map;
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;

@@ -56,6 +56,18 @@ public final class TestHttp {
         }
     }
 
+    /** A decoded JSON object, typed for assertions. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    /** A decoded JSON array of objects, typed for assertions. */
+    @SuppressWarnings("unchecked")
+    public static java.util.List<Map<String, Object>> list(Object o) {
+        return (java.util.List<Map<String, Object>>) o;
+    }
+
     /** Polls {@code condition} every 20 ms until true or {@code timeout}; returns whether it became true. */
     public static boolean await(Duration timeout, BooleanSupplier condition) {
         long end = System.nanoTime() + timeout.toNanos();

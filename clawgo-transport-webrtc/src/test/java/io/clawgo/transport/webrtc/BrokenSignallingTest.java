@@ -1,6 +1,7 @@
 package io.clawgo.transport.webrtc;
 
-import static io.clawgo.transport.webrtc.GatewayWebRtcTest.list;
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import static io.clawgo.transport.webrtc.GatewayWebRtcTest.sessionOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,7 +79,7 @@ class BrokenSignallingTest {
         // the node did get an offer over its control socket, in the documented shape
         Map<String, Object> offer = mute.next(Duration.ofSeconds(5), m -> "signal_offer".equals(m.get("type")));
         assertThat(offer).containsEntry("from", "gateway").containsEntry("to", "mute").containsEntry("session", "mute");
-        assertThat(GatewayWebRtcTest.map(offer.get("payload"))).containsEntry("type", "offer").containsKey("sdp");
+        assertThat(map(offer.get("payload"))).containsEntry("type", "offer").containsKey("sdp");
 
         // auto: the relay answers, and the record says webrtc failed first
         Response auto = null;
@@ -107,7 +108,7 @@ class BrokenSignallingTest {
                 .containsEntry("ok", true);
         assertThat(list(api.get("alerts"))).anySatisfy(a -> assertThat(a)
                 .containsEntry("kind", "p2p_session_unstable").containsEntry("node", "mute"));
-        assertThat(list(GatewayWebRtcTest.map(api.get("p2p")).get("nodes"))).hasSize(1);
+        assertThat(list(map(api.get("p2p")).get("nodes"))).hasSize(1);
     }
 
     @Test

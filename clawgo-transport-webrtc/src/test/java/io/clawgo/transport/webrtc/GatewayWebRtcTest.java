@@ -1,5 +1,7 @@
 package io.clawgo.transport.webrtc;
 
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
@@ -78,15 +80,6 @@ class GatewayWebRtcTest {
         CLOSE.clear();
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> list(Object o) {
-        return (List<Map<String, Object>>) o;
-    }
 
     static Map<String, Object> sessionOf(Map<String, Object> api, String node) {
         return list(map(api.get("p2p")).get("nodes")).stream().filter(s -> node.equals(s.get("node"))).findFirst()

@@ -1,7 +1,8 @@
 package io.clawgo.transport.ws;
 
 import static io.clawgo.transport.ws.TunnelTests.TOKEN;
-import static io.clawgo.transport.ws.TunnelTests.list;
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
@@ -152,7 +153,7 @@ class ConnectionLossTest {
             }
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> TunnelTests.session(gw, "twin")
                     .map(s -> "disconnected".equals(s.get("status"))).orElse(false))).isTrue();
-            assertThat(((Number) TunnelTests.map(gw.status().get("p2p")).get("active_sessions")).intValue()).isZero();
+            assertThat(((Number) map(gw.status().get("p2p")).get("active_sessions")).intValue()).isZero();
         }
     }
 

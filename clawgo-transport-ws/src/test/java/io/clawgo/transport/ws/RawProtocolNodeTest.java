@@ -1,7 +1,7 @@
 package io.clawgo.transport.ws;
 
 import static io.clawgo.transport.ws.TunnelTests.TOKEN;
-import static io.clawgo.transport.ws.TunnelTests.map;
+import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;

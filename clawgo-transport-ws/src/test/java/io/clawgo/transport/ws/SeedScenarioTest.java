@@ -1,8 +1,8 @@
 package io.clawgo.transport.ws;
 
 import static io.clawgo.transport.ws.TunnelTests.TOKEN;
-import static io.clawgo.transport.ws.TunnelTests.list;
-import static io.clawgo.transport.ws.TunnelTests.map;
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;

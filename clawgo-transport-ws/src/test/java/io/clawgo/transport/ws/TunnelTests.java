@@ -1,5 +1,7 @@
 package io.clawgo.transport.ws;
 
+import static io.clawgo.testing.TestHttp.list;
+import static io.clawgo.testing.TestHttp.map;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
@@ -58,13 +60,4 @@ final class TunnelTests {
         return Optional.empty();
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> list(Object o) {
-        return (List<Map<String, Object>>) o;
-    }
 }
