@@ -55,12 +55,6 @@ public final class ErrorCodes {
     public static final String UNSUPPORTED_ACTION = "unsupported_action";
     /** The node's request executor is saturated (running and queue limits reached); the node did not run it. */
     public static final String NODE_BUSY = "node_busy";
-    /**
-     * Reserved for a request in flight on a control connection that a newer one for the same node id replaced;
-     * clawgo-java itself does not produce it (the {@code websocket_tunnel} transport answers such requests with
-     * {@link #P2P_UNAVAILABLE}).
-     */
-    public static final String CONNECTION_REPLACED = "connection_replaced";
 
     /**
      * Codes that mean "the P2P data plane failed before the node ran the request": in {@code auto} mode the router

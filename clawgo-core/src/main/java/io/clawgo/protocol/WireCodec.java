@@ -18,7 +18,6 @@ import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.StringReader;
-import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -469,14 +468,5 @@ public final class WireCodec {
             }
             return e.isJsonObject() && e.getAsJsonObject().isEmpty();
         }
-    }
-
-    /**
-     * For callers that need a Gson type token for generic maps.
-     *
-     * @return the type {@code Map<String, Object>}
-     */
-    public static Type mapType() {
-        return new TypeToken<Map<String, Object>>() { }.getType();
     }
 }

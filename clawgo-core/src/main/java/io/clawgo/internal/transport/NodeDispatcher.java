@@ -37,10 +37,6 @@ public final class NodeDispatcher {
         this.audit = audit;
     }
 
-    public Router router() {
-        return router;
-    }
-
     /** Dispatches; the future always completes normally within {@code timeout}. */
     public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
         long started = System.nanoTime();

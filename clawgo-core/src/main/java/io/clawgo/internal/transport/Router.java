@@ -39,15 +39,6 @@ public final class Router {
         this.policy = policy;
     }
 
-    /** The preferred P2P transport, or {@code null}. */
-    public GatewayTransport p2p() {
-        return p2p.isEmpty() ? null : p2p.get(0);
-    }
-
-    public GatewayTransport relay() {
-        return relay;
-    }
-
     /** Dispatches {@code request}; the future always completes normally within {@code timeout}. */
     public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
