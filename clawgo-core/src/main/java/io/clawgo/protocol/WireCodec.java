@@ -2,12 +2,10 @@ package io.clawgo.protocol;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.ToNumberPolicy;
 import com.google.gson.TypeAdapter;
@@ -16,13 +14,13 @@ import com.google.gson.reflect.TypeToken;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
+import com.google.gson.stream.MalformedJsonException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -43,8 +41,6 @@ public final class WireCodec {
     /** Default largest frame or body, in bytes (8 MiB). */
     public static final int DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
-    private static final WireCodec INSTANCE = new WireCodec();
-
     /**
      * Types whose empty top-level fields are omitted on write (the wire model, and the records of the REST API), and
      * the keys that are always written.
@@ -61,8 +57,14 @@ public final class WireCodec {
             io.clawgo.subagent.SubagentReply.class, Set.of("status"),
             io.clawgo.subagent.AgentEntry.class, Set.of("agent_id", "enabled", "online"));
 
-    private final Gson gson;
+    /** Created after {@link #PRUNED}, which its constructor reads. */
+    private static final WireCodec INSTANCE = new WireCodec();
 
+    private final Gson gson;
+    private final RecordAdapter<WireMessage> messages;
+    private final RecordAdapter<WireAck> acks;
+
+    @SuppressWarnings("unchecked")
     private WireCodec() {
         this.gson = new GsonBuilder()
                 .registerTypeAdapter(Instant.class, new InstantAdapter().nullSafe())
@@ -79,6 +81,8 @@ public final class WireCodec {
                 .setStrictness(Strictness.STRICT)
                 .disableHtmlEscaping()
                 .create();
+        this.messages = (RecordAdapter<WireMessage>) gson.getAdapter(WireMessage.class);
+        this.acks = (RecordAdapter<WireAck>) gson.getAdapter(WireAck.class);
     }
 
     /**
@@ -138,7 +142,7 @@ public final class WireCodec {
      * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} or {@link ErrorCodes#INVALID_REQUEST}
      */
     public <T> T decode(String json, Class<T> type, int maxBytes) throws ProtocolException {
-        return fromJsonTree(parseObject(json, maxBytes), type);
+        return readObject(json, maxBytes, type, in -> gson.getAdapter(type).read(in));
     }
 
     /**
@@ -193,15 +197,84 @@ public final class WireCodec {
      *                           malformed JSON, a wrong field type or a message without a type
      */
     public Frame decodeFrame(String text, int maxBytes) throws ProtocolException {
-        JsonObject obj = parseObject(text, maxBytes);
-        if (obj.has("ok")) {
-            return new Frame.Ack(fromJsonTree(obj, WireAck.class));
-        }
-        WireMessage msg = fromJsonTree(obj, WireMessage.class);
-        if (msg.type() == null || msg.type().isBlank()) {
+        Frame f = readObject(text, maxBytes, WireMessage.class, this::readFrame);
+        if (f instanceof Frame.Message m && (m.message().type() == null || m.message().type().isBlank())) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "message type required");
         }
-        return new Frame.Message(msg);
+        return f;
+    }
+
+    /**
+     * Reads a frame in one pass: every field is bound with the adapter of the {@link WireMessage} or {@link WireAck}
+     * component of that name (they agree where both have one), then the presence of {@code ok} picks the type.
+     */
+    private Frame readFrame(JsonReader in) throws IOException {
+        in.beginObject();
+        Object[] msg = new Object[messages.size()];
+        Object[] ack = new Object[acks.size()];
+        boolean hasOk = false;
+        while (in.hasNext()) {
+            String name = in.nextName();
+            int m = messages.indexOf(name);
+            int a = acks.indexOf(name);
+            hasOk |= "ok".equals(name);
+            if (m < 0 && a < 0) {
+                in.skipValue();
+                continue;
+            }
+            Object v = (m >= 0 ? messages.adapter(m) : acks.adapter(a)).read(in);
+            if (m >= 0) {
+                msg[m] = v;
+            }
+            if (a >= 0) {
+                ack[a] = v;
+            }
+        }
+        in.endObject();
+        return hasOk ? new Frame.Ack(acks.construct(ack)) : new Frame.Message(messages.construct(msg));
+    }
+
+    /** Reads text that must be exactly one JSON object with {@code reader}, mapping every failure to a code. */
+    private <T> T readObject(String text, int maxBytes, Class<?> type, ObjectReader<T> reader)
+            throws ProtocolException {
+        if (text == null || text.isBlank()) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "empty body: a JSON object is required");
+        }
+        checkSize(text, maxBytes);
+        JsonReader in = new JsonReader(new StringReader(text));
+        in.setStrictness(Strictness.STRICT);
+        T value;
+        try {
+            if (in.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: a JSON object is required");
+            }
+            value = reader.read(in);
+            if (!atEnd(in)) {
+                throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: trailing data after the object");
+            }
+        } catch (MalformedJsonException | java.io.EOFException e) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
+        } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
+            throw invalid(type, e);
+        } catch (StackOverflowError e) {
+            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: nested too deeply");
+        }
+        return value;
+    }
+
+    private static boolean atEnd(JsonReader in) {
+        try {
+            return in.peek() == JsonToken.END_DOCUMENT;
+        } catch (IOException e) {
+            return false; // a second top-level value is malformed JSON to a strict reader
+        }
+    }
+
+    @FunctionalInterface
+    private interface ObjectReader<T> {
+        T read(JsonReader in) throws IOException;
     }
 
     /**
@@ -252,12 +325,23 @@ public final class WireCodec {
      *                           {@code maxBytes}
      */
     public static void checkSize(String text, int maxBytes) throws ProtocolException {
-        // chars <= UTF-8 bytes <= 3 * chars: only count exactly near the limit.
-        if (text.length() > maxBytes
-                || ((long) text.length() * 3 > maxBytes && utf8Length(text) > maxBytes)) {
+        if (!fits(text, maxBytes)) {
             throw new ProtocolException(ErrorCodes.PAYLOAD_TOO_LARGE,
                     "message of " + utf8Length(text) + " bytes exceeds the limit of " + maxBytes + " bytes");
         }
+    }
+
+    /**
+     * Whether the UTF-8 encoding of {@code text} is at most {@code maxBytes} long, without encoding it and, unless
+     * {@code text} is near the limit, without counting.
+     *
+     * @param text     the text, not {@code null}
+     * @param maxBytes the largest allowed size, in bytes
+     * @return {@code true} when it fits
+     */
+    public static boolean fits(CharSequence text, long maxBytes) {
+        // chars <= UTF-8 bytes <= 3 * chars: only count exactly near the limit.
+        return text.length() <= maxBytes && ((long) text.length() * 3 <= maxBytes || utf8Length(text) <= maxBytes);
     }
 
     /**
@@ -299,7 +383,7 @@ public final class WireCodec {
                 "invalid " + describe(type) + ": " + rootMessage(e), e);
     }
 
-    private static String describe(Class<?> type) {
+    static String describe(Class<?> type) {
         return switch (type.getSimpleName()) {
             case "WireMessage" -> "message";
             case "WireAck" -> "ack";
@@ -405,68 +489,13 @@ public final class WireCodec {
         }
     }
 
-    /** Omits null and empty top-level fields of the model types, except the always-present ones. */
+    /** Streams the model types with {@link RecordAdapter}: empty top-level fields omitted, except the kept ones. */
     private static final class PruningFactory implements TypeAdapterFactory {
         @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
         public <T> TypeAdapter<T> create(Gson gson, TypeToken<T> type) {
             Set<String> keep = PRUNED.get(type.getRawType());
-            if (keep == null) {
-                return null;
-            }
-            TypeAdapter<T> delegate = gson.getDelegateAdapter(this, type);
-            TypeAdapter<JsonElement> elements = gson.getAdapter(JsonElement.class);
-            return new TypeAdapter<>() {
-                @Override
-                public void write(JsonWriter out, T value) throws IOException {
-                    JsonElement tree = delegate.toJsonTree(value);
-                    if (tree.isJsonObject()) {
-                        JsonObject obj = tree.getAsJsonObject();
-                        for (String key : List.copyOf(obj.keySet())) {
-                            if (!keep.contains(key) && isEmpty(obj.get(key))) {
-                                obj.remove(key);
-                            }
-                        }
-                    }
-                    elements.write(out, tree);
-                }
-
-                @Override
-                public T read(JsonReader in) throws IOException {
-                    JsonElement tree = elements.read(in);
-                    if (tree.isJsonNull()) {
-                        return null;
-                    }
-                    if (!tree.isJsonObject()) {
-                        throw new JsonParseException("expected an object for " + describe(type.getRawType())
-                                + " but found " + kind(tree));
-                    }
-                    return delegate.fromJsonTree(tree);
-                }
-            };
-        }
-
-        private static String kind(JsonElement e) {
-            if (e.isJsonArray()) {
-                return "an array";
-            }
-            if (e.isJsonPrimitive()) {
-                JsonPrimitive p = e.getAsJsonPrimitive();
-                return p.isString() ? "a string" : p.isNumber() ? "a number" : "a boolean";
-            }
-            return "null";
-        }
-
-        private static boolean isEmpty(JsonElement e) {
-            if (e == null || e.isJsonNull()) {
-                return true;
-            }
-            if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
-                return e.getAsString().isEmpty();
-            }
-            if (e.isJsonArray()) {
-                return ((JsonArray) e).isEmpty();
-            }
-            return e.isJsonObject() && e.getAsJsonObject().isEmpty();
+            return keep == null ? null : new RecordAdapter(gson, type.getRawType(), keep);
         }
     }
 }

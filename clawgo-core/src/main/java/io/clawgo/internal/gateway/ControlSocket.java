@@ -284,7 +284,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     // ---- single writer ----
 
     private boolean enqueue(String text) {
-        if (text.length() > maxMessageBytes && WireCodec.utf8Length(text) > maxMessageBytes) {
+        if (!WireCodec.fits(text, maxMessageBytes)) {
             LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireCodec.utf8Length(text),
                     nodeId, maxMessageBytes);
             return false;

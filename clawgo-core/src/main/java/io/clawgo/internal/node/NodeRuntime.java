@@ -115,6 +115,7 @@ public final class NodeRuntime implements AutoCloseable {
         dispatcher.setMaxRequestsPerHost(Math.max(5, settings.maxConcurrentRequests() + 4));
         OkHttpClient.Builder hb = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
+                .socketFactory(new NoDelaySocketFactory())
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(30))
                 .writeTimeout(Duration.ofSeconds(30));
@@ -799,10 +800,9 @@ public final class NodeRuntime implements AutoCloseable {
                 return false;
             }
             String json = codec.toJson(message);
-            long size = WireCodec.utf8Length(json);
-            if (size > settings.maxMessageBytes()) {
+            if (!WireCodec.fits(json, settings.maxMessageBytes())) {
                 LOG.warn("node {}: not sending a {} of {} bytes (limit {} bytes)", nodeId, message.normalizedType(),
-                        size, settings.maxMessageBytes());
+                        WireCodec.utf8Length(json), settings.maxMessageBytes());
                 return false;
             }
             return c.send(json);

@@ -2,6 +2,7 @@ package io.clawgo.transport.ws.bench;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.internal.node.NoDelaySocketFactory;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import java.nio.file.Files;
@@ -269,11 +270,16 @@ public final class TunnelBench {
             WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
                 container.setIdleTimeout(Duration.ofSeconds(120));
                 container.setMaxTextMessageSize(8L * 1024 * 1024 + 64 * 1024);
-                container.addMapping("/echo", (req, resp, cb) -> new EchoEndpoint());
+                container.addMapping("/echo", (req, resp, cb) -> {
+                    resp.setExtensions(List.of()); // as the gateway: no permessage-deflate
+                    return new EchoEndpoint();
+                });
             });
             server.setHandler(ws);
             server.start();
-            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5)).build();
+            // as the node agent: TCP_NODELAY
+            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5))
+                    .socketFactory(new NoDelaySocketFactory()).build();
             CompletableFuture<Void> open = new CompletableFuture<>();
             this.ws = client.newWebSocket(new okhttp3.Request.Builder()
                     .url("ws://127.0.0.1:" + connector.getLocalPort() + "/echo").build(), new WebSocketListener() {
