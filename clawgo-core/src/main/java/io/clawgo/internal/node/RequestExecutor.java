@@ -36,6 +36,8 @@ final class RequestExecutor {
 
     /** Room kept below {@code maxMessageBytes} for the {@code node_response} envelope around a response. */
     static final int ENVELOPE_RESERVE = 512;
+    /** Period of the request deadline sweep, in milliseconds. */
+    static final long SWEEP_MILLIS = 20;
 
     private final String nodeId;
     private final RequestHandler handler;
@@ -44,11 +46,12 @@ final class RequestExecutor {
     private final String nodeToken;
     private final Duration timeout;
     private final int maxMessageBytes;
-    private final ScheduledExecutorService scheduler;
     private final ThreadPoolExecutor pool;
     private final int maxConcurrent;
     private final int maxQueued;
-    private final Map<CompletableFuture<Response>, Request> pending = new ConcurrentHashMap<>();
+    private final Map<CompletableFuture<Response>, Tracked> pending = new ConcurrentHashMap<>();
+    private final long timeoutNanos;
+    private final ScheduledFuture<?> sweeper;
     private volatile boolean closed;
 
     RequestExecutor(String nodeId, RequestHandler handler, EndpointClient endpointClient, String endpoint,
@@ -61,13 +64,23 @@ final class RequestExecutor {
         this.nodeToken = nodeToken;
         this.timeout = timeout;
         this.maxMessageBytes = maxMessageBytes;
-        this.scheduler = scheduler;
         this.maxConcurrent = maxConcurrent;
         this.maxQueued = maxQueued;
         BlockingQueue<Runnable> queue = maxQueued > 0 ? new ArrayBlockingQueue<>(maxQueued) : new SynchronousQueue<>();
         this.pool = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 30, TimeUnit.SECONDS, queue,
                 new NamedThreadFactory("clawgo-node-exec-"), new ThreadPoolExecutor.AbortPolicy());
         this.pool.allowCoreThreadTimeOut(true);
+        this.timeoutNanos = saturatedNanos(timeout);
+        this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
     }
 
     /** Accepts {@code request}; the future completes within the request timeout (or at close). */
@@ -82,36 +95,66 @@ final class RequestExecutor {
             result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
             return result;
         }
-        pending.put(result, req);
-        result.whenComplete((r, e) -> pending.remove(result));
-        Future<?> task;
+        Tracked tracked = new Tracked(req, System.nanoTime() + timeoutNanos);
+        pending.put(result, tracked);
+        result.whenComplete((r, e) -> {
+            pending.remove(result);
+            Future<?> task = tracked.task;
+            if (task != null) {
+                task.cancel(true);
+            }
+        });
         try {
-            task = pool.submit(() -> run(req, result));
+            tracked.task = pool.submit(() -> run(req, result));
         } catch (RejectedExecutionException e) {
             result.complete(Response.error(req, ErrorCodes.NODE_BUSY, closed ? "node agent is closed"
                     : "node is busy: " + maxConcurrent + " requests running and " + maxQueued
                     + " queued (raise maxConcurrentRequests / maxQueuedRequests)"));
             return result;
         }
-        ScheduledFuture<?> deadline;
-        try {
-            deadline = scheduler.schedule(() -> {
-                if (result.complete(Response.error(req, ErrorCodes.TIMEOUT,
-                        "request did not complete on the node within " + timeout.toMillis() + " ms"))) {
-                    LOG.warn("node {}: request {} timed out after {} ms", nodeId, req.action(), timeout.toMillis());
-                    task.cancel(true);
-                }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            task.cancel(true);
-            result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
-            return result;
+        if (result.isDone()) {
+            tracked.task.cancel(true); // completed (timed out, closed) before the task was recorded
         }
-        result.whenComplete((r, e) -> {
-            deadline.cancel(false);
-            task.cancel(true);
-        });
+        if (closed) {
+            // closed between the check above and the registration: close() may not have seen this one
+            result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
+        }
         return result;
+    }
+
+    /**
+     * Expires request deadlines; runs every {@link #SWEEP_MILLIS} ms on the node's scheduler. One sweep instead of a
+     * timer per request, which woke the timer thread on every request (precision: the sweep period).
+     */
+    private void sweep() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            long now = System.nanoTime();
+            pending.forEach((result, t) -> {
+                if (now - t.deadlineAt >= 0 && result.complete(Response.error(t.request, ErrorCodes.TIMEOUT,
+                        "request did not complete on the node within " + timeout.toMillis() + " ms"))) {
+                    LOG.warn("node {}: request {} timed out after {} ms", nodeId, t.request.action(),
+                            timeout.toMillis());
+                }
+            });
+        } catch (RuntimeException e) {
+            // a periodic task that throws is never run again: keep sweeping
+            LOG.warn("node {}: request deadline sweep failed: {}", nodeId, e.toString());
+        }
+    }
+
+    /** A request being run: its deadline and its task, cancelled when the result completes first. */
+    private static final class Tracked {
+        final Request request;
+        final long deadlineAt;
+        volatile Future<?> task;
+
+        Tracked(Request request, long deadlineAt) {
+            this.request = request;
+            this.deadlineAt = deadlineAt;
+        }
     }
 
     private void run(Request req, CompletableFuture<Response> result) {
@@ -226,9 +269,11 @@ final class RequestExecutor {
     /** Stops accepting work, interrupts running requests and fails every pending one. */
     void close() {
         closed = true;
+        sweeper.cancel(false);
         List<Runnable> dropped = pool.shutdownNow();
-        for (Map.Entry<CompletableFuture<Response>, Request> e : List.copyOf(pending.entrySet())) {
-            e.getKey().complete(Response.error(e.getValue(), ErrorCodes.TRANSPORT_ERROR, "node agent closed"));
+        for (Map.Entry<CompletableFuture<Response>, Tracked> e : List.copyOf(pending.entrySet())) {
+            e.getKey().complete(Response.error(e.getValue().request, ErrorCodes.TRANSPORT_ERROR,
+                    "node agent closed"));
         }
         if (!dropped.isEmpty()) {
             LOG.debug("node {}: {} queued requests failed at close", nodeId, dropped.size());

@@ -28,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,8 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Bounds.</b> At most {@link io.clawgo.config.P2pConfig#maxInFlightPerNode()} requests are in flight per node:
  * one more is rejected at once with {@code p2p_busy} (we reject, we do not queue; the router may then use the relay).
- * Every request has a deadline on the gateway's shared scheduler: when it passes, the caller gets {@code timeout} and
- * the entry is removed. When a connection closes or is replaced, every request in flight on it fails at once with
+ * Every request has a deadline, swept every 20 ms on the gateway's shared scheduler: when it passes, the caller gets
+ * {@code timeout} and the entry is removed. When a connection closes or is replaced, every request in flight on it fails at once with
  * {@code p2p_unavailable}. The per-node session table is bounded to {@link #MAX_SESSIONS} entries.
  *
  * <p><b>Threads.</b> Results are handed to callers on this transport's own small pool ({@code clawgo-tunnel-N}), never
@@ -61,6 +60,8 @@ final class TunnelGatewayTransport implements GatewayTransport {
     static final int MAX_SESSIONS = 10_000;
     /** Ids of timed-out requests remembered per connection, to tell their late answers from foreign ones. */
     static final int RECENT_IDS = 256;
+    /** Period of the request deadline sweep, in milliseconds. */
+    static final long SWEEP_MILLIS = 20;
 
     private final GatewayContext context;
     private final int maxInFlight;
@@ -69,6 +70,9 @@ final class TunnelGatewayTransport implements GatewayTransport {
     private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
     private final Sessions sessions = new Sessions(MAX_SESSIONS);
     private final ThreadPoolExecutor completions;
+    /** Requests whose deadline {@link #sweep} watches, with their connection. */
+    private final ConcurrentHashMap<Pending, Conn> timed = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> sweeper;
     private volatile boolean closed;
 
     TunnelGatewayTransport(GatewayContext context) {
@@ -84,6 +88,8 @@ final class TunnelGatewayTransport implements GatewayTransport {
                     return t;
                 });
         this.completions.allowCoreThreadTimeOut(true);
+        this.sweeper = context.scheduler().scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -134,17 +140,13 @@ final class TunnelGatewayTransport implements GatewayTransport {
         try {
             nanos = timeout.toNanos();
         } catch (ArithmeticException e) {
-            nanos = Long.MAX_VALUE;
+            nanos = Long.MAX_VALUE / 4;
         }
-        try {
-            // the timer holds only the connection and the id, not the request or its response
-            p.timer = context.scheduler().schedule(() -> expire(c, id, timeout), nanos, TimeUnit.NANOSECONDS);
-            if (p.finished) {
-                cancelTimer(p); // finished (connection closed) before the timer was set
-            }
-        } catch (RejectedExecutionException e) {
-            finish(c, p, Response.error(request, ErrorCodes.P2P_UNAVAILABLE, "gateway is shutting down"));
-            return p.future;
+        p.timeout = timeout;
+        p.deadlineAt = System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4);
+        timed.put(p, c);
+        if (p.finished) {
+            timed.remove(p); // finished (connection closed) before it was tracked
         }
         WireMessage msg = WireMessage.nodeRequest(id, node, request);
         boolean sent;
@@ -194,7 +196,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
         }
         c.release();
         p.finished = true;
-        cancelTimer(p);
+        timed.remove(p);
         try {
             completions.execute(() -> p.future.complete(r));
         } catch (RejectedExecutionException e) {
@@ -204,18 +206,24 @@ final class TunnelGatewayTransport implements GatewayTransport {
     }
 
     /**
-     * Cancels the deadline of {@code p} and takes it off the shared scheduler's queue: a cancelled task of a
-     * {@link ScheduledThreadPoolExecutor} otherwise stays queued until its deadline (unless the executor removes on
-     * cancel), which at thousands of requests a second would pile up tasks for the whole timeout.
+     * Expires request deadlines; runs every {@link #SWEEP_MILLIS} ms on the shared scheduler. One sweep instead of a
+     * scheduled task per request: scheduling and cancelling a timer per request woke the timer thread on every
+     * request (precision: the sweep period).
      */
-    private void cancelTimer(Pending p) {
-        ScheduledFuture<?> t = p.timer;
-        if (t == null) {
+    private void sweep() {
+        if (timed.isEmpty()) {
             return;
         }
-        t.cancel(false);
-        if (context.scheduler() instanceof ScheduledThreadPoolExecutor stpe && t instanceof Runnable task) {
-            stpe.remove(task);
+        try {
+            long now = System.nanoTime();
+            timed.forEach((p, c) -> {
+                if (now - p.deadlineAt >= 0 && timed.remove(p, c)) {
+                    expire(c, p.id, p.timeout);
+                }
+            });
+        } catch (RuntimeException e) {
+            // a periodic task that throws is never run again: keep sweeping
+            LOG.warn("websocket_tunnel deadline sweep failed: {}", e.toString());
         }
     }
 
@@ -335,6 +343,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
             return;
         }
         closed = true;
+        sweeper.cancel(false);
         int failed = 0;
         for (Conn c : List.copyOf(conns.values())) {
             failed += failAll(c, "websocket_tunnel closed (gateway shutting down) while the request was in flight");
@@ -362,7 +371,8 @@ final class TunnelGatewayTransport implements GatewayTransport {
         final String id;
         final Request request;
         final CompletableFuture<Response> future = new CompletableFuture<>();
-        volatile ScheduledFuture<?> timer;
+        volatile long deadlineAt;
+        volatile Duration timeout;
         volatile boolean finished;
 
         Pending(String id, Request request) {
