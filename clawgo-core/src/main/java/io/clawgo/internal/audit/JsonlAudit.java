@@ -1,6 +1,5 @@
 package io.clawgo.internal.audit;
 
-import com.google.gson.JsonElement;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireCodec;
 import java.io.IOException;
@@ -60,7 +59,7 @@ public final class JsonlAudit implements AutoCloseable {
 
     private final Object lock = new Object();
     /** Oldest first; guarded by {@link #lock}. */
-    private final ArrayDeque<Map<String, Object>> ring;
+    private final ArrayDeque<Row> ring;
     /** Open between appends; {@code null} until the first append or after an I/O error. Guarded by lock. */
     private FileChannel channel;
     /** Bytes in the current file. Guarded by lock. */
@@ -113,14 +112,11 @@ public final class JsonlAudit implements AutoCloseable {
                 ordered.put(e.getKey(), e.getValue());
             }
         }
-        WireCodec codec = WireCodec.get();
-        JsonElement tree = codec.toJsonTree(ordered);
-        String line = codec.toJson(tree);
-        Map<String, Object> plain = plainMap(codec.toPlain(tree));
+        String line = WireCodec.get().toJson(ordered);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (lock) {
             if (recentCapacity > 0) {
-                ring.addLast(plain);
+                ring.addLast(new Row(line, null)); // parsed when read: appends are many, reads few
                 while (ring.size() > recentCapacity) {
                     ring.pollFirst();
                 }
@@ -138,9 +134,12 @@ public final class JsonlAudit implements AutoCloseable {
         }
         synchronized (lock) {
             List<Map<String, Object>> out = new ArrayList<>(Math.min(limit, ring.size()));
-            Iterator<Map<String, Object>> it = ring.descendingIterator();
+            Iterator<Row> it = ring.descendingIterator();
             while (it.hasNext() && out.size() < limit) {
-                out.add(it.next());
+                Map<String, Object> entry = it.next().entry();
+                if (entry != null) {
+                    out.add(entry);
+                }
             }
             return out;
         }
@@ -263,11 +262,11 @@ public final class JsonlAudit implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------- loading
 
     private void loadRecent() {
-        List<Map<String, Object>> newestFirst = new ArrayList<>();
+        List<Row> newestFirst = new ArrayList<>();
         Predicate<String> sink = line -> {
             Map<String, Object> entry = parse(line);
             if (entry != null) {
-                newestFirst.add(entry);
+                newestFirst.add(new Row(line, entry));
             }
             return newestFirst.size() < recentCapacity;
         };
@@ -302,6 +301,25 @@ public final class JsonlAudit implements AutoCloseable {
         } catch (ProtocolException | RuntimeException e) {
             LOG.debug("skipping unparsable audit line: {}", e.getMessage());
             return null;
+        }
+    }
+
+    /** One entry: its JSON line, and the line as plain Java values once read. Guarded by {@link #lock}. */
+    private static final class Row {
+        final String line;
+        Map<String, Object> parsed;
+
+        Row(String line, Map<String, Object> parsed) {
+            this.line = line;
+            this.parsed = parsed;
+        }
+
+        /** The entry as the line reads back (numbers as {@code Long} or {@code Double}), or {@code null}. */
+        Map<String, Object> entry() {
+            if (parsed == null) {
+                parsed = parse(line);
+            }
+            return parsed;
         }
     }
 
