@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The REST routes of the gateway and the static web UI. Every error is a JSON body {@code {ok:false, code, error}} with
- * a 4xx status; no stack trace ever reaches the caller.
+ * a 4xx status (503 at a capacity limit); no stack trace ever reaches the caller.
  */
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
