@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * fields of what it relays are taken from that binding, never from the frame. Writes go through a bounded queue with a
  * single writer. A bad frame gets an error ack; it never closes the connection.
  *
- * <p>Two clocks of liveness: every text frame of a registered node refreshes its registry entry (the node TTL), and
- * every frame at all, pongs and pings included, refreshes {@link #lastHeardNanos()}, which the {@link ControlPinger}
- * uses to find half-open sockets. A pong proves the socket, not the node program: it does not refresh the TTL.
+ * <p>Two clocks of liveness: every message (a valid text frame that is not an ack) of a registered node refreshes its
+ * registry entry (the node TTL), and every frame at all, pongs and pings included, refreshes
+ * {@link #lastHeardNanos()}, which the {@link ControlPinger} uses to find half-open sockets. A pong proves the socket,
+ * not the node program: it does not refresh the TTL.
  */
 public final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
