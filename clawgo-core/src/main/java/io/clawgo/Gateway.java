@@ -319,6 +319,34 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
+         * Sets the most nodes the gateway holds ({@code gateway.max_nodes}), online and offline alike: a registration
+         * of a new node id beyond it is refused with {@code too_many_nodes} (HTTP 503 of {@code /nodes/register}, an
+         * error ack on the control socket); known ids always register again. Offline nodes count until the offline
+         * retention prunes them or they are deleted.
+         *
+         * @param max the limit, positive; 0 means the default 50,000
+         * @return this builder
+         */
+        public Builder maxNodes(int max) {
+            config = config.withMaxNodes(max);
+            return this;
+        }
+
+        /**
+         * Sets how often the gateway pings each node's control WebSocket ({@code gateway.control_ping_sec}). A socket
+         * from which nothing was heard, no frame and no pong, for two intervals is half-open: it is closed with code
+         * 4005 and its node goes offline (reason {@code half_open}), long before the node TTL.
+         *
+         * @param interval at least 100 ms, or {@link Duration#ZERO} to turn the pings off; {@code null} means the
+         *                 default 10 s
+         * @return this builder
+         */
+        public Builder controlPingInterval(Duration interval) {
+            config = config.withControlPingInterval(interval);
+            return this;
+        }
+
+        /**
          * Adds a local agent that {@code spawn} and {@code dispatch_and_wait} can address by {@code id}. Adding an id
          * twice keeps the last handler.
          *

@@ -20,6 +20,7 @@ import java.util.List;
  * <p>Loaded from a clawgo-compatible JSON file with {@link #load(Path)}:
  * <pre>{@code
  * {"gateway":{"host":"0.0.0.0","port":18790,"token":"...","data_dir":"./clawgo-data","node_ttl_sec":60,
+ *   "max_nodes":50000,"control_ping_sec":10,
  *   "nodes":{"p2p":{"enabled":true,"transport":"websocket_tunnel","stun_servers":["stun:host:3478"],
  *     "ice_servers":[{"urls":["turn:host:3478"],"username":"u","credential":"p"}]},
  *     "dispatch":{"prefer_p2p":true,"allow_relay_fallback":true}}}}
@@ -39,18 +40,35 @@ import java.util.List;
  * @param tls              {@code gateway.tls}: serve https/wss from a key store; {@code null} for plain http
  * @param nodeTokens       {@code gateway.nodes.tokens}: per-node tokens (node id to token); a node presenting its own
  *                         token may register and connect as that node only, and use no other route
+ * @param maxNodes         {@code gateway.max_nodes}: how many nodes the registry holds at most, online and offline
+ *                         (offline ones until the offline retention drops them); a new node id beyond it is refused
+ *                         with {@code too_many_nodes}, while known ids always register again (default 50,000)
+ * @param controlPingInterval {@code gateway.control_ping_sec}: every interval the gateway pings each registered
+ *                         node's control WebSocket, and closes (code 4005) a socket it heard nothing from, no frame
+ *                         and no pong, for two intervals; {@link Duration#ZERO} disables it (default 10 s)
  */
 public record GatewayConfig(String host, int port, String token, Path dataDir, Duration nodeTtl,
                             Duration offlineRetention, int maxMessageBytes, long auditMaxBytes, P2pConfig p2p,
-                            DispatchPolicy dispatch, ServerTls tls, java.util.Map<String, String> nodeTokens) {
+                            DispatchPolicy dispatch, ServerTls tls, java.util.Map<String, String> nodeTokens,
+                            int maxNodes, Duration controlPingInterval) {
 
     /** The default listen port. */
     public static final int DEFAULT_PORT = 18790;
 
+    /** The default of {@code gateway.max_nodes}: five times the 10,000 nodes the scale benchmark connects. */
+    public static final int DEFAULT_MAX_NODES = 50_000;
+
+    /** The default of {@code gateway.control_ping_sec}. */
+    public static final Duration DEFAULT_CONTROL_PING = Duration.ofSeconds(10);
+
+    /** The shortest control ping interval other than zero (which disables the pings). */
+    static final Duration MIN_CONTROL_PING = Duration.ofMillis(100);
+
     /**
      * Creates a configuration, filling in defaults: a {@code null} or blank host, {@code null} token, data dir, TTL,
-     * retention, P2P section, dispatch policy or node tokens, and a size of 0 or less, take the default. The host and
-     * token are trimmed; the node tokens are copied. Values are checked only by {@link #validate()}.
+     * retention, P2P section, dispatch policy, node tokens or control ping interval, a size of 0 or less, and a
+     * {@code maxNodes} of 0, take the default. The host and token are trimmed; the node tokens are copied. Values are
+     * checked only by {@link #validate()}.
      *
      * @param host             listen address
      * @param port             listen port
@@ -64,6 +82,8 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @param dispatch         the dispatch policy
      * @param tls              the TLS key store, or {@code null} for plain http
      * @param nodeTokens       per-node tokens; no {@code null} keys or values
+     * @param maxNodes         most nodes the registry holds; 0 means the default
+     * @param controlPingInterval control socket ping interval; {@link Duration#ZERO} disables the pings
      * @throws NullPointerException when {@code nodeTokens} holds a {@code null} key or value
      */
     public GatewayConfig {
@@ -84,6 +104,8 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
             }
         }
         nodeTokens = nodeTokens == null ? java.util.Map.of() : java.util.Map.copyOf(nodeTokens);
+        maxNodes = maxNodes == 0 ? DEFAULT_MAX_NODES : maxNodes;
+        controlPingInterval = controlPingInterval == null ? DEFAULT_CONTROL_PING : controlPingInterval;
     }
 
     /**
@@ -92,7 +114,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return a configuration with every default (port 18790, no token, P2P on with the best transport found)
      */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null, null, null);
+        return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null, null, null, 0, null);
     }
 
     /**
@@ -102,7 +124,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withHost(String v) {
-        return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -112,7 +134,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withPort(int v) {
-        return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -122,7 +144,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withToken(String v) {
-        return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -132,7 +154,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withDataDir(Path v) {
-        return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -142,7 +164,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withNodeTtl(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -152,7 +174,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withOfflineRetention(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -162,7 +184,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withMaxMessageBytes(int v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -172,7 +194,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withAuditMaxBytes(long v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -182,7 +204,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withP2p(P2pConfig v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -192,7 +214,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withDispatch(DispatchPolicy v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v, tls, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v, tls, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -202,7 +224,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withTls(ServerTls v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, v, nodeTokens);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, v, nodeTokens, maxNodes, controlPingInterval);
     }
 
     /**
@@ -213,11 +235,32 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @throws NullPointerException when {@code v} holds a {@code null} key or value
      */
     public GatewayConfig withNodeTokens(java.util.Map<String, String> v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, v);
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, v, maxNodes, controlPingInterval);
     }
 
     /**
-     * Checks every field: the port range, positive durations, {@code maxMessageBytes} of at least 4096, the P2P
+     * A copy with another node limit.
+     *
+     * @param v the most nodes (online and offline) the registry holds, positive; 0 means 50,000
+     * @return the copy
+     */
+    public GatewayConfig withMaxNodes(int v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, v, controlPingInterval);
+    }
+
+    /**
+     * A copy with another control socket ping interval.
+     *
+     * @param v {@link Duration#ZERO} to disable the pings, else at least 100 ms; {@code null} means 10 s
+     * @return the copy
+     */
+    public GatewayConfig withControlPingInterval(Duration v) {
+        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, v);
+    }
+
+    /**
+     * Checks every field: the port range, positive durations, {@code maxMessageBytes} of at least 4096, a positive
+     * {@code maxNodes}, a control ping interval of zero or at least 100 ms, the P2P
      * section ({@link P2pConfig#validate()}), a readable TLS key store, and node tokens (valid node ids, at least 8
      * characters, different from the gateway token).
      *
@@ -236,6 +279,16 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
         }
         if (maxMessageBytes < 4096) {
             throw new ConfigException("gateway.max_message_bytes must be >= 4096");
+        }
+        if (maxNodes <= 0) {
+            throw new ConfigException("gateway.max_nodes must be > 0");
+        }
+        if (controlPingInterval.isNegative()) {
+            throw new ConfigException("gateway.control_ping_sec must be >= 0 (0 disables the pings)");
+        }
+        if (!controlPingInterval.isZero() && controlPingInterval.compareTo(MIN_CONTROL_PING) < 0) {
+            throw new ConfigException("gateway.control_ping_sec must be 0 (off) or at least 100 ms, got "
+                    + controlPingInterval.toMillis() + " ms");
         }
         if (p2p.requestTimeout().isNegative() || p2p.requestTimeout().isZero()) {
             throw new ConfigException("gateway.nodes.p2p.request_timeout_sec must be > 0");
@@ -284,7 +337,8 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
     /**
      * Parses and validates config JSON: one object of at most 1 MiB whose {@code gateway} object may hold
      * {@code host}, {@code port}, {@code token}, {@code data_dir}, {@code node_ttl_sec},
-     * {@code offline_retention_hours}, {@code max_message_bytes}, {@code audit_max_bytes},
+     * {@code offline_retention_hours}, {@code max_message_bytes}, {@code audit_max_bytes}, {@code max_nodes},
+     * {@code control_ping_sec},
      * {@code tls {keystore, keystore_password}} and {@code nodes {p2p {enabled, transport, stun_servers,
      * ice_servers, request_timeout_sec, max_in_flight_per_node, ready_timeout_sec}, tokens, dispatch {prefer_p2p,
      * allow_relay_fallback}}}. Absent keys keep their defaults; unknown keys are ignored; numbers must be whole.
@@ -317,6 +371,14 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                 integer(gw, "offline_retention_hours", "gateway.offline_retention_hours", 24 * 7)));
         c = c.withMaxMessageBytes(integer(gw, "max_message_bytes", "gateway.max_message_bytes", c.maxMessageBytes()));
         c = c.withAuditMaxBytes(integer(gw, "audit_max_bytes", "gateway.audit_max_bytes", (int) Math.min(Integer.MAX_VALUE, c.auditMaxBytes())));
+        int maxNodes = integer(gw, "max_nodes", "gateway.max_nodes", c.maxNodes());
+        if (maxNodes <= 0) {
+            // checked here too: withMaxNodes(0) means the default, but a 0 in a file is a mistake
+            throw new ConfigException("gateway.max_nodes must be > 0");
+        }
+        c = c.withMaxNodes(maxNodes);
+        c = c.withControlPingInterval(Duration.ofSeconds(integer(gw, "control_ping_sec", "gateway.control_ping_sec",
+                (int) c.controlPingInterval().toSeconds())));
         JsonObject tls = object(gw, "tls", "gateway.tls");
         if (tls != null) {
             String ks = string(tls, "keystore", "gateway.tls.keystore", null);
@@ -457,7 +519,9 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
     public String toString() {
         // never print the token
         return "GatewayConfig[host=" + host + ", port=" + port + ", token=" + (token.isEmpty() ? "none" : "***")
-                + ", dataDir=" + dataDir + ", nodeTtl=" + nodeTtl + ", p2p=" + p2p + ", dispatch=" + dispatch
+                + ", dataDir=" + dataDir + ", nodeTtl=" + nodeTtl + ", offlineRetention=" + offlineRetention
+                + ", maxMessageBytes=" + maxMessageBytes + ", auditMaxBytes=" + auditMaxBytes + ", maxNodes=" + maxNodes
+                + ", controlPingInterval=" + controlPingInterval + ", p2p=" + p2p + ", dispatch=" + dispatch
                 + ", tls=" + (tls == null ? "off" : tls.keyStore()) + ", nodeTokens=" + nodeTokens.keySet() + "]";
     }
 }

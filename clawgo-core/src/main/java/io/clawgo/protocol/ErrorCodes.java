@@ -55,6 +55,13 @@ public final class ErrorCodes {
     public static final String UNSUPPORTED_ACTION = "unsupported_action";
     /** The node's request executor is saturated (running and queue limits reached); the node did not run it. */
     public static final String NODE_BUSY = "node_busy";
+    /**
+     * A registration was refused because the gateway already holds its maximum of nodes ({@code gateway.max_nodes},
+     * online and offline nodes alike): HTTP 503 of {@code POST /nodes/register}, or an error ack of a control socket
+     * {@code register} whose {@code error} starts with {@code too_many_nodes:}. Only a new node id is refused; a
+     * registered one always registers again. Transient: retry later (the node agent does, with its backoff).
+     */
+    public static final String TOO_MANY_NODES = "too_many_nodes";
 
     /**
      * Codes that mean "the P2P data plane failed before the node ran the request": in {@code auto} mode the router

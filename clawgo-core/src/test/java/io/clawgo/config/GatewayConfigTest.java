@@ -34,6 +34,7 @@ class GatewayConfigTest {
     void everyFieldIsRead() {
         GatewayConfig c = GatewayConfig.parse("{\"gateway\":{\"port\":0,\"data_dir\":\"/tmp/x\",\"node_ttl_sec\":5,"
                 + "\"offline_retention_hours\":2,\"max_message_bytes\":65536,\"audit_max_bytes\":100000,"
+                + "\"max_nodes\":3,\"control_ping_sec\":7,"
                 + "\"nodes\":{\"p2p\":{\"enabled\":false,\"transport\":\"WebRTC\",\"stun_servers\":[\"stun:127.0.0.1:3478\"],"
                 + "\"ice_servers\":[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"p\"}],"
                 + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3,\"ready_timeout_sec\":3},"
@@ -43,6 +44,9 @@ class GatewayConfigTest {
         assertThat(c.offlineRetention()).isEqualTo(Duration.ofHours(2));
         assertThat(c.maxMessageBytes()).isEqualTo(65536);
         assertThat(c.auditMaxBytes()).isEqualTo(100000);
+        assertThat(c.maxNodes()).isEqualTo(3);
+        assertThat(c.controlPingInterval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(c.toString()).contains("maxNodes=3").contains("controlPingInterval=PT7S");
         assertThat(c.p2p().enabled()).isFalse();
         assertThat(c.p2p().transport()).isEqualTo("webrtc");
         assertThat(c.p2p().allIceServers()).hasSize(2);
@@ -62,6 +66,11 @@ class GatewayConfigTest {
             "{\"gateway\":[]}|gateway must be an object",
             "{\"gateway\":{\"node_ttl_sec\":0}}|gateway.node_ttl_sec must be > 0",
             "{\"gateway\":{\"max_message_bytes\":10}}|gateway.max_message_bytes must be >= 4096",
+            "{\"gateway\":{\"max_nodes\":0}}|gateway.max_nodes must be > 0",
+            "{\"gateway\":{\"max_nodes\":-5}}|gateway.max_nodes must be > 0",
+            "{\"gateway\":{\"max_nodes\":\"many\"}}|gateway.max_nodes must be an integer",
+            "{\"gateway\":{\"control_ping_sec\":-1}}|gateway.control_ping_sec must be >= 0",
+            "{\"gateway\":{\"control_ping_sec\":2.5}}|gateway.control_ping_sec must be an integer",
             "{\"gateway\":{\"nodes\":{\"p2p\":{\"enabled\":\"yes\"}}}}|gateway.nodes.p2p.enabled must be true or false",
             "{\"gateway\":{\"nodes\":{\"p2p\":{\"stun_servers\":[\"\"]}}}}|gateway.nodes.p2p.stun_servers[0] must not be empty",
             "{\"gateway\":{\"nodes\":{\"p2p\":{\"stun_servers\":\"stun:x\"}}}}|gateway.nodes.p2p.stun_servers must be an array",
@@ -74,6 +83,34 @@ class GatewayConfigTest {
     void invalidValuesNameTheirField(String json, String message) {
         assertThatThrownBy(() -> GatewayConfig.parse(json)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void nodeLimitAndControlPingHaveDefaultsCopiesAndChecks() {
+        GatewayConfig d = GatewayConfig.defaults();
+        assertThat(d.maxNodes()).isEqualTo(GatewayConfig.DEFAULT_MAX_NODES).isEqualTo(50_000);
+        assertThat(d.controlPingInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(GatewayConfig.parse("{\"gateway\":{}}").maxNodes()).isEqualTo(50_000);
+        assertThat(GatewayConfig.parse("{\"gateway\":{\"control_ping_sec\":0}}").controlPingInterval())
+                .as("0 turns the pings off").isZero();
+
+        GatewayConfig c = d.withPort(0).withMaxNodes(7).withControlPingInterval(Duration.ofMillis(250));
+        assertThat(c.maxNodes()).isEqualTo(7);
+        assertThat(c.controlPingInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.withToken("t").withNodeTtl(Duration.ofSeconds(3)))
+                .as("other copies keep both").matches(x -> x.maxNodes() == 7)
+                .matches(x -> x.controlPingInterval().equals(Duration.ofMillis(250)));
+        assertThat(c.withMaxNodes(0).maxNodes()).as("0 means the default").isEqualTo(50_000);
+        assertThat(c.withControlPingInterval(null).controlPingInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.validate()).isSameAs(c);
+
+        assertThatThrownBy(() -> d.withMaxNodes(-1).validate()).isInstanceOf(ConfigException.class)
+                .hasMessage("gateway.max_nodes must be > 0");
+        assertThatThrownBy(() -> d.withControlPingInterval(Duration.ofMillis(50)).validate())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.control_ping_sec")
+                .hasMessageContaining("at least 100 ms");
+        assertThatThrownBy(() -> Gateway.builder().port(0).maxNodes(-3).start()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gateway.max_nodes");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.clawgo.internal.gateway;
 
+import io.clawgo.internal.registry.NodeLimitException;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.transport.DispatchMode;
 import io.clawgo.internal.transport.NodeDispatcher;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The REST routes of the gateway and the static web UI. Every error is a JSON body {@code {ok:false, code, error}} with
- * a 4xx status; no stack trace ever reaches the caller.
+ * a 4xx status (503 at a capacity limit); no stack trace ever reaches the caller.
  */
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
@@ -135,7 +136,14 @@ final class ApiHandler extends Handler.Abstract {
         if (!mayActAs(request, node.id().trim(), response, callback)) {
             return;
         }
-        NodeInfo stored = registry.upsert(node);
+        NodeInfo stored;
+        try {
+            stored = registry.upsert(node);
+        } catch (NodeLimitException e) {
+            // 503: the gateway is at capacity, not this client too fast (429); the node retries with its backoff
+            HttpIo.error(response, callback, 503, e.code(), e.getMessage());
+            return;
+        }
         HttpIo.json(response, callback, 200, Map.of("ok", true, "id", stored.id()));
     }
 

@@ -58,13 +58,16 @@ final class ControlHub implements NodeRegistry.Listener {
         }
     }
 
-    /** Called when {@code socket} closes; marks its node offline if it was still the owner. */
-    void unbind(ControlSocket socket) {
+    /**
+     * Called when {@code socket} closes or is retired; marks its node offline with {@code reason} if it was still the
+     * owner.
+     */
+    void unbind(ControlSocket socket, String reason) {
         String id = socket.nodeId();
         if (id == null || !current.remove(id, socket)) {
             return;
         }
-        registry.markOffline(id, "disconnected");
+        registry.markOffline(id, reason);
         for (GatewayTransport t : transports) {
             notifySafely(() -> t.onNodeDisconnected(socket), t, "onNodeDisconnected");
         }
@@ -79,6 +82,17 @@ final class ControlHub implements NodeRegistry.Listener {
         return current.size();
     }
 
+    /** The registered control sockets, one per node id (a weakly consistent live view). */
+    java.util.Collection<ControlSocket> sockets() {
+        return current.values();
+    }
+
+    /** Closes a half-open socket and, if it still owns its node, takes the node offline with {@code reason}. */
+    void retireHalfOpen(ControlSocket socket, int code, String closeReason, String reason) {
+        socket.retireHalfOpen(code, closeReason);
+        unbind(socket, reason);
+    }
+
     /** Closes every control connection (gateway shutdown). */
     void closeAll() {
         for (ControlSocket s : current.values()) {
@@ -89,13 +103,13 @@ final class ControlHub implements NodeRegistry.Listener {
 
     @Override
     public void onOffline(NodeInfo node, String reason) {
-        if ("ttl".equals(reason)) {
+        if (NodeRegistry.REASON_TTL.equals(reason)) {
             ControlSocket s = current.get(node.id());
             if (s != null) {
                 // heard nothing within the TTL over an open socket: it is half-open
                 LOG.info("node {} missed its TTL; closing its silent control connection", node.id());
                 s.retire(4002, "no heartbeat within the TTL");
-                unbind(s);
+                unbind(s, NodeRegistry.REASON_TTL);
             }
         }
     }
@@ -105,7 +119,7 @@ final class ControlHub implements NodeRegistry.Listener {
         ControlSocket s = current.get(id);
         if (s != null) {
             s.retire(4003, "node removed");
-            unbind(s);
+            unbind(s, "removed");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.clawgo.internal.gateway;
 
+import io.clawgo.internal.registry.NodeLimitException;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Frame;
 import io.clawgo.protocol.MessageTypes;
@@ -11,6 +12,7 @@ import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayTransport;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -22,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * One node's control WebSocket on the gateway. It is bound to the node id of its first {@code register}; {@code from}
  * fields of what it relays are taken from that binding, never from the frame. Writes go through a bounded queue with a
  * single writer. A bad frame gets an error ack; it never closes the connection.
+ *
+ * <p>Two clocks of liveness: every message (a valid text frame that is not an ack) of a registered node refreshes its
+ * registry entry (the node TTL), and every frame at all, pongs and pings included, refreshes
+ * {@link #lastHeardNanos()}, which the {@link ControlPinger} uses to find half-open sockets. A pong proves the socket,
+ * not the node program: it does not refresh the TTL.
  */
 public final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
@@ -38,6 +45,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     private volatile String nodeId;
     private volatile long generation;
     private volatile boolean retired;
+    /** nanoTime of the last frame of any kind from the peer (or of the upgrade). */
+    private volatile long lastHeard = System.nanoTime();
 
     private final String principal;
 
@@ -95,11 +104,13 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     @Override
     public void onWebSocketOpen(Session s) {
         this.session = s;
+        heard();
         LOG.debug("control connection opened from {}", remote());
     }
 
     @Override
     public void onWebSocketText(String text) {
+        heard();
         if (retired) {
             // closed by the gateway (replaced, TTL, removed): a frame still in flight must not revive the node
             return;
@@ -128,8 +139,24 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
 
     @Override
     public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+        heard();
         callback.succeed();
         sendAck(WireAck.error("error", null, "binary frames are not supported; send JSON text frames"));
+    }
+
+    @Override
+    public void onWebSocketPong(ByteBuffer payload) {
+        heard();
+    }
+
+    /** Overriding this turns Jetty's automatic pong off, so the pong is sent here. */
+    @Override
+    public void onWebSocketPing(ByteBuffer payload) {
+        heard();
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            s.sendPong(payload, Callback.NOOP);
+        }
     }
 
     @Override
@@ -141,7 +168,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             queue.clear();
             queuedBytes = 0;
         }
-        hub.unbind(this);
+        hub.unbind(this, "disconnected");
     }
 
     @Override
@@ -203,6 +230,11 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             hub.registry().upsert(node);
         } catch (IllegalArgumentException e) {
             sendAck(WireAck.error(MessageTypes.REGISTER, id, e.getMessage()));
+            return;
+        } catch (NodeLimitException e) {
+            // an ack has no code field: the error starts with the code; the connection stays open, as for any
+            // refused register (the node agent closes it and retries with its backoff)
+            sendAck(WireAck.error(MessageTypes.REGISTER, id, e.code() + ": " + e.getMessage()));
             return;
         }
         boolean first = nodeId == null;
@@ -348,6 +380,68 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             }));
             if (state.compareAndSet(0, 2)) {
                 return; // the callback continues the loop when the write completes
+            }
+        }
+    }
+
+    // ---- liveness ----
+
+    private void heard() {
+        lastHeard = System.nanoTime();
+    }
+
+    /** {@link System#nanoTime()} of the last frame of any kind from the peer, or of the upgrade. */
+    long lastHeardNanos() {
+        return lastHeard;
+    }
+
+    /**
+     * Sends an empty WebSocket ping, straight to Jetty (not through the send queue). Skipped when the socket is
+     * retired or closed, or when frames wait in the send queue: pings never add to a backlog, and a socket that does
+     * not drain its queue is judged by what is heard from it all the same.
+     *
+     * @return whether a ping was sent
+     */
+    boolean ping() {
+        Session s = session;
+        if (retired || s == null || !s.isOpen()) {
+            return false;
+        }
+        synchronized (queue) {
+            if (!queue.isEmpty()) {
+                return false;
+            }
+        }
+        try {
+            s.sendPing(ByteBuffer.allocate(0), Callback.from(() -> {
+            }, failure -> LOG.debug("ping to {} failed: {}", nodeId, failure.toString())));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.debug("ping to {} failed: {}", nodeId, e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Retires the socket of a peer that is gone without a word: sends the close frame for the record, then drops the
+     * TCP connection once it is written, without waiting for a close frame that will not come.
+     */
+    void retireHalfOpen(int code, String reason) {
+        retired = true;
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            s.close(code, reason, Callback.from(s::disconnect, failure -> s.disconnect()));
+        }
+    }
+
+    /** Drops the TCP connection at once (no close handshake); harmless when already closed. */
+    void disconnect() {
+        Session s = session;
+        if (s != null) {
+            try {
+                s.disconnect();
+            } catch (RuntimeException e) {
+                LOG.debug("disconnecting {} failed: {}", nodeId, e.toString());
             }
         }
     }

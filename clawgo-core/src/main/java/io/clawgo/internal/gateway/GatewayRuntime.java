@@ -49,6 +49,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private NodeRegistry registry;
     private ControlHub hub;
+    private ControlPinger pinger;
     private GatewayTransport relay;
     private GatewayTransport p2p;
     private GatewayTransport tunnelFallback;
@@ -103,7 +104,7 @@ public final class GatewayRuntime implements AutoCloseable {
         scheduler = timers;
         Path dataDir = config.dataDir();
         registry = new NodeRegistry(dataDir, config.nodeTtl(), config.offlineRetention(), config.auditMaxBytes(),
-                Clock.systemUTC());
+                config.maxNodes(), Clock.systemUTC());
         registry.start();
         hub = new ControlHub(registry);
         registry.addListener(hub);
@@ -169,10 +170,17 @@ public final class GatewayRuntime implements AutoCloseable {
         server.setHandler(new AuthHandler(config.token(), config.nodeTokens(), ws));
         server.start();
         port = connector.getLocalPort();
+        if (!config.controlPingInterval().isZero()) {
+            pinger = new ControlPinger(hub, scheduler, config.controlPingInterval());
+            pinger.start();
+        }
         LOG.info("clawgo gateway listening on {}://{}:{} (p2p: {}, relay: {}, auth: {}, data: {})",
                 config.tls() == null ? "http" : "https", config.host(), port,
                 p2p == null ? "off" : p2p.name(), relay.name(), config.token().isEmpty() ? "OFF" : "bearer token",
                 dataDir.toAbsolutePath());
+        LOG.debug("limits: {} nodes at most, control sockets pinged {}", config.maxNodes(),
+                config.controlPingInterval().isZero() ? "never" : "every " + config.controlPingInterval().toMillis()
+                        + " ms");
         if (config.token().isEmpty() && config.nodeTokens().isEmpty()) {
             LOG.warn("no gateway token set: every route is open to anyone who can reach port {}", port);
         }
@@ -210,6 +218,8 @@ public final class GatewayRuntime implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closeQuietly(pinger);
+        pinger = null;
         if (server != null) {
             try {
                 server.stop();

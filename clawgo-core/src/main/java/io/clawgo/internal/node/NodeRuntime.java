@@ -253,11 +253,22 @@ public final class NodeRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------------ loop
 
-    /** How one connection attempt ended. */
+    /**
+     * How one connection attempt ended. {@code full}: the gateway refused a new node with {@code too_many_nodes}, a
+     * transient refusal retried with the same backoff as any other failure.
+     */
     private record Outcome(String reason, boolean rejected, boolean unauthorized, long registeredMillis,
-                           boolean wasRegistered) {
+                           boolean wasRegistered, boolean full) {
+        Outcome(String reason, boolean rejected, boolean unauthorized, long registeredMillis, boolean wasRegistered) {
+            this(reason, rejected, unauthorized, registeredMillis, wasRegistered, false);
+        }
+
         static Outcome failed(String reason, boolean rejected, boolean unauthorized) {
             return new Outcome(reason, rejected, unauthorized, 0, false);
+        }
+
+        static Outcome gatewayFull(String reason) {
+            return new Outcome(reason, true, false, 0, false, true);
         }
     }
 
@@ -296,6 +307,9 @@ public final class NodeRuntime implements AutoCloseable {
         lastFailure = o.reason;
         if (repeat) {
             LOG.debug("node {}: still failing ({}); retrying in {} ms", nodeId, o.reason, delay);
+        } else if (o.full) {
+            LOG.warn("node {}: the gateway {} is full (too_many_nodes) and refused this new node ({}); retrying in "
+                    + "{} ms", nodeId, settings.gatewayUrl(), o.reason, delay);
         } else if (o.unauthorized) {
             LOG.error("node {}: the gateway rejected the token ({}); check the gateway token; retrying every {} ms",
                     nodeId, o.reason, delay);
@@ -323,6 +337,9 @@ public final class NodeRuntime implements AutoCloseable {
                 boolean rejected = ge.status() != 0;
                 if (rejected) {
                     fireRegistrationFailed(ge.getMessage());
+                }
+                if (ErrorCodes.TOO_MANY_NODES.equals(ge.code())) {
+                    return Outcome.gatewayFull(ge.getMessage());
                 }
                 return Outcome.failed(ge.getMessage(), rejected, ge.unauthorized());
             }
@@ -362,6 +379,9 @@ public final class NodeRuntime implements AutoCloseable {
                 String error = "registration rejected by the gateway: " + blankTo(ack.error(), "unknown error");
                 conn.rejectAndClose(error);
                 fireRegistrationFailed(error);
+                if (ack.error() != null && ack.error().startsWith(ErrorCodes.TOO_MANY_NODES + ":")) {
+                    return Outcome.gatewayFull(error);
+                }
                 return Outcome.failed(error, true, false);
             }
             if (ack == null || conn.ended.isDone()) {

@@ -20,6 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -35,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * node sends are ignored.
  *
  * <p><b>Ids.</b> Ids are trimmed and must be 1..128 characters of {@code A-Z a-z 0-9 . _ : -} ({@link #normalizeId}).
+ *
+ * <p><b>Limit.</b> The registry holds at most {@code maxNodes} nodes, online and offline alike (an offline node still
+ * costs memory and state-file space until the offline retention prunes it or it is deleted). {@link #upsert} of a new
+ * id beyond the limit throws {@link NodeLimitException}; a known id always registers again. The check and the insert
+ * are one atomic step, so concurrent registrations never exceed the limit. Nodes restored from the state file are
+ * all kept, even above a limit that was lowered since; new ids are then refused until the count is below it.
  *
  * <p><b>Persistence.</b> With a data directory, the node set (tokens included) is kept in
  * {@code <dataDir>/nodes-state.json}, written atomically with owner-only permissions by the reaper thread alone, from
@@ -87,6 +95,10 @@ public final class NodeRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
 
     private final ConcurrentHashMap<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+    /** Entries of {@link #nodes}; changed only inside the per-id atomic step that adds or removes an entry. */
+    private final AtomicInteger count = new AtomicInteger();
+    private final int maxNodes;
+    private final AtomicLong lastFullWarnNanos = new AtomicLong();
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Duration ttl;
     private final Duration offlineRetention;
@@ -113,6 +125,8 @@ public final class NodeRegistry implements AutoCloseable {
     private boolean closed;
 
     /**
+     * A registry without a node limit.
+     *
      * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
      *                         in-memory registry (nothing written)
      * @param ttl              a node is online while heard from within this; positive
@@ -121,6 +135,24 @@ public final class NodeRegistry implements AutoCloseable {
      * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
      */
     public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, Clock clock) {
+        this(dataDir, ttl, offlineRetention, auditMaxBytes, Integer.MAX_VALUE, clock);
+    }
+
+    /**
+     * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
+     *                         in-memory registry (nothing written)
+     * @param ttl              a node is online while heard from within this; positive
+     * @param offlineRetention an offline node is removed once its last contact is older than this; not negative
+     * @param auditMaxBytes    the size at which the node audit file is rotated; positive
+     * @param maxNodes         most nodes held, online and offline; positive
+     * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
+     */
+    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, int maxNodes,
+                        Clock clock) {
+        if (maxNodes <= 0) {
+            throw new IllegalArgumentException("max nodes must be positive, got " + maxNodes);
+        }
+        this.maxNodes = maxNodes;
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         this.offlineRetention = Objects.requireNonNull(offlineRetention, "offlineRetention");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -207,7 +239,13 @@ public final class NodeRegistry implements AutoCloseable {
             Instant seen = n.lastSeenAt() != null ? n.lastSeenAt() : now;
             Instant registered = n.registeredAt() != null ? n.registeredAt() : seen;
             NodeInfo offline = n.toBuilder().id(id).lastSeenAt(seen).registeredAt(registered).online(false).build();
-            if (nodes.putIfAbsent(id, offline) == null) {
+            boolean[] added = new boolean[1];
+            nodes.computeIfAbsent(id, k -> {
+                count.incrementAndGet(); // restored nodes are kept even above the limit
+                added[0] = true;
+                return offline;
+            });
+            if (added[0]) {
                 restored++;
             }
         }
@@ -225,12 +263,14 @@ public final class NodeRegistry implements AutoCloseable {
      *
      * @return the stored record
      * @throws IllegalArgumentException when the id is invalid
+     * @throws NodeLimitException       when the id is new and the registry already holds {@code maxNodes} nodes
      */
     public NodeInfo upsert(NodeInfo info) {
         Objects.requireNonNull(info, "info");
         String id = normalizeId(info.id());
         Instant now = clock.instant();
         NodeInfo[] before = new NodeInfo[1];
+        boolean[] refused = new boolean[1];
         NodeInfo stored = nodes.compute(id, (k, old) -> {
             before[0] = old;
             NodeInfo.Builder b = info.toBuilder().id(id).lastSeenAt(now).online(true)
@@ -241,8 +281,18 @@ public final class NodeRegistry implements AutoCloseable {
             if (isBlank(info.token())) {
                 b.token(old != null ? old.token() : null);
             }
-            return b.build();
+            NodeInfo next = b.build();
+            // the slot is taken last, once nothing can throw: the count and the map change together
+            if (old == null && !reserveSlot()) {
+                refused[0] = true;
+                return null; // no entry is created
+            }
+            return next;
         });
+        if (refused[0]) {
+            warnFull(id);
+            throw new NodeLimitException(maxNodes);
+        }
         NodeInfo old = before[0];
         boolean existed = old != null;
         if (existed && stored.equals(old.toBuilder().lastSeenAt(now).build())) {
@@ -326,7 +376,16 @@ public final class NodeRegistry implements AutoCloseable {
      */
     public boolean remove(String id) {
         String key = lookupKey(id);
-        if (key == null || nodes.remove(key) == null) {
+        if (key == null) {
+            return false;
+        }
+        boolean[] removed = new boolean[1];
+        nodes.computeIfPresent(key, (k, old) -> {
+            count.decrementAndGet();
+            removed[0] = true;
+            return null;
+        });
+        if (!removed[0]) {
             return false;
         }
         markStateDirty();
@@ -354,6 +413,11 @@ public final class NodeRegistry implements AutoCloseable {
     /** How many nodes are registered, online or not. */
     public int size() {
         return nodes.size();
+    }
+
+    /** The most nodes this registry holds, online and offline. */
+    public int maxNodes() {
+        return maxNodes;
     }
 
     /** How many nodes are online. */
@@ -428,6 +492,7 @@ public final class NodeRegistry implements AutoCloseable {
                 boolean[] pruned = new boolean[1];
                 nodes.computeIfPresent(seen.id(), (k, cur) -> {
                     if (!cur.online() && lastSeen(cur).isBefore(pruneCutoff)) {
+                        count.decrementAndGet();
                         pruned[0] = true;
                         return null;
                     }
@@ -440,6 +505,32 @@ public final class NodeRegistry implements AutoCloseable {
                     LOG.info("node {} pruned: offline for longer than {}", id, offlineRetention);
                     fire(l -> l.onRemoved(id));
                 }
+            }
+        }
+    }
+
+    /** One WARN a minute at most while new ids are refused, DEBUG for the others. */
+    private void warnFull(String id) {
+        long now = System.nanoTime();
+        long last = lastFullWarnNanos.get();
+        if ((last == 0 || now - last >= WARN_INTERVAL_NANOS) && lastFullWarnNanos.compareAndSet(last, now | 1L)) {
+            LOG.warn("node registry full ({} of gateway.max_nodes {}): refusing new node {} with too_many_nodes "
+                    + "(known nodes still register; delete offline nodes or raise the limit)", count.get(), maxNodes,
+                    id);
+        } else {
+            LOG.debug("node {} refused: the registry holds its maximum of {} nodes", id, maxNodes);
+        }
+    }
+
+    /** Takes one slot of the limit, atomically; false when none is left. */
+    private boolean reserveSlot() {
+        while (true) {
+            int n = count.get();
+            if (n >= maxNodes) {
+                return false;
+            }
+            if (count.compareAndSet(n, n + 1)) {
+                return true;
             }
         }
     }

@@ -617,6 +617,136 @@ class NodeRegistryTest {
     }
 
     @Test
+    void aNewIdBeyondTheLimitIsRefusedWhileKnownIdsAlwaysRegisterAgain() throws Exception {
+        MutableClock clock = new MutableClock(T0);
+        try (NodeRegistry r = new NodeRegistry(null, SHORT_TTL, LONG, 1 << 20, 2, clock)) {
+            r.start();
+            r.upsert(node("a"));
+            r.upsert(node("b"));
+            assertThatThrownBy(() -> r.upsert(node("c"))).isInstanceOfSatisfying(NodeLimitException.class, e -> {
+                assertThat(e.code()).isEqualTo("too_many_nodes");
+                assertThat(e.limit()).isEqualTo(2);
+                assertThat(e.getMessage()).contains("maximum of 2 nodes").contains("gateway.max_nodes");
+            });
+            assertThat(r.get("c")).isEmpty();
+            assertThat(r.size()).isEqualTo(2);
+            assertThat(events(r)).doesNotContain("upsert:c");
+
+            // offline nodes count, and register again
+            r.markOffline("a", "bye");
+            assertThatThrownBy(() -> r.upsert(node("c"))).isInstanceOf(NodeLimitException.class);
+            assertThat(r.upsert(node(" a ")).online()).isTrue();
+            assertThat(r.upsert(node("b")).online()).isTrue();
+
+            // a deletion frees a slot
+            assertThat(r.remove("b")).isTrue();
+            assertThat(r.upsert(node("c")).online()).isTrue();
+            assertThatThrownBy(() -> r.upsert(node("d"))).isInstanceOf(NodeLimitException.class);
+        }
+    }
+
+    @Test
+    void pruningAnOfflineNodeFreesItsSlot() throws Exception {
+        MutableClock clock = new MutableClock(T0);
+        Events ev = new Events();
+        try (NodeRegistry r = new NodeRegistry(null, SHORT_TTL, Duration.ofSeconds(10), 1 << 20, 1, clock)) {
+            r.addListener(ev);
+            r.start();
+            r.upsert(node("old"));
+            assertThat(ev.next()).isEqualTo("online:old");
+            assertThatThrownBy(() -> r.upsert(node("new"))).isInstanceOf(NodeLimitException.class);
+            clock.advance(Duration.ofSeconds(11));
+            assertThat(ev.next()).isEqualTo("offline:old:ttl:false");
+            assertThat(ev.next()).isEqualTo("removed:old");
+            assertThat(r.upsert(node("new")).online()).isTrue();
+        }
+    }
+
+    @Test
+    void concurrentRegistrationsNeverExceedTheLimit() throws Exception {
+        int limit = 100;
+        int threads = 16;
+        int perThread = 50;
+        try (NodeRegistry r = new NodeRegistry(null, LONG, LONG, 1 << 20, limit, Clock.systemUTC())) {
+            r.start();
+            for (int i = 0; i < 10; i++) {
+                r.upsert(node("known-" + i));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger refused = new AtomicInteger();
+            AtomicInteger knownFailures = new AtomicInteger();
+            List<Future<?>> done = new ArrayList<>();
+            try {
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    done.add(pool.submit(() -> {
+                        go.await();
+                        for (int i = 0; i < perThread; i++) {
+                            try {
+                                r.upsert(node("new-" + thread + "-" + i));
+                                accepted.incrementAndGet();
+                            } catch (NodeLimitException e) {
+                                refused.incrementAndGet();
+                            }
+                            // known ids register again at any time, even with the registry full
+                            try {
+                                r.upsert(node("known-" + (i % 10)));
+                            } catch (NodeLimitException e) {
+                                knownFailures.incrementAndGet();
+                            }
+                            if (i % 7 == 0) {
+                                r.remove("new-" + thread + "-" + (i / 2)); // frees a slot now and then
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<?> f : done) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(knownFailures).hasValue(0);
+            assertThat(accepted.get() + refused.get()).isEqualTo(threads * perThread);
+            assertThat(refused.get()).as("the limit was reached").isPositive();
+            assertThat(r.size()).isLessThanOrEqualTo(limit);
+            assertThat(r.list()).hasSize(r.size());
+            // the count behind the limit matches the map: exactly the free slots are accepted now
+            int free = limit - r.size();
+            for (int i = 0; i < free; i++) {
+                r.upsert(node("fill-" + i));
+            }
+            assertThat(r.size()).isEqualTo(limit);
+            assertThatThrownBy(() -> r.upsert(node("one-too-many"))).isInstanceOf(NodeLimitException.class);
+        }
+    }
+
+    @Test
+    void restoredNodesAreKeptAboveALoweredLimit() throws Exception {
+        try (NodeRegistry r = new NodeRegistry(dir, LONG, LONG, 1 << 20, 10, Clock.systemUTC())) {
+            r.start();
+            for (int i = 0; i < 3; i++) {
+                r.upsert(node("n" + i));
+            }
+        }
+        try (NodeRegistry r = new NodeRegistry(dir, LONG, LONG, 1 << 20, 2, Clock.systemUTC())) {
+            r.start();
+            assertThat(r.size()).isEqualTo(3);
+            assertThat(r.upsert(node("n1")).online()).isTrue();
+            assertThatThrownBy(() -> r.upsert(node("n9"))).isInstanceOf(NodeLimitException.class);
+            r.remove("n0");
+            assertThatThrownBy(() -> r.upsert(node("n9"))).as("still at the limit of 2")
+                    .isInstanceOf(NodeLimitException.class);
+            r.remove("n2");
+            assertThat(r.upsert(node("n9")).online()).isTrue();
+        }
+    }
+
+    @Test
     void rejectsInvalidConstructorArguments() {
         assertThatThrownBy(() -> new NodeRegistry(null, Duration.ZERO, LONG, 1, Clock.systemUTC()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl");
@@ -624,5 +754,7 @@ class NodeRegistryTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
         assertThatThrownBy(() -> new NodeRegistry(null, LONG, LONG, 0, Clock.systemUTC()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
+        assertThatThrownBy(() -> new NodeRegistry(null, LONG, LONG, 1, 0, Clock.systemUTC()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max nodes");
     }
 }

@@ -177,6 +177,8 @@ class DocSnippetsTest {
         assertThat(c.p2p().allIceServers()).hasSize(2);
         assertThat(c.nodeTokens()).containsKey("edge-1");
         assertThat(c.tls().keyStore()).isEqualTo(keyStore);
+        assertThat(c.maxNodes()).isEqualTo(50_000);
+        assertThat(c.controlPingInterval()).isEqualTo(Duration.ofSeconds(10));
 
         assertThat(GatewayConfig.parse(source("tcp-example-config.json", Map.of())).p2p().transport())
                 .isEqualTo("tcp_example");

@@ -163,7 +163,7 @@ public final class ScaleBench {
 
     private void scalePhase() throws Exception {
         checkFdLimit("self", nodes + 256);
-        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("scale"), gatewayHeap, maxSeconds);
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("scale"), gatewayHeap, maxSeconds, nodes);
              Clients cl = new Clients(clients)) {
             checkFdLimit(String.valueOf(gw.pid()), nodes + 256);
             result("scale.gateway_fd_limit", fdLimit(String.valueOf(gw.pid())));
@@ -391,7 +391,8 @@ public final class ScaleBench {
     // ------------------------------------------------------------------------------------------------- dispatch
 
     private void dispatchPhase() throws Exception {
-        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("dispatch"), gatewayHeap, maxSeconds);
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("dispatch"), gatewayHeap, maxSeconds,
+                dispatchNodes);
              Clients cl = new Clients(1)) {
             SimNode.Stats stats = new SimNode.Stats();
             stats.trackNonces = true;
@@ -754,7 +755,7 @@ public final class ScaleBench {
             this.in = in;
         }
 
-        static GatewayProcess start(Path dir, String heap, long lifetimeSec) throws Exception {
+        static GatewayProcess start(Path dir, String heap, long lifetimeSec, int nodes) throws Exception {
             if (Files.exists(dir)) {
                 try (var files = Files.walk(dir)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -765,7 +766,7 @@ public final class ScaleBench {
             List<String> cmd = List.of(java.toString(), "-Xmx" + heap, "-Xms256m",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     "-cp", System.getProperty("java.class.path"), ScaleGatewayMain.class.getName(),
-                    dir.resolve("data").toString(), TOKEN, String.valueOf(lifetimeSec));
+                    dir.resolve("data").toString(), TOKEN, String.valueOf(lifetimeSec), String.valueOf(nodes));
             Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("gateway.log").toFile()).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             Writer in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);

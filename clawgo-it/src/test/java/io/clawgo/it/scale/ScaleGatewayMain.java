@@ -1,6 +1,7 @@
 package io.clawgo.it.scale;
 
 import io.clawgo.Gateway;
+import io.clawgo.config.GatewayConfig;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
@@ -40,7 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code quit} (or end of input): closes the gateway and exits.</li>
  * </ul>
  *
- * <p>Arguments: {@code <data-dir> <token> <max-lifetime-seconds>}. The first line it prints is {@code READY <port>}.
+ * <p>Arguments: {@code <data-dir> <token> <max-lifetime-seconds> [<nodes>]}: with {@code <nodes>} above the default
+ * {@code gateway.max_nodes}, the limit is raised to it (the gateway is otherwise all defaults). The first line it
+ * prints is {@code READY <port>}.
  * It exits by itself after the maximum lifetime, so a crashed parent never leaves it behind.
  */
 public final class ScaleGatewayMain {
@@ -51,6 +54,7 @@ public final class ScaleGatewayMain {
         Path dataDir = Path.of(args[0]);
         String token = args[1];
         long lifetime = Long.parseLong(args[2]);
+        int nodes = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Thread reaper = new Thread(() -> {
             try {
@@ -65,7 +69,8 @@ public final class ScaleGatewayMain {
         reaper.start();
 
         try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(token).dataDir(dataDir)
-                .transport("websocket_tunnel").start()) {
+                .transport("websocket_tunnel")
+                .maxNodes(Math.max(nodes, GatewayConfig.DEFAULT_MAX_NODES)).start()) {
             out.println("READY " + gw.port());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
