@@ -101,7 +101,60 @@ public final class WireCodec {
      * @return the JSON text, without HTML escaping
      */
     public String toJson(Object value) {
-        return gson.toJson(value);
+        if (value == null) {
+            return "null";
+        }
+        StringBuilderWriter out = new StringBuilderWriter();
+        try {
+            gson.toJson(value, value.getClass(), gson.newJsonWriter(out));
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to memory failed", e); // a StringBuilder does not fail
+        }
+        return out.toString();
+    }
+
+    /**
+     * An unsynchronised {@link java.io.Writer} into a {@link StringBuilder}: {@code Gson.toJson(Object)} writes into a
+     * {@code StringWriter}, whose {@code StringBuffer} locks on every write and starts at 16 characters.
+     */
+    private static final class StringBuilderWriter extends java.io.Writer {
+        private final StringBuilder sb = new StringBuilder(256);
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            sb.append(buf, off, len);
+        }
+
+        @Override
+        public void write(int c) {
+            sb.append((char) c);
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            sb.append(str, off, off + len);
+        }
+
+        @Override
+        public java.io.Writer append(CharSequence csq) {
+            sb.append(csq);
+            return this;
+        }
+
+        @Override
+        public void flush() {
+            // nothing buffered
+        }
+
+        @Override
+        public void close() {
+            // nothing to release
+        }
+
+        @Override
+        public String toString() {
+            return sb.toString();
+        }
     }
 
     /**

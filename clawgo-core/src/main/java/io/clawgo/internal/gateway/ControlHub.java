@@ -89,8 +89,9 @@ final class ControlHub implements NodeRegistry.Listener {
 
     /** Closes a half-open socket and, if it still owns its node, takes the node offline with {@code reason}. */
     void retireHalfOpen(ControlSocket socket, int code, String closeReason, String reason) {
-        socket.retireHalfOpen(code, closeReason);
+        // unbind first: the close may complete at once, and its callback would unbind with "disconnected"
         unbind(socket, reason);
+        socket.retireHalfOpen(code, closeReason);
     }
 
     /** Closes every control connection (gateway shutdown). */
