@@ -261,6 +261,20 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
+         * Completes dispatch futures on the thread that received the node's answer instead of handing them to a pool
+         * ({@code gateway.nodes.p2p.direct_callbacks}; transports that support it: {@code websocket_tunnel}). Saves a
+         * thread hand-off per request; continuations attached to the futures without an executor then run on a
+         * socket reader and must be quick and never block, or they stall that node's connection.
+         *
+         * @param on {@code true} for direct callbacks (default {@code false})
+         * @return this builder
+         */
+        public Builder directCallbacks(boolean on) {
+            config = config.withP2p(config.p2p().withDirectCallbacks(on));
+            return this;
+        }
+
+        /**
          * Replaces the whole {@code gateway.nodes.p2p} section.
          *
          * @param p2p the section; {@code null} means {@link P2pConfig#defaults()}

@@ -213,6 +213,7 @@ public final class NodeAgent implements AutoCloseable {
         private int maxMessageBytes = WireCodec.DEFAULT_MAX_BYTES;
         private Duration backoffMin = NodeSettings.DEFAULT_BACKOFF_MIN;
         private Duration backoffMax = NodeSettings.DEFAULT_BACKOFF_MAX;
+        private boolean directHandler;
         private ClientTls tls;
         private Listener listener = new Listener() {
         };
@@ -359,6 +360,19 @@ public final class NodeAgent implements AutoCloseable {
         public Builder handler(RequestHandler v) { this.handler = v; return this; }
 
         /**
+         * Runs the in-process {@link #handler(RequestHandler) handler} directly on the thread that received the
+         * request (the control socket's reader, or a transport's receive thread) instead of the request pool: one
+         * thread hand-off less per request. For quick handlers that never block: while one runs, that connection
+         * reads nothing else (other requests, heartbeat acks), and the request timeout cannot interrupt it. Needs a
+         * handler (forwarding to an endpoint blocks on HTTP); {@code maxConcurrentRequests} and
+         * {@code maxQueuedRequests} then do not apply.
+         *
+         * @param v {@code true} for direct handling (default {@code false})
+         * @return this builder
+         */
+        public Builder directHandler(boolean v) { this.directHandler = v; return this; }
+
+        /**
          * Sets how many requests are executed at once.
          *
          * @param v at least 1; default 16
@@ -441,6 +455,10 @@ public final class NodeAgent implements AutoCloseable {
                         + nodeId + "'");
             }
             requireRange("heartbeatInterval", heartbeatInterval, Duration.ofSeconds(1), Duration.ofHours(1));
+            if (directHandler && handler == null) {
+                throw new IllegalArgumentException("directHandler needs an in-process handler (forwarding to an "
+                        + "endpoint blocks on HTTP)");
+            }
             if (maxConcurrentRequests < 1) {
                 throw new IllegalArgumentException("maxConcurrentRequests must be at least 1, got "
                         + maxConcurrentRequests);
@@ -479,7 +497,7 @@ public final class NodeAgent implements AutoCloseable {
             NodeSettings settings = new NodeSettings(gw, blankToNull(token), info, handler, heartbeatInterval,
                     NodeSettings.ackTimeoutFor(heartbeatInterval), NodeSettings.REGISTER_TIMEOUT,
                     NodeSettings.STABLE_AFTER, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                    maxMessageBytes, backoffMin, backoffMax);
+                    maxMessageBytes, backoffMin, backoffMax, directHandler);
             return new NodeAgent(settings, listener == null ? new Listener() {
             } : listener, tls);
         }

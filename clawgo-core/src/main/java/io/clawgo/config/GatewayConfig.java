@@ -340,7 +340,8 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * {@code offline_retention_hours}, {@code max_message_bytes}, {@code audit_max_bytes}, {@code max_nodes},
      * {@code control_ping_sec},
      * {@code tls {keystore, keystore_password}} and {@code nodes {p2p {enabled, transport, stun_servers,
-     * ice_servers, request_timeout_sec, max_in_flight_per_node, ready_timeout_sec}, tokens, dispatch {prefer_p2p,
+     * ice_servers, request_timeout_sec, max_in_flight_per_node, ready_timeout_sec,
+     * direct_callbacks}, tokens, dispatch {prefer_p2p,
      * allow_relay_fallback}}}. Absent keys keep their defaults; unknown keys are ignored; numbers must be whole.
      *
      * @param json the JSON text
@@ -416,7 +417,8 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                         integer(p, "max_in_flight_per_node", f + "max_in_flight_per_node",
                                 P2pConfig.DEFAULT_MAX_IN_FLIGHT),
                         Duration.ofSeconds(integer(p, "ready_timeout_sec", f + "ready_timeout_sec",
-                                (int) P2pConfig.DEFAULT_READY_TIMEOUT.toSeconds()))));
+                                (int) P2pConfig.DEFAULT_READY_TIMEOUT.toSeconds())),
+                        bool(p, "direct_callbacks", f + "direct_callbacks", false)));
             }
             JsonObject tokens = object(nodes, "tokens", "gateway.nodes.tokens");
             if (tokens != null) {

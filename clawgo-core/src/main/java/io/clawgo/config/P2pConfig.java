@@ -18,9 +18,15 @@ import java.util.List;
  *                        enforces it
  * @param readyTimeout    how long a request may wait for a P2P session to become ready (webrtc: the DataChannel to
  *                        open) before it fails with {@code p2p_timeout} (default 8 s)
+ * @param directCallbacks {@code true}: transports that support it complete dispatch futures on the thread that
+ *                        received the node's answer (a socket reader), saving a thread hand-off per request; the
+ *                        caller's continuations must then be quick and never block, or they stall that node's socket
+ *                        (default {@code false}: on the transport's own small pool; {@code websocket_tunnel} supports
+ *                        it)
  */
 public record P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
-                        Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout) {
+                        Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout,
+                        boolean directCallbacks) {
 
     /** Default of {@link #requestTimeout()}: 60 s. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -41,7 +47,8 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
                      Duration requestTimeout, int maxInFlightPerNode) {
-        this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, DEFAULT_READY_TIMEOUT);
+        this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, DEFAULT_READY_TIMEOUT,
+                false);
     }
 
     /**
@@ -56,6 +63,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @param requestTimeout     default P2P wait, or {@code null} for 60 s
      * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
      * @param readyTimeout       session ready wait, or {@code null} for 8 s
+     * @param directCallbacks    complete dispatch futures on the thread that received the answer
      * @throws NullPointerException when a list holds a {@code null} element
      */
     public P2pConfig {
@@ -122,7 +130,8 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withTransport(String name) {
-        return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout);
+        return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
+                readyTimeout, directCallbacks);
     }
 
     /**
@@ -132,7 +141,8 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withEnabled(boolean on) {
-        return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout);
+        return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
+                readyTimeout, directCallbacks);
     }
 
     /**
@@ -143,7 +153,8 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withIce(List<String> stun, List<IceServer> ice) {
-        return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode, readyTimeout);
+        return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode, readyTimeout,
+                directCallbacks);
     }
 
     /**
@@ -153,7 +164,8 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withReadyTimeout(Duration d) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, d);
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, d,
+                directCallbacks);
     }
 
     /**
@@ -163,7 +175,19 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withMaxInFlightPerNode(int n) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, n, readyTimeout);
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, n, readyTimeout,
+                directCallbacks);
+    }
+
+    /**
+     * A copy with direct callbacks on or off (see {@link #directCallbacks()}).
+     *
+     * @param on {@code true} to complete dispatch futures on the thread that received the answer
+     * @return the copy
+     */
+    public P2pConfig withDirectCallbacks(boolean on) {
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
+                readyTimeout, on);
     }
 
     /**

@@ -132,7 +132,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.executor = new RequestExecutor(nodeId, settings.handler(),
                 new EndpointClient(http, settings.maxMessageBytes()), settings.info().endpoint(),
                 settings.info().token(), settings.maxConcurrentRequests(), settings.maxQueuedRequests(),
-                settings.requestTimeout(), settings.maxMessageBytes(), scheduler);
+                settings.requestTimeout(), settings.maxMessageBytes(), scheduler, settings.directHandler());
         this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax());
     }
 

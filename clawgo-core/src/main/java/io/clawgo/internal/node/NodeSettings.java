@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param maxMessageBytes       largest frame sent or accepted
  * @param backoffMin            smallest reconnect delay
  * @param backoffMax            largest reconnect delay (also the delay after a rejected token)
+ * @param directHandler         run the in-process handler on the receiving thread (no request pool)
  */
 public record NodeSettings(
         String gatewayUrl,
@@ -41,7 +42,8 @@ public record NodeSettings(
         Duration requestTimeout,
         int maxMessageBytes,
         Duration backoffMin,
-        Duration backoffMax) {
+        Duration backoffMax,
+        boolean directHandler) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
     public static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(10);
@@ -73,7 +75,7 @@ public record NodeSettings(
         return new NodeSettings(normalizeGatewayUrl(gatewayUrl, "gateway"), gatewayToken, info, null,
                 DEFAULT_HEARTBEAT, ackTimeoutFor(DEFAULT_HEARTBEAT), REGISTER_TIMEOUT, STABLE_AFTER,
                 DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_QUEUED, DEFAULT_REQUEST_TIMEOUT, WireCodec.DEFAULT_MAX_BYTES,
-                DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX);
+                DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, false);
     }
 
     /** The heartbeat ack deadline for {@code heartbeat}: {@code max(10 s, heartbeat)}. */
@@ -100,25 +102,38 @@ public record NodeSettings(
     public NodeSettings withHandler(RequestHandler h) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, h, heartbeatInterval, ackTimeout, registerTimeout,
                 stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout, maxMessageBytes, backoffMin,
-                backoffMax);
+                backoffMax, directHandler);
     }
 
     public NodeSettings withHeartbeat(Duration interval, Duration ackDeadline) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, interval, ackDeadline, registerTimeout,
                 stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout, maxMessageBytes, backoffMin,
-                backoffMax);
+                backoffMax, directHandler);
     }
 
     public NodeSettings withBackoff(Duration min, Duration max) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
                 registerTimeout, stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                maxMessageBytes, min, max);
+                maxMessageBytes, min, max, directHandler);
     }
 
     public NodeSettings withLimits(int maxConcurrent, int maxQueued, Duration execTimeout, int maxBytes) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
                 registerTimeout, stableAfter, maxConcurrent, maxQueued, execTimeout, maxBytes, backoffMin,
-                backoffMax);
+                backoffMax, directHandler);
+    }
+
+    /**
+     * A copy that runs the in-process handler on the thread that received the request (see
+     * {@code NodeAgent.Builder#directHandler}).
+     *
+     * @param on {@code true} for direct handling
+     * @return the copy
+     */
+    public NodeSettings withDirectHandler(boolean on) {
+        return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
+                registerTimeout, stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
+                maxMessageBytes, backoffMin, backoffMax, on);
     }
 
     @Override

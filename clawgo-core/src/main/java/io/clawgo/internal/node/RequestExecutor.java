@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * queue of {@code maxQueued}), each with a deadline. Every returned future completes normally, with a failed
  * {@link Response} for every failure: {@code node_busy} when saturated, {@code timeout}, {@code remote_error} (the
  * handler threw; only its message is kept), {@code endpoint_missing}, {@code payload_too_large}, or
- * {@code transport_error} when the agent closes while the request is pending.
+ * {@code transport_error} when the agent closes while the request is pending. With {@code direct}, an in-process
+ * handler runs on the calling thread instead, without pool or deadline.
  */
 final class RequestExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(RequestExecutor.class);
@@ -52,12 +53,15 @@ final class RequestExecutor {
     private final Map<CompletableFuture<Response>, Tracked> pending = new ConcurrentHashMap<>();
     private final long timeoutNanos;
     private final ScheduledFuture<?> sweeper;
+    /** Run the handler on the calling (receiving) thread: see {@code NodeAgent.Builder#directHandler}. */
+    private final boolean direct;
     private volatile boolean closed;
 
     RequestExecutor(String nodeId, RequestHandler handler, EndpointClient endpointClient, String endpoint,
                     String nodeToken, int maxConcurrent, int maxQueued, Duration timeout, int maxMessageBytes,
-                    ScheduledExecutorService scheduler) {
+                    ScheduledExecutorService scheduler, boolean direct) {
         this.nodeId = nodeId;
+        this.direct = direct && handler != null;
         this.handler = handler;
         this.endpointClient = endpointClient;
         this.endpoint = endpoint == null || endpoint.isBlank() ? null : endpoint.trim();
@@ -93,6 +97,10 @@ final class RequestExecutor {
         Request req = request.node() == null || request.node().isBlank() ? request.withNode(nodeId) : request;
         if (closed) {
             result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
+            return result;
+        }
+        if (direct) {
+            run(req, result); // on the receiving thread: no pool, no deadline (it could not interrupt anyway)
             return result;
         }
         Tracked tracked = new Tracked(req, System.nanoTime() + timeoutNanos);

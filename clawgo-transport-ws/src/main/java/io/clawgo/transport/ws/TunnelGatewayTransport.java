@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Results are handed to callers on this transport's own small pool ({@code clawgo-tunnel-N}), never
  * on the socket's reader thread nor on the shared timer, so a caller's continuation, even a blocking one, cannot
- * stall a node's socket or the timer.
+ * stall a node's socket or the timer. With {@link io.clawgo.config.P2pConfig#directCallbacks()} they are completed on
+ * the thread that has the answer instead (the socket reader, the timer, or the sender): one hand-off less per request,
+ * at the caller's risk.
  */
 final class TunnelGatewayTransport implements GatewayTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelGatewayTransport.class);
@@ -70,6 +72,8 @@ final class TunnelGatewayTransport implements GatewayTransport {
     private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
     private final Sessions sessions = new Sessions(MAX_SESSIONS);
     private final ThreadPoolExecutor completions;
+    /** {@link io.clawgo.config.P2pConfig#directCallbacks()}: complete callers on the thread that has the answer. */
+    private final boolean direct;
     /** Requests whose deadline {@link #sweep} watches, with their connection. */
     private final ConcurrentHashMap<Pending, Conn> timed = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> sweeper;
@@ -78,6 +82,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
     TunnelGatewayTransport(GatewayContext context) {
         this.context = context;
         this.maxInFlight = Math.max(1, context.p2p().maxInFlightPerNode());
+        this.direct = context.p2p().directCallbacks();
         int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
         AtomicInteger n = new AtomicInteger();
         this.completions = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -197,6 +202,10 @@ final class TunnelGatewayTransport implements GatewayTransport {
         c.release();
         p.finished = true;
         timed.remove(p);
+        if (direct) {
+            p.future.complete(r);
+            return true;
+        }
         try {
             completions.execute(() -> p.future.complete(r));
         } catch (RejectedExecutionException e) {
