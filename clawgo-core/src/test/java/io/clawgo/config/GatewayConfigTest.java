@@ -37,7 +37,7 @@ class GatewayConfigTest {
                 + "\"max_nodes\":3,\"control_ping_sec\":7,"
                 + "\"nodes\":{\"p2p\":{\"enabled\":false,\"transport\":\"WebRTC\",\"stun_servers\":[\"stun:127.0.0.1:3478\"],"
                 + "\"ice_servers\":[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"p\"}],"
-                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3,\"ready_timeout_sec\":3},"
+                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3,\"ready_timeout_sec\":3,\"direct_callbacks\":true},"
                 + "\"dispatch\":{\"prefer_p2p\":false,\"allow_relay_fallback\":false}}}}");
         assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
         assertThat(c.nodeTtl()).isEqualTo(Duration.ofSeconds(5));
@@ -53,6 +53,8 @@ class GatewayConfigTest {
         assertThat(c.p2p().requestTimeout()).isEqualTo(Duration.ofSeconds(9));
         assertThat(c.p2p().maxInFlightPerNode()).isEqualTo(3);
         assertThat(c.p2p().readyTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.p2p().directCallbacks()).isTrue();
+        assertThat(GatewayConfig.defaults().p2p().directCallbacks()).isFalse();
         assertThat(c.dispatch()).isEqualTo(new DispatchPolicy(false, false));
         assertThat(c.p2p().iceServers().get(0).toString()).doesNotContain("\"p\"").doesNotContain("credential");
     }

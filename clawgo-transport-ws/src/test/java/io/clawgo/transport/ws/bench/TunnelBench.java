@@ -40,11 +40,12 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  *   <li>(a) raw: an OkHttp WebSocket client sends a text message of N bytes to a Jetty 12 echo endpoint and waits for
  *       it to come back;</li>
  *   <li>(b) tunnel: {@code Gateway.dispatch(request, "p2p", ...)} (router, dispatch audit and all) to a
- *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload.</li>
+ *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload;</li>
+ *   <li>(c) direct: (b) with {@code Gateway.Builder#directCallbacks} and {@code NodeAgent.Builder#directHandler}.</li>
  * </ul>
  *
  * <p>For 200 B and 64 KiB: p50/p99 latency of sequential round trips after a warm-up, and throughput with 64 requests
- * in flight. Prints a table and the ratios tunnel/raw. Not a test: run it by hand (see docs/benchmarks.md):
+ * in flight. Prints a table and the ratios to raw. Not a test: run it by hand (see docs/benchmarks.md):
  *
  * <pre>
  * mvn -q -o -pl clawgo-transport-ws test-compile dependency:build-classpath \
@@ -98,7 +99,8 @@ public final class TunnelBench {
         long started = System.nanoTime();
         Path dir = Files.createTempDirectory("clawgo-bench");
         Map<String, List<Cell>> results = new LinkedHashMap<>();
-        try (RawEcho raw = new RawEcho(); Tunnel tunnel = new Tunnel(dir)) {
+        try (RawEcho raw = new RawEcho(); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
+             Tunnel direct = new Tunnel(dir.resolve("direct"), true)) {
             for (int round = 1; round <= rounds; round++) {
                 System.out.printf(Locale.ROOT, "round %d/%d%n", round, rounds);
                 for (int size : SIZES) {
@@ -107,6 +109,8 @@ public final class TunnelBench {
                     results.computeIfAbsent("raw " + size, k -> new ArrayList<>()).add(measure("raw", raw, payload));
                     results.computeIfAbsent("tunnel " + size, k -> new ArrayList<>())
                             .add(measure("tunnel", tunnel, payload));
+                    results.computeIfAbsent("direct " + size, k -> new ArrayList<>())
+                            .add(measure("direct", direct, payload));
                 }
             }
         } finally {
@@ -201,25 +205,35 @@ public final class TunnelBench {
         System.out.println("| payload | stack | p50 latency | p99 latency | throughput (64 in flight) |");
         System.out.println("|---|---|---|---|---|");
         for (int size : SIZES) {
-            for (String stack : List.of("raw", "tunnel")) {
+            for (String stack : List.of("raw", "tunnel", "direct")) {
                 Cell c = median(results.get(stack + " " + size));
                 System.out.printf(Locale.ROOT, "| %s | %s | %.0f us | %.0f us | %.0f msg/s (%.1f MB/s each way) |%n",
-                        label(size), stack.equals("raw") ? "raw WebSocket echo" : "websocket_tunnel dispatch",
-                        c.p50Us, c.p99Us, c.perSecond, c.perSecond * size / 1e6);
+                        label(size), describe(stack), c.p50Us, c.p99Us, c.perSecond, c.perSecond * size / 1e6);
             }
         }
         System.out.println();
-        System.out.println("| payload | p50 latency tunnel/raw (target <= 1.3) | p99 tunnel/raw "
-                + "| throughput tunnel/raw (target >= 0.75) |");
-        System.out.println("|---|---|---|---|");
+        System.out.println("| payload | stack | p50 latency x/raw (target <= 1.3) | p99 x/raw "
+                + "| throughput x/raw (target >= 0.75) |");
+        System.out.println("|---|---|---|---|---|");
         for (int size : SIZES) {
             Cell r = median(results.get("raw " + size));
-            Cell t = median(results.get("tunnel " + size));
-            double lat = t.p50Us / r.p50Us;
-            double tput = t.perSecond / r.perSecond;
-            System.out.printf(Locale.ROOT, "| %s | %.2f %s | %.2f | %.2f %s |%n", label(size), lat,
-                    lat <= 1.3 ? "(met)" : "(missed)", t.p99Us / r.p99Us, tput, tput >= 0.75 ? "(met)" : "(missed)");
+            for (String stack : List.of("tunnel", "direct")) {
+                Cell t = median(results.get(stack + " " + size));
+                double lat = t.p50Us / r.p50Us;
+                double tput = t.perSecond / r.perSecond;
+                System.out.printf(Locale.ROOT, "| %s | %s | %.2f %s | %.2f | %.2f %s |%n", label(size),
+                        describe(stack), lat, lat <= 1.3 ? "(met)" : "(missed)", t.p99Us / r.p99Us, tput,
+                        tput >= 0.75 ? "(met)" : "(missed)");
+            }
         }
+    }
+
+    private static String describe(String stack) {
+        return switch (stack) {
+            case "raw" -> "raw WebSocket echo";
+            case "tunnel" -> "websocket_tunnel dispatch (defaults)";
+            default -> "websocket_tunnel dispatch (direct modes)";
+        };
     }
 
     private static Cell median(List<Cell> cells) {
@@ -346,17 +360,21 @@ public final class TunnelBench {
         }
     }
 
-    /** (b) A gateway with websocket_tunnel and a node agent with an in-process echo handler. */
+    /**
+     * (b) A gateway with websocket_tunnel and a node agent with an in-process echo handler; (c) the same with both
+     * direct modes on (no thread hand-off to the node's request pool nor to the tunnel's completion pool).
+     */
     private static final class Tunnel implements Stack {
         private final Gateway gateway;
         private final NodeAgent node;
         private final AtomicLong disconnects = new AtomicLong();
         private volatile boolean closing;
 
-        Tunnel(Path dir) {
+        /** {@code direct}: the gateway's direct callbacks and the node's direct handler. */
+        Tunnel(Path dir, boolean direct) {
             gateway = Gateway.builder().host("127.0.0.1").port(0).token("bench").dataDir(dir)
-                    .transport("websocket_tunnel").start();
-            node = NodeAgent.builder().gateway(gateway.url()).token("bench").id("bench-node")
+                    .transport("websocket_tunnel").directCallbacks(direct).start();
+            node = NodeAgent.builder().gateway(gateway.url()).token("bench").id("bench-node").directHandler(direct)
                     .handler(req -> Response.ok(Map.of("data", req.stringArg("data"))))
                     .listener(new NodeAgent.Listener() {
                         @Override
