@@ -1,4 +1,4 @@
-package io.clawgo.examples.testing;
+package io.clawgo.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
