@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The gateway process is SIGKILLed while a REST caller waits for a node's answer, then a new gateway process starts on
  * the same port with the same data directory. The node is a {@link NodeAgent} in the test JVM with its default
- * reconnect backoff (0.5 s .. 30 s, full jitter).
+ * reconnect backoff (jittered, 0.5 s .. 30 s).
  */
 class GatewayKilledMidRequestTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
