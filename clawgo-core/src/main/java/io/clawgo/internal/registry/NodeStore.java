@@ -120,7 +120,8 @@ final class NodeStore {
         return el.getAsJsonArray();
     }
 
-    private void quarantine(long epochMillis, String reason) {
+    private void quarantine(long epochMillis, String why) {
+        String reason = why.replaceAll("\\s*\\R\\s*", " "); // one log line: Gson's messages span two
         for (int attempt = 0; attempt < 100; attempt++) {
             Path target = dir.resolve(STATE_FILE + CORRUPT_INFIX + epochMillis + (attempt == 0 ? "" : "-" + attempt));
             try {
