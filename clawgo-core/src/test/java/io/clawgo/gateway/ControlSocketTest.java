@@ -167,7 +167,8 @@ class ControlSocketTest {
             for (int i = 0; i < 300; i++) {
                 sender.send(offer);
             }
-            sender.next(Duration.ofSeconds(20), m -> "node stalled cannot take more messages now".equals(m.get("error")));
+            sender.next(Duration.ofSeconds(20),
+                    m -> "node stalled cannot take more messages now".equals(m.get("error")));
             // it is let go at once: offline and unknown as a target, not only when its stuck socket finally closes
             assertThat(gw.node("stalled")).get().matches(n -> !n.online());
             assertThat(sender.next(WAIT, m -> !Boolean.TRUE.equals(m.get("ok"))))

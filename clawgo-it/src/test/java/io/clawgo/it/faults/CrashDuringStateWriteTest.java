@@ -82,7 +82,7 @@ class CrashDuringStateWriteTest {
                     Thread.sleep(1500);
                     long end = System.nanoTime() + 5_000_000_000L;
                     while (DataDir.tempFiles(dir).isEmpty() && System.nanoTime() < end) {
-                        Thread.onSpinWait();
+                        Thread.sleep(1);
                     }
                 } else {
                     Thread.sleep(1500 + rnd.nextInt(1500));

@@ -8,8 +8,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A plain {@link Gateway} in a child JVM, for the tests that kill a gateway: on 127.0.0.1, a fixed port, a token, a
- * data directory and the {@code websocket_tunnel} transport. Prints {@code READY <port>} once it listens. SIGTERM closes
- * it cleanly (printing {@code CLOSED}); SIGKILL is the crash under test.
+ * data directory and the {@code websocket_tunnel} transport. Prints {@code READY <port>} once it listens. SIGTERM
+ * closes it cleanly (printing {@code CLOSED}); SIGKILL is the crash under test.
  *
  * <p>Arguments: {@code <port> <token> <data-dir> <max-lifetime-seconds>}; it halts by itself after the lifetime.
  */

@@ -77,7 +77,7 @@ class NodeKilledMidRequestTest {
             CompletableFuture<Response> api = gw.dispatch(Request.of("slow").withNode("doomed"), "p2p", DEADLINE);
             assertThat(TestHttp.await(Duration.ofSeconds(10),
                     () -> doomed.stdout().stream().filter("SLOW"::equals).count() == 2))
-                    .as("both requests reached the handler\n" + doomed.dump()).isTrue();
+                    .as(() -> "both requests reached the handler\n" + doomed.dump()).isTrue();
 
             long killedAt = System.nanoTime();
             doomed.kill();
@@ -87,7 +87,8 @@ class NodeKilledMidRequestTest {
             long p2pMs = Faults.millisSince(killedAt);
             assertThat(p2p.ok()).isFalse();
             assertThat(p2p.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
-            assertThat(p2p.error()).contains("control connection to node doomed closed while the request was in flight");
+            assertThat(p2p.error())
+                    .contains("control connection to node doomed closed while the request was in flight");
             assertThat(p2p.payloadString("used_transport")).isEqualTo("websocket_tunnel");
 
             // auto mode: the tunnel failure is a P2P transport failure, so the relay is tried, and the dead endpoint

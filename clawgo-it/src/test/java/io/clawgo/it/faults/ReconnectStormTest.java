@@ -92,7 +92,7 @@ class ReconnectStormTest {
                 seen.add(s);
             }
             assertThat(TestHttp.await(Duration.ofSeconds(90), () -> online(client) == NODES))
-                    .as("all nodes connected at first: " + online(client)).isTrue();
+                    .as(() -> "all nodes connected at first: " + online(client)).isTrue();
             long connectMs = Faults.millisSince(t0);
             int threads = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
             long heap = usedHeap() - heapBefore;
@@ -114,7 +114,7 @@ class ReconnectStormTest {
                 assertThat(TestHttp.await(Duration.ofSeconds(10), () -> seen.stream()
                         .allMatch(s -> s.disconnectedAt.get() != 0))).as("every node noticed").isTrue();
                 assertThat(TestHttp.await(Duration.ofSeconds(15), () -> down.firstAttempt.size() == NODES))
-                        .as("every node tried again while the gateway was down: " + down.firstAttempt.size())
+                        .as(() -> "every node tried again while the gateway was down: " + down.firstAttempt.size())
                         .isTrue();
                 for (int i = 0; i < NODES; i++) {
                     firstDelay[i] = (down.firstAttempt.get(id(i)) - seen.get(i).disconnectedAt.get()) / 1_000_000;
@@ -127,7 +127,7 @@ class ReconnectStormTest {
                 assertThat(second.stderr()).as("the registry came back from the data directory")
                         .anySatisfy(l -> assertThat(l).contains("restored " + NODES + " node(s) from"));
                 assertThat(TestHttp.await(Duration.ofSeconds(60), () -> online(client) == NODES))
-                        .as("all nodes back online: " + online(client)).isTrue();
+                        .as(() -> "all nodes back online: " + online(client)).isTrue();
                 long allBackMs = Faults.millisSince(restartAt);
                 // the gateway counts a node online before the node's onConnected callback has run
                 assertThat(TestHttp.await(Duration.ofSeconds(10), () -> seen.stream()
