@@ -148,14 +148,17 @@ class ReconnectStormTest {
                         firstDelay[0], pct(firstDelay, 10), pct(firstDelay, 50), pct(firstDelay, 90),
                         firstDelay[NODES - 1], pct(firstDelay, 90) - pct(firstDelay, 10), attemptsWhileDown);
                 System.out.print(histogram("first attempt after the disconnect", firstDelay, 100));
+                System.out.printf("densest 10 ms of the first attempts: %d of %d%n", densest(firstDelay, 10), NODES);
                 System.out.printf("restarted gateway: all %d online %d ms after it listened; reconnect after the"
                         + " restart p10 %d, p50 %d, p90 %d, max %d ms; refusals %d, disconnects after reconnecting"
                         + " %d%n", NODES, allBackMs, pct(back, 10), pct(back, 50), pct(back, 90), back[NODES - 1],
                         refusalsAfter, extraDisconnects);
                 System.out.print(histogram("reconnected after the restart", back, 1000));
 
-                // the backoff: no node retried before the minimum delay, and the retries are spread, not one burst
+                    // the backoff: no node retried before the minimum delay, and the retries are spread, not one burst
                 assertThat(firstDelay[0]).isGreaterThanOrEqualTo(500);
+                assertThat(densest(firstDelay, 10)).as("first attempts in the densest 10 ms (uniform: about 2 %)")
+                        .isLessThan(NODES * 8 / 100);
                 assertThat(pct(firstDelay, 90) - pct(firstDelay, 10)).as("spread of the first attempts")
                         .isGreaterThan(200);
                 assertThat(pct(back, 90) - pct(back, 10)).as("spread of the reconnects after the restart")
@@ -205,6 +208,18 @@ class ReconnectStormTest {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** The most values of {@code sorted} within any window of {@code width}. */
+    private static int densest(long[] sorted, long width) {
+        int most = 0;
+        for (int from = 0, to = 0; to < sorted.length; to++) {
+            while (sorted[to] - sorted[from] >= width) {
+                from++;
+            }
+            most = Math.max(most, to - from + 1);
+        }
+        return most;
     }
 
     private static long pct(long[] sorted, int p) {
