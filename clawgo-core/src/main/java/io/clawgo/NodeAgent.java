@@ -407,7 +407,8 @@ public final class NodeAgent implements AutoCloseable {
         public Builder maxMessageBytes(int v) { this.maxMessageBytes = v; return this; }
 
         /**
-         * Sets the reconnect delay bounds (full-jitter exponential backoff); after a rejected token the delay is
+         * Sets the reconnect delay bounds (jittered exponential backoff: the n-th retry in a row waits a random time,
+         * uniform between {@code min} and {@code min(max, min * 2^n)}); after a rejected token the delay is
          * {@code max}.
          *
          * @param min the smallest delay, positive; default 500 ms

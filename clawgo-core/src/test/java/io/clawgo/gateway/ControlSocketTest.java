@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clawgo.Gateway;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.testing.RawControlClient;
+import io.clawgo.testing.StalledNode;
 import io.clawgo.testing.TestHttp;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,6 +151,30 @@ class ControlSocketTest {
             // without a P2P transport, nothing at the gateway takes signals
             assertThat(a.exchange("{\"type\":\"signal_answer\",\"to\":\"gateway\",\"payload\":{}}"))
                     .containsEntry("ok", false);
+        }
+    }
+
+    @Test
+    void aNodeThatDoesNotReadIsDisconnectedWith4004AndIsOfflineAtOnce() throws Exception {
+        try (StalledNode stalled = StalledNode.connect(gw.port(), TOKEN, "stalled");
+             RawControlClient sender = RawControlClient.connect(gw.url(), TOKEN)) {
+            sender.exchange(register("sender"));
+            assertThat(gw.node("stalled")).get().matches(n -> n.online());
+            // relayed signals pile up for "stalled": first in the kernel's buffers (a few MB), then in its send queue
+            // (2 x 32 KiB + 1 MiB here); 300 frames of 30 KB are far more than both
+            String offer = "{\"type\":\"signal_offer\",\"to\":\"stalled\",\"payload\":{\"sdp\":\""
+                    + "x".repeat(30_000) + "\"}}";
+            for (int i = 0; i < 300; i++) {
+                sender.send(offer);
+            }
+            sender.next(Duration.ofSeconds(20),
+                    m -> "node stalled cannot take more messages now".equals(m.get("error")));
+            // it is let go at once: offline and unknown as a target, not only when its stuck socket finally closes
+            assertThat(gw.node("stalled")).get().matches(n -> !n.online());
+            assertThat(sender.next(WAIT, m -> !Boolean.TRUE.equals(m.get("ok"))))
+                    .containsEntry("error", "node stalled not connected");
+            // reading again, it finds the close code after what the kernel held for it
+            assertThat(stalled.drainUntilClose(WAIT, new long[1])).isEqualTo(4004);
         }
     }
 }

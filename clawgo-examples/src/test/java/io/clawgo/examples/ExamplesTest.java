@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
-import io.clawgo.examples.testing.ChildJvm;
 import io.clawgo.protocol.NodeInfo;
+import io.clawgo.testing.ChildJvm;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
 import java.nio.file.Path;

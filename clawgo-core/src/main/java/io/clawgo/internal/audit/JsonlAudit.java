@@ -263,10 +263,13 @@ public final class JsonlAudit implements AutoCloseable {
 
     private void loadRecent() {
         List<Row> newestFirst = new ArrayList<>();
+        int[] skipped = new int[1];
         Predicate<String> sink = line -> {
             Map<String, Object> entry = parse(line);
             if (entry != null) {
                 newestFirst.add(new Row(line, entry));
+            } else if (!line.isBlank()) {
+                skipped[0]++;
             }
             return newestFirst.size() < recentCapacity;
         };
@@ -274,8 +277,13 @@ public final class JsonlAudit implements AutoCloseable {
             if (newestFirst.size() >= recentCapacity) {
                 break;
             }
+            skipped[0] = 0;
             try {
                 forEachLineReversed(p, sink);
+                if (skipped[0] > 0) {
+                    LOG.warn("skipped {} unreadable line(s) of audit file {} (cut short by a crash, or not a JSON"
+                            + " object)", skipped[0], p);
+                }
             } catch (NoSuchFileException e) {
                 // nothing there yet
             } catch (IOException | RuntimeException e) {

@@ -338,10 +338,12 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             }
         }
         if (full) {
-            // a node that does not read its socket: close it (once) rather than queue or log without end
+            // a node that does not read its socket: close it (once) rather than queue or log without end, and let it
+            // go at once (offline, its requests in flight failed) instead of when the stuck socket finally closes
             if (!retired) {
                 LOG.warn("send queue of node {} is full; closing its connection", nodeId);
                 retire(4004, "send queue full: the node does not read its socket");
+                hub.unbind(this, "disconnected");
             }
             return false;
         }
@@ -446,9 +448,16 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         }
     }
 
-    /** Closes the connection and stops it from counting as its node's channel. */
+    /**
+     * Closes the connection and stops it from counting as its node's channel. Frames still queued are dropped at once:
+     * the close frame may wait behind a write that a node which does not read never lets finish.
+     */
     void retire(int code, String reason) {
         retired = true;
+        synchronized (queue) {
+            queue.clear();
+            queuedBytes = 0;
+        }
         Session s = session;
         if (s != null && s.isOpen()) {
             s.close(code, reason, Callback.NOOP);

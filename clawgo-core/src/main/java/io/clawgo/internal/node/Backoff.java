@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Full-jitter exponential backoff: for the n-th consecutive failure (n from 1) the delay is random in
- * {@code [0, min(max, min * 2^n)]}, and at least {@code min}. Starting at n = 1 makes even the first retry jittered
- * (random in {@code [min, 2 min]}), which spreads the reconnects of many nodes after a gateway restart.
+ * Jittered exponential backoff: for the n-th consecutive failure (n from 1) the delay is uniformly random in
+ * {@code [min, min(max, min * 2^n)]}. Starting at n = 1 makes even the first retry jittered (uniform in
+ * {@code [min, 2 min]}), which spreads the reconnects of many nodes after a gateway restart. (Drawing in
+ * {@code [0, cap]} and raising what falls below {@code min} to {@code min} would put half of the first retries on
+ * exactly {@code min}: the nodes that lost the gateway together would come back together.)
  */
 final class Backoff {
     private final long minMs;
@@ -25,8 +27,7 @@ final class Backoff {
             cap *= 2;
         }
         cap = Math.min(cap, maxMs);
-        long r = ThreadLocalRandom.current().nextLong(cap + 1);
-        return Math.max(minMs, r);
+        return minMs + ThreadLocalRandom.current().nextLong(cap - minMs + 1);
     }
 
     long maxMillis() {

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node role: registers with the gateway, keeps the control WebSocket open with heartbeats, reconnects with
- * full-jitter backoff, and hands gateway messages to the node transports found on the class path.
+ * jittered exponential backoff, and hands gateway messages to the node transports found on the class path.
  *
  * <p>Threads (all daemon): {@code clawgo-node-<id>} runs the connection loop and every {@link NodeEvents} callback;
  * {@code clawgo-node-io-N} run HTTP calls and the socket reader; {@code clawgo-node-timer} runs heartbeats and

@@ -66,9 +66,9 @@ final class NodeStore {
     }
 
     /**
-     * Reads the state file. A missing file is an empty list; a file that does not parse as a JSON array is renamed to
-     * {@code nodes-state.json.corrupt-<epochMillis>} and read as empty; single entries that do not decode are skipped.
-     * Never throws.
+     * Reads the state file. A missing file is an empty list; a file that cannot be read (not UTF-8, permissions, ...)
+     * or does not parse as a JSON array is renamed to {@code nodes-state.json.corrupt-<epochMillis>} and read as
+     * empty, so the next write cannot replace it; single entries that do not decode are skipped. Never throws.
      */
     List<NodeInfo> load(long epochMillis) {
         String text;
@@ -77,8 +77,8 @@ final class NodeStore {
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException | RuntimeException e) {
-            // Unreadable (permissions, bad UTF-8, ...): keep the file for the operator, start empty.
-            LOG.warn("cannot read node state file {}: {}; starting with no restored nodes", file, e.toString());
+            // Unreadable (bad UTF-8, permissions, ...): keep it for the operator, out of the way of the next write.
+            quarantine(epochMillis, "cannot read it: " + e);
             return List.of();
         }
         JsonArray array;
@@ -120,7 +120,8 @@ final class NodeStore {
         return el.getAsJsonArray();
     }
 
-    private void quarantine(long epochMillis, String reason) {
+    private void quarantine(long epochMillis, String why) {
+        String reason = why.replaceAll("\\s*\\R\\s*", " "); // one log line: Gson's messages span two
         for (int attempt = 0; attempt < 100; attempt++) {
             Path target = dir.resolve(STATE_FILE + CORRUPT_INFIX + epochMillis + (attempt == 0 ? "" : "-" + attempt));
             try {

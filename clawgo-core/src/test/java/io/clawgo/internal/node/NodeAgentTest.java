@@ -704,4 +704,15 @@ class NodeAgentTest {
         assertThat(java.util.stream.IntStream.range(0, 50).mapToLong(i -> b.delayMillis(5)).distinct().count())
                 .isGreaterThan(1);
     }
+
+    @Test
+    void firstRetriesAreSpreadOverTheirWholeRangeNotPiledOnTheMinimum() {
+        // nodes that lost the gateway together must not come back together: the first retry is uniform in
+        // [min, 2 min], so about 1 % of the draws are exactly min (not half of them) and about half are below 1.5 min
+        Backoff b = new Backoff(Duration.ofMillis(100), Duration.ofMillis(1000));
+        long[] draws = java.util.stream.IntStream.range(0, 2000).mapToLong(i -> b.delayMillis(1)).toArray();
+        assertThat(java.util.Arrays.stream(draws).filter(d -> d == 100).count()).isLessThan(100);
+        assertThat(java.util.Arrays.stream(draws).filter(d -> d < 150).count()).isBetween(700L, 1300L);
+        assertThat(java.util.Arrays.stream(draws).max().getAsLong()).isGreaterThan(190);
+    }
 }

@@ -485,6 +485,21 @@ class NodeRegistryTest {
     }
 
     @Test
+    void aStateFileThatCannotBeReadIsMovedAsideNotOverwrittenByTheNextWrite() throws Exception {
+        byte[] notUtf8 = {'[', '{', '"', 'i', 'd', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}', ']'};
+        Files.write(stateFile(), notUtf8);
+        try (NodeRegistry r = new NodeRegistry(dir, LONG, LONG, 1 << 20, new MutableClock(T0))) {
+            assertThatCode(r::start).doesNotThrowAnyException();
+            assertThat(r.size()).isZero();
+            r.upsert(node("fresh"));
+        }
+        assertThat(readState(stateFile())).extracting(NodeInfo::id).containsExactly("fresh");
+        Path aside = dir.resolve("nodes-state.json.corrupt-" + T0.toEpochMilli());
+        assertThat(aside).as("kept for the operator").exists();
+        assertThat(Files.readAllBytes(aside)).isEqualTo(notUtf8);
+    }
+
+    @Test
     void aThrowingListenerDoesNotBreakTheRegistryOrOtherListeners() throws Exception {
         Events ev = new Events();
         try (NodeRegistry r = new NodeRegistry(null, LONG, LONG, 1 << 20, new MutableClock(T0))) {

@@ -1,6 +1,6 @@
 package io.clawgo.examples.cli;
 
-import io.clawgo.examples.testing.ChildJvm;
+import io.clawgo.testing.ChildJvm;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

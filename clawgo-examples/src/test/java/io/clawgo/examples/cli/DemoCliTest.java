@@ -3,8 +3,8 @@ package io.clawgo.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.clawgo.examples.testing.ChildJvm;
 import io.clawgo.examples.testing.NetNs;
+import io.clawgo.testing.ChildJvm;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

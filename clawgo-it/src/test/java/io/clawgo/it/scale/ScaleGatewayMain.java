@@ -5,6 +5,7 @@ import io.clawgo.config.GatewayConfig;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -56,17 +57,7 @@ public final class ScaleGatewayMain {
         long lifetime = Long.parseLong(args[2]);
         int nodes = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Thread reaper = new Thread(() -> {
-            try {
-                Thread.sleep(TimeUnit.SECONDS.toMillis(lifetime));
-                System.err.println("scale gateway: maximum lifetime of " + lifetime + " s reached; exiting");
-                Runtime.getRuntime().halt(3);
-            } catch (InterruptedException e) {
-                // normal exit
-            }
-        }, "scale-gateway-lifetime");
-        reaper.setDaemon(true);
-        reaper.start();
+        Thread reaper = ChildJvm.haltAfter(Duration.ofSeconds(lifetime));
 
         try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(token).dataDir(dataDir)
                 .transport("websocket_tunnel")

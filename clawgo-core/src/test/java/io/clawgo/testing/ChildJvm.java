@@ -1,4 +1,4 @@
-package io.clawgo.examples.testing;
+package io.clawgo.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -156,6 +156,50 @@ public class ChildJvm implements AutoCloseable {
      */
     public void terminate() {
         process.toHandle().destroy();
+    }
+
+    /**
+     * Sends SIGKILL, like {@link Process#destroyForcibly()} but through the handle (our ends of the pipes stay open),
+     * and waits for the process to be gone: a crash, with no shutdown hook and no flush.
+     *
+     * @throws AssertionError when it still runs 10 s later
+     */
+    public void kill() {
+        process.toHandle().destroyForcibly();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError(label + " still runs 10 s after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while killing " + label, e);
+        }
+    }
+
+    /** The child's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * For the {@code main} of a child: halts its JVM after {@code lifetime} (exit status 3, with a line on stderr), so
+     * that a test that dies without killing its children never leaves one behind.
+     *
+     * @return the daemon thread that waits (interrupting it cancels the halt)
+     */
+    public static Thread haltAfter(Duration lifetime) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(lifetime.toMillis());
+                System.err.println("maximum lifetime of " + lifetime.toSeconds() + " s reached; exiting");
+                Runtime.getRuntime().halt(3);
+            } catch (InterruptedException e) {
+                // the JVM is ending anyway
+            }
+        }, "child-lifetime");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Whether the child still runs. */

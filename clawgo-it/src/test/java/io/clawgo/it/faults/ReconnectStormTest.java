@@ -1,0 +1,254 @@
+package io.clawgo.it.faults;
+
+import static io.clawgo.it.faults.Faults.TOKEN;
+import static io.clawgo.testing.TestHttp.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonParser;
+import io.clawgo.ClawgoException;
+import io.clawgo.GatewayClient;
+import io.clawgo.NodeAgent;
+import io.clawgo.protocol.Response;
+import io.clawgo.testing.ChildJvm;
+import io.clawgo.testing.TestHttp;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A thousand real {@link NodeAgent}s (default heartbeat and jittered reconnect backoff, 0.5 s .. 30 s) in the test
+ * JVM, connected to a gateway in a child JVM that is SIGKILLed and, a few seconds later, started again on the same port
+ * with the same data directory. While it is down, {@link DownGateway} holds the port and times each node's first
+ * reconnect attempt, so the spread that the nodes' jittered backoff gives them can be measured.
+ *
+ * <p>The gateway is killed rather than closed: a gateway that closes keeps serving requests on kept-alive connections
+ * while it stops, so some nodes' first attempts would land on it and could not be timed.
+ */
+class ReconnectStormTest {
+    private static final int NODES = 1000;
+
+    @TempDir
+    Path dir;
+
+    /** What one node's listener saw; times are nanoTime, 0 when not yet. */
+    static final class Seen implements NodeAgent.Listener {
+        final AtomicLong disconnectedAt = new AtomicLong();
+        final AtomicLong reconnectedAt = new AtomicLong();
+        final AtomicInteger connects = new AtomicInteger();
+        final AtomicInteger disconnects = new AtomicInteger();
+        final AtomicInteger refusals = new AtomicInteger();
+
+        @Override
+        public void onConnected() {
+            if (connects.incrementAndGet() == 2) {
+                reconnectedAt.set(System.nanoTime());
+            }
+        }
+
+        @Override
+        public void onDisconnected(String reason) {
+            if (disconnects.incrementAndGet() == 1) {
+                disconnectedAt.set(System.nanoTime());
+            }
+        }
+
+        @Override
+        public void onRegistrationFailed(String error) {
+            refusals.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aThousandNodesComeBackAfterARestartWithTheirReconnectsSpreadOut() throws Exception {
+        int port = Faults.freePort();
+        String url = "http://127.0.0.1:" + port;
+        List<NodeAgent> nodes = new ArrayList<>(NODES);
+        List<Seen> seen = new ArrayList<>(NODES);
+        int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+        long heapBefore = usedHeap();
+        ExecutorService closer = Executors.newFixedThreadPool(32);
+        try (ChildJvm first = Faults.startGateway(port, dir);
+             GatewayClient client = GatewayClient.create(url, TOKEN).withTimeout(Duration.ofSeconds(30))) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < NODES; i++) {
+                Seen s = new Seen();
+                NodeAgent n = NodeAgent.builder().gateway(url).token(TOKEN).id(id(i))
+                        .handler(req -> Response.ok(Map.of("result", "ok"))).listener(s).build();
+                n.start();
+                nodes.add(n);
+                seen.add(s);
+            }
+            assertThat(TestHttp.await(Duration.ofSeconds(90), () -> online(client) == NODES))
+                    .as(() -> "all nodes connected at first: " + online(client)).isTrue();
+            long connectMs = Faults.millisSince(t0);
+            int threads = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
+            long heap = usedHeap() - heapBefore;
+            int initialRefusals = seen.stream().mapToInt(s -> s.refusals.get()).sum();
+            Path state = dir.resolve("nodes-state.json");
+            assertThat(TestHttp.await(Duration.ofSeconds(10), () -> persisted(state) == NODES))
+                    .as("the registry was persisted").isTrue();
+
+            // the gateway dies; the placeholder takes its port the moment it is free
+            long stopAt;
+            long[] firstDelay = new long[NODES];
+            int attemptsWhileDown;
+            try (DownGateway down = new DownGateway(port, Duration.ofSeconds(20))) {
+                stopAt = System.nanoTime();
+                first.kill();
+                assertThat(down.awaitBound(Duration.ofSeconds(10))).as("the port became free").isTrue();
+                long boundMs = Faults.millisSince(stopAt);
+                assertThat(boundMs).as("bound before any node could retry").isLessThan(500);
+                assertThat(TestHttp.await(Duration.ofSeconds(10), () -> seen.stream()
+                        .allMatch(s -> s.disconnectedAt.get() != 0))).as("every node noticed").isTrue();
+                assertThat(TestHttp.await(Duration.ofSeconds(15), () -> down.firstAttempt.size() == NODES))
+                        .as(() -> "every node tried again while the gateway was down: " + down.firstAttempt.size())
+                        .isTrue();
+                for (int i = 0; i < NODES; i++) {
+                    firstDelay[i] = (down.firstAttempt.get(id(i)) - seen.get(i).disconnectedAt.get()) / 1_000_000;
+                }
+                attemptsWhileDown = down.attempts.get();
+            }
+
+            try (ChildJvm second = Faults.startGateway(port, dir)) {
+                long restartAt = System.nanoTime();
+                assertThat(second.stderr()).as("the registry came back from the data directory")
+                        .anySatisfy(l -> assertThat(l).contains("restored " + NODES + " node(s) from"));
+                assertThat(TestHttp.await(Duration.ofSeconds(60), () -> online(client) == NODES))
+                        .as(() -> "all nodes back online: " + online(client)).isTrue();
+                long allBackMs = Faults.millisSince(restartAt);
+                // the gateway counts a node online before the node's onConnected callback has run
+                assertThat(TestHttp.await(Duration.ofSeconds(10), () -> seen.stream()
+                        .allMatch(s -> s.reconnectedAt.get() != 0))).as("every node saw its reconnect").isTrue();
+
+                long[] back = seen.stream().mapToLong(s -> (s.reconnectedAt.get() - restartAt) / 1_000_000)
+                        .toArray();
+                Arrays.sort(firstDelay);
+                Arrays.sort(back);
+                int refusalsAfter = seen.stream().mapToInt(s -> s.refusals.get()).sum() - initialRefusals;
+                int extraDisconnects = seen.stream().mapToInt(s -> s.disconnects.get() - 1).sum();
+                System.out.printf("reconnect storm, %d NodeAgents in the test JVM: all connected in %d ms, +%d"
+                        + " threads (%.1f a node), +%d MB heap after GC (%.0f KB a node), %d refusals%n", NODES,
+                        connectMs, threads, threads / (double) NODES, heap >> 20, heap / 1024.0 / NODES,
+                        initialRefusals);
+                System.out.printf("gateway SIGKILLed; first reconnect attempt after the disconnect: min %d, p10 %d,"
+                        + " p50 %d, p90 %d, max %d ms (spread p90-p10 %d ms); %d attempts while down%n",
+                        firstDelay[0], pct(firstDelay, 10), pct(firstDelay, 50), pct(firstDelay, 90),
+                        firstDelay[NODES - 1], pct(firstDelay, 90) - pct(firstDelay, 10), attemptsWhileDown);
+                System.out.print(histogram("first attempt after the disconnect", firstDelay, 100));
+                System.out.printf("densest 10 ms of the first attempts: %d of %d%n", densest(firstDelay, 10), NODES);
+                System.out.printf("restarted gateway: all %d online %d ms after it listened; reconnect after the"
+                        + " restart p10 %d, p50 %d, p90 %d, max %d ms; refusals %d, disconnects after reconnecting"
+                        + " %d%n", NODES, allBackMs, pct(back, 10), pct(back, 50), pct(back, 90), back[NODES - 1],
+                        refusalsAfter, extraDisconnects);
+                System.out.print(histogram("reconnected after the restart", back, 1000));
+
+                    // the backoff: no node retried before the minimum delay, and the retries are spread, not one burst
+                assertThat(firstDelay[0]).isGreaterThanOrEqualTo(500);
+                assertThat(densest(firstDelay, 10)).as("first attempts in the densest 10 ms (uniform: about 2 %)")
+                        .isLessThan(NODES * 8 / 100);
+                assertThat(pct(firstDelay, 90) - pct(firstDelay, 10)).as("spread of the first attempts")
+                        .isGreaterThan(200);
+                assertThat(pct(back, 90) - pct(back, 10)).as("spread of the reconnects after the restart")
+                        .isGreaterThan(500);
+                // and the restarted gateway took them all: nobody refused, nobody dropped again
+                assertThat(refusalsAfter).isLessThanOrEqualTo(5);
+                assertThat(extraDisconnects).isZero();
+                assertThat(seen).allSatisfy(s -> assertThat(s.connects.get()).isEqualTo(2));
+                assertThat(second.stderr()).as("the restarted gateway warned of nothing")
+                        .noneMatch(l -> l.contains(" WARN ") || l.contains(" ERROR "));
+                // and serves them
+                for (int i = 0; i < NODES; i += 100) {
+                    Map<String, Object> r = map(client.postJson("/webui/api/node_dispatches/replay", Map.of(
+                            "node", id(i), "action", "run", "mode", "p2p", "timeout_sec", 20)).get("result"));
+                    assertThat(r).containsEntry("ok", true).containsEntry("node", id(i));
+                }
+            }
+        } finally {
+            for (NodeAgent n : nodes) {
+                closer.execute(n::close);
+            }
+            closer.shutdown();
+            assertThat(closer.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static String id(int i) {
+        return String.format("storm-%04d", i);
+    }
+
+    /**
+     * {@code nodes_online} of {@code GET /webui/api/version} (cheap, unlike the whole {@code /webui/api/nodes}
+     * polled every 20 ms); -1 while the gateway cannot be reached.
+     */
+    private static long online(GatewayClient client) {
+        try {
+            return ((Number) client.getJson("/webui/api/version").get("nodes_online")).longValue();
+        } catch (ClawgoException e) {
+            return -1;
+        }
+    }
+
+    /** How many nodes {@code nodes-state.json} holds now. */
+    private static int persisted(Path state) {
+        try {
+            return JsonParser.parseString(Files.readString(state)).getAsJsonArray().size();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The most values of {@code sorted} within any window of {@code width}. */
+    private static int densest(long[] sorted, long width) {
+        int most = 0;
+        for (int from = 0, to = 0; to < sorted.length; to++) {
+            while (sorted[to] - sorted[from] >= width) {
+                from++;
+            }
+            most = Math.max(most, to - from + 1);
+        }
+        return most;
+    }
+
+    private static long pct(long[] sorted, int p) {
+        return sorted[Math.min(sorted.length - 1, sorted.length * p / 100)];
+    }
+
+    private static long usedHeap() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /** One line per bucket of {@code width} ms: {@code [from, to) count ####}. */
+    private static String histogram(String title, long[] sorted, long width) {
+        StringBuilder sb = new StringBuilder(title).append(" (ms):\n");
+        long from = sorted[0] / width * width;
+        int i = 0;
+        while (i < sorted.length) {
+            long to = from + width;
+            int n = 0;
+            while (i < sorted.length && sorted[i] < to) {
+                n++;
+                i++;
+            }
+            sb.append(String.format("  [%5d, %5d) %4d %s%n", from, to, n, "#".repeat((n + 9) / 10)));
+            from = to;
+        }
+        return sb.toString();
+    }
+}
