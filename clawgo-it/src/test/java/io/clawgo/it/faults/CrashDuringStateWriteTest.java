@@ -34,8 +34,11 @@ class CrashDuringStateWriteTest {
     private static final int KILLS = 5;
     private static final int WORKERS = 4;
     private static final int NEW_NODES_PER_ROUND = 800;
-    /** A registration confirmed this long before a kill must be on disk: writes are 200 ms apart. */
-    private static final long PERSIST_MARGIN_NANOS = 1_000_000_000L;
+    /**
+     * A registration confirmed this long before a kill must be on disk: writes are 200 ms apart, but on a loaded
+     * machine (load average 26) one write of a few thousand nodes lagged more than 1 s behind.
+     */
+    private static final long PERSIST_MARGIN_NANOS = 2_500_000_000L;
     private static final Pattern RESTORED = Pattern.compile("restored (\\d+) node\\(s\\) from");
 
     @TempDir
@@ -79,13 +82,13 @@ class CrashDuringStateWriteTest {
                 long killAt;
                 boolean midWrite = round % 2 == 0;
                 if (midWrite) {
-                    Thread.sleep(1500);
+                    Thread.sleep(3000);
                     long end = System.nanoTime() + 5_000_000_000L;
                     while (DataDir.tempFiles(dir).isEmpty() && System.nanoTime() < end) {
                         Thread.sleep(1);
                     }
                 } else {
-                    Thread.sleep(1500 + rnd.nextInt(1500));
+                    Thread.sleep(3000 + rnd.nextInt(1500));
                 }
                 killAt = System.nanoTime();
                 gw.kill();
@@ -98,7 +101,7 @@ class CrashDuringStateWriteTest {
                     killedMidWrite++;
                 }
                 int confirmedEarly = load.confirmedBefore(killAt - PERSIST_MARGIN_NANOS);
-                assertThat(expected).as("round %d: registrations confirmed 1 s before the kill are on disk", round)
+                assertThat(expected).as("round %d: registrations confirmed 2.5 s before the kill are on disk", round)
                         .isGreaterThanOrEqualTo(persistedBefore + confirmedEarly);
                 DataDir.AuditLines nodeAudit = DataDir.auditLines(dir.resolve(DataDir.NODE_AUDIT));
                 DataDir.AuditLines dispatchAudit = DataDir.auditLines(dir.resolve(DataDir.DISPATCH_AUDIT));
@@ -107,7 +110,7 @@ class CrashDuringStateWriteTest {
                 assertThat(dispatchAudit.invalid()).as("dispatch audit: at most the last line torn")
                         .isLessThanOrEqualTo(dispatchAudit.tornLast() ? 1 : 0);
                 report.add(String.format("kill %d (%s, after %d ms of load): %d operations ok; state file %d nodes"
-                        + " (%d new registrations confirmed, %d of them 1 s before the kill), temporary files left:"
+                        + " (%d new registrations confirmed, %d of them 2.5 s before the kill), temporary files left:"
                         + " %s; audit lines %d + %d", round, midWrite ? "during a state write" : "at a random moment",
                         (killAt - load.startedAt) / 1_000_000, load.ok.get(), expected, load.registered.size(),
                         confirmedEarly, temps, nodeAudit.valid(), dispatchAudit.valid()));
