@@ -772,6 +772,11 @@ public final class ScaleBench {
         boolean drained = window.tryAcquire(restInFlight, 60, TimeUnit.SECONDS);
         double wall = (System.nanoTime() - start) / 1e9;
         Cpu cpu = cpu0.end(gw);
+        if (!gw.process.isAlive()) {
+            failures.add(p + " the gateway JVM ended during the run: " + gw.exitStatus() + " (its log: "
+                    + gw.log + ")");
+            log("the gateway JVM ended during %s: %s", p, gw.exitStatus());
+        }
         exec.shutdownNow();
         long[] sorted = Arrays.copyOf(lat, sent);
         Arrays.sort(sorted);
@@ -840,6 +845,9 @@ public final class ScaleBench {
 
         /** Microseconds of CPU per dispatch: gateway, tool. */
         String perDispatch(long count) {
+            if (gateway0 < 0 || gateway1 < 0 || self0 < 0 || self1 < 0) {
+                return "?";
+            }
             double hz = TICKS_PER_SECOND;
             return String.format(Locale.ROOT, "%.0f / %.0f µs", (gateway1 - gateway0) / hz * 1e6 / count,
                     (self1 - self0) / hz * 1e6 / count);
@@ -1056,11 +1064,14 @@ public final class ScaleBench {
         final int port;
         /** The P2P transport the gateway uses ({@code -} for none). */
         final String p2pTransport;
+        final Path log;
         private final BufferedReader out;
         private final Writer in;
 
-        private GatewayProcess(Process process, int port, String p2pTransport, BufferedReader out, Writer in) {
+        private GatewayProcess(Process process, int port, String p2pTransport, Path log, BufferedReader out,
+                               Writer in) {
             this.process = process;
+            this.log = log;
             this.port = port;
             this.p2pTransport = p2pTransport;
             this.out = out;
@@ -1102,7 +1113,8 @@ public final class ScaleBench {
                         + ")");
             }
             String[] f = line.trim().split(" ");
-            return new GatewayProcess(p, Integer.parseInt(f[1]), f.length > 2 ? f[2] : "-", out, in);
+            return new GatewayProcess(p, Integer.parseInt(f[1]), f.length > 2 ? f[2] : "-",
+                    dir.resolve("gateway.log"), out, in);
         }
 
         long pid() {
@@ -1114,8 +1126,12 @@ public final class ScaleBench {
         }
 
         synchronized String command(String c) throws Exception {
-            in.write(c + "\n");
-            in.flush();
+            try {
+                in.write(c + "\n");
+                in.flush();
+            } catch (IOException e) {
+                throw new IllegalStateException("the gateway JVM is gone: " + exitStatus());
+            }
             CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
                 try {
                     return out.readLine();
@@ -1125,9 +1141,19 @@ public final class ScaleBench {
             });
             String line = answer.get(15, TimeUnit.MINUTES);
             if (line == null) {
-                throw new IllegalStateException("gateway process ended (exit " + process.waitFor() + ")");
+                throw new IllegalStateException("the gateway JVM is gone: " + exitStatus());
             }
             return line;
+        }
+
+        /** How the gateway JVM ended ({@code exit 137}: SIGKILL from outside, no log line, no crash file). */
+        String exitStatus() throws InterruptedException {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                return "still running";
+            }
+            int code = process.exitValue();
+            return "exit " + code + (code > 128 ? " (signal " + (code - 128) + ")" : code == 3
+                    ? " (its maximum lifetime)" : "");
         }
 
         /** used, committed, direct, threads. */

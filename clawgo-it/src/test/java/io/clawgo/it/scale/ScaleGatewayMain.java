@@ -74,6 +74,9 @@ public final class ScaleGatewayMain {
         }, "scale-gateway-lifetime");
         reaper.setDaemon(true);
         reaper.start();
+        // a SIGTERM or SIGINT leaves this line in the log; a SIGKILL leaves nothing
+        Thread hook = new Thread(() -> System.err.println("scale gateway: JVM shutting down"), "scale-gateway-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
 
         try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(token).dataDir(dataDir)
                 .transport(transport)
