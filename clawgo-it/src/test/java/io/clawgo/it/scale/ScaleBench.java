@@ -636,8 +636,10 @@ public final class ScaleBench {
     private void inprocDispatch(GatewayProcess gw, String transport, String nodesArg, String mode, String expected,
                                 int count, String p, SimNode.Stats stats, boolean row) throws Exception {
         Cpu cpu0 = Cpu.start(gw);
+        Map<String, Long> threads0 = threadTicks(gw.pid());
         String line = gw.command("dispatch " + count + " " + inFlight + " " + nodesArg + " " + mode + " " + expected);
         Cpu cpu = cpu0.end(gw);
+        Map<String, Long> threads1 = threadTicks(gw.pid());
         log("in-process Gateway.dispatch (%s): %s", p, line);
         String[] d = line.split(" ");
         if (!d[0].equals("DISPATCH")) {
@@ -650,7 +652,8 @@ public final class ScaleBench {
         long dup = Long.parseLong(d[4]);
         double wallMs = Double.parseDouble(d[5]);
         long fallbacks = Long.parseLong(d[9]);
-        String firstError = d[10];
+        long meanUs = Long.parseLong(d[10]);
+        String firstError = d[11];
         long nodeDup = nodeDuplicates(stats);
         long lost = count - okN - failed - mism - dup - fallbacks;
         double throughput = okN / (wallMs / 1000);
@@ -667,11 +670,14 @@ public final class ScaleBench {
         result(p + "duplicated", String.valueOf(dup + nodeDup));
         result(p + "fallbacks", String.valueOf(fallbacks));
         result(p + "first_error", firstError);
+        result(p + "mean_us", String.valueOf(meanUs));
+        result(p + "mean_in_flight", fmt(throughput * meanUs / 1e6));
         result(p + "cpu_per_dispatch_gateway_tool", cpu.perDispatch(count));
+        result(p + "gateway_cpu_by_thread_pct_of_one_core", cpuByThread(threads0, threads1, wallMs / 1000));
         if (row) {
             rows.add(new Row(transport, "Gateway.dispatch (in the gateway JVM)", inFlight, count, throughput,
-                    Long.parseLong(d[6]), Long.parseLong(d[7]), okN, failed, lost, dup + nodeDup, mism, fallbacks,
-                    loadAverage(), cpu));
+                    Long.parseLong(d[6]), Long.parseLong(d[7]), meanUs, okN, failed, lost, dup + nodeDup, mism,
+                    fallbacks, loadAverage(), cpu));
         }
         if (lost != 0 || failed != 0 || mism != 0 || dup + nodeDup != 0 || fallbacks != 0) {
             failures.add(p + " " + failed + " failed, " + lost + " lost, " + mism + " mismatched, " + (dup + nodeDup)
@@ -708,6 +714,7 @@ public final class ScaleBench {
         String[] firstError = {"", ""};
         URI uri = URI.create(gw.url() + "/webui/api/node_dispatches/replay");
         Cpu cpu0 = Cpu.start(gw);
+        Map<String, Long> threads0 = threadTicks(gw.pid());
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MINUTES.toNanos(10);
         int sent = 0;
@@ -772,6 +779,7 @@ public final class ScaleBench {
         boolean drained = window.tryAcquire(restInFlight, 60, TimeUnit.SECONDS);
         double wall = (System.nanoTime() - start) / 1e9;
         Cpu cpu = cpu0.end(gw);
+        Map<String, Long> threads1 = threadTicks(gw.pid());
         if (!gw.process.isAlive()) {
             failures.add(p + " the gateway JVM ended during the run: " + gw.exitStatus() + " (its log: "
                     + gw.log + ")");
@@ -800,14 +808,18 @@ public final class ScaleBench {
         result(p + "first_error", firstError[0].isEmpty() ? "-" : abbreviate(firstError[0], 300));
         result(p + "first_http_error", firstError[1].isEmpty() ? "-" : abbreviate(firstError[1], 300));
         result(p + "wall_sec", fmt(wall));
+        long meanUs = sent == 0 ? -1 : Arrays.stream(sorted).sum() / sent / 1000;
+        result(p + "mean_us", String.valueOf(meanUs));
+        result(p + "mean_in_flight", fmt(throughput * meanUs / 1e6));
         result(p + "cpu_per_dispatch_gateway_tool", cpu.perDispatch(count));
+        result(p + "gateway_cpu_by_thread_pct_of_one_core", cpuByThread(threads0, threads1, wall));
         log("REST replay (%s): %d ok, %d failed, %d http errors, %d lost, %d mismatched, %d duplicated, %d fallbacks"
                         + " in %.1f s%s", p, ok.get(), failed.get(), httpErrors.get(), lost, mism.get(),
                 dup.get() + nodeDup, fallbacks.get(), wall, drained ? "" : " (not drained)");
         if (row) {
             rows.add(new Row(transport, "REST /webui/api/node_dispatches/replay", restInFlight, count, throughput,
                     sent == 0 ? -1 : sorted[sent / 2] / 1000, sent == 0 ? -1 : sorted[(int) (sent * 0.99)] / 1000,
-                    ok.get(), failed.get() + httpErrors.get(), lost, dup.get() + nodeDup, mism.get(), fallbacks.get(),
+                    meanUs, ok.get(), failed.get() + httpErrors.get(), lost, dup.get() + nodeDup, mism.get(), fallbacks.get(),
                     loadAverage(), cpu));
         }
         if (lost != 0 || failed.get() != 0 || httpErrors.get() != 0 || mism.get() != 0 || dup.get() + nodeDup != 0
@@ -821,7 +833,7 @@ public final class ScaleBench {
 
     /** One measured dispatch run (warm-ups are checked but not tabled). */
     private record Row(String transport, String path, int inFlight, int count, double throughput, long p50us,
-                       long p99us, long ok, long failed, long lost, long duplicated, long mismatched, long fallbacks,
+                       long p99us, long meanUs, long ok, long failed, long lost, long duplicated, long mismatched, long fallbacks,
                        String loadAverage, Cpu cpu) {
     }
 
@@ -861,15 +873,29 @@ public final class ScaleBench {
             return;
         }
         OUT.println("DISPATCH TABLE");
-        OUT.println("| transport | path | in flight | dispatches | throughput | p50 | p99 | ok | failed | lost "
-                + "| duplicated | mismatched | fallbacks | CPU per dispatch, gateway / tool+nodes | load average at end |");
-        OUT.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        OUT.println("| transport | path | in flight (window) | mean in flight | dispatches | throughput | p50 | p99 "
+                + "| ok | failed | lost | duplicated | mismatched | fallbacks | CPU per dispatch, gateway / tool+nodes "
+                + "| load average at end |");
+        OUT.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            OUT.printf(Locale.ROOT, "| %s | %s | %d | %,d | %,.0f/s | %.1f ms | %.1f ms | %,d | %d | %d | %d | %d | %d "
-                            + "| %s | %s |%n", r.transport, r.path, r.inFlight, r.count, r.throughput,
-                    r.p50us / 1000.0, r.p99us / 1000.0, r.ok, r.failed, r.lost, r.duplicated, r.mismatched,
-                    r.fallbacks, r.cpu.perDispatch(r.count), r.loadAverage);
+            OUT.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %,d | %,.0f/s | %.1f ms | %.1f ms | %,d | %d | %d | %d | %d "
+                            + "| %d | %s | %s |%n", r.transport, r.path, r.inFlight, r.throughput * r.meanUs / 1e6,
+                    r.count, r.throughput, r.p50us / 1000.0, r.p99us / 1000.0, r.ok, r.failed, r.lost, r.duplicated,
+                    r.mismatched, r.fallbacks, r.cpu.perDispatch(r.count), r.loadAverage);
         }
+    }
+
+    /** The busiest thread groups of the gateway between two readings, in % of one core. */
+    private static String cpuByThread(Map<String, Long> t0, Map<String, Long> t1, double wallSec) {
+        StringBuilder b = new StringBuilder();
+        t1.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - t0.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(8)
+                .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(String.format(Locale.ROOT, "%.0f", e.getValue() / TICKS_PER_SECOND / wallSec * 100)));
+        return b.toString();
     }
 
     /** The 1, 5 and 15 minute load averages of the machine. */

@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       must echo, and each response's {@code used_transport} must be {@code <expected_transport>} (default
  *       {@code websocket_tunnel}); one that came over another transport with {@code fallback_from} set is a
  *       fallback, without it a mismatch; answers {@code DISPATCH <ok> <failed> <mismatched> <duplicated> <wall_ms>
- *       <p50_us> <p99_us> <max_us> <fallbacks> <first_error>};</li>
+ *       <p50_us> <p99_us> <max_us> <fallbacks> <mean_us> <first_error>} (latency from just before the
+ *       {@code dispatch} call, so time spent inside it counts);</li>
  *   <li>{@code p2p}: {@code P2P <json>}, the {@code p2p} section of {@link Gateway#status()} (sessions, retries);</li>
  *   <li>{@code quit} (or end of input): closes the gateway and exits.</li>
  * </ul>
@@ -202,6 +203,7 @@ public final class ScaleGatewayMain {
         return "DISPATCH " + ok.get() + " " + failed.get() + " " + mismatched.get() + " " + duplicated.get() + " "
                 + wall / 1_000_000 + " " + sorted[count / 2] / 1000 + " " + sorted[(int) (count * 0.99)] / 1000 + " "
                 + sorted[count - 1] / 1000 + " " + fallbacks.get() + " "
+                + Arrays.stream(latencies).sum() / count / 1000 + " "
                 + (firstError[0].isEmpty() ? "-" : firstError[0].replace(' ', '_'));
     }
 
