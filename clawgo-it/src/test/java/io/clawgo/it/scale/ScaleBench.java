@@ -65,9 +65,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       One row per transport and path is printed in a table at the end.</li>
  * </ol>
  *
- * <p>Exit code 0 when every check passed, 1 when one failed (a lost, duplicated or mismatched response, nodes not all
- * online, a node dropped while idle), 2 on a setup error. Everything is bounded: the whole run by
- * {@code --max-seconds} (default 1500), the gateway JVM by the same lifetime.
+ * <p>Exit code 0 when every check passed, 1 when one failed (a failed, lost, duplicated or mismatched response, a
+ * fallback to another transport, a relayed request the endpoint refused, nodes not all online, a node dropped, the
+ * gateway JVM gone during a REST run), 2 on a setup error (also: webrtc requested outside the network namespace, or
+ * the gateway not running the requested P2P transport). Everything is bounded: the whole run by
+ * {@code --max-seconds} (default 1500), the gateway JVM by the same lifetime, each dispatch run by 10 minutes, every
+ * call by a timeout.
  *
  * <p>Run (see docs/benchmarks.md): {@code java -Xmx3g -cp <it test classpath> io.clawgo.it.scale.ScaleBench
  * [--nodes 10000] [--phase all|scale|dispatch] [--transports websocket_tunnel,relay,webrtc] [--dispatches 100000]
