@@ -21,6 +21,10 @@ import okhttp3.OkHttpClient;
  * the node's endpoint; the P2P transports exist for when it cannot.
  */
 final class HttpRelayTransport implements GatewayTransport {
+    /** Relayed calls at once, in all and to one host (more wait in the dispatcher's queue). */
+    static final int MAX_CALLS = 256;
+    static final int MAX_CALLS_PER_HOST = 64;
+
     private final GatewayContext context;
     private final OkHttpClient http;
     private final EndpointClient client;
@@ -28,11 +32,13 @@ final class HttpRelayTransport implements GatewayTransport {
     HttpRelayTransport(GatewayContext context) {
         this.context = context;
         Dispatcher dispatcher = new Dispatcher();
-        dispatcher.setMaxRequests(256);
-        dispatcher.setMaxRequestsPerHost(64);
+        dispatcher.setMaxRequests(MAX_CALLS);
+        dispatcher.setMaxRequestsPerHost(MAX_CALLS_PER_HOST);
         this.http = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
-                .connectionPool(new ConnectionPool(16, 1, TimeUnit.MINUTES))
+                // as many idle connections as calls may run at once: with fewer, every burst above the pool size
+                // closed the surplus connections when the calls ended and opened new ones for the next calls
+                .connectionPool(new ConnectionPool(MAX_CALLS, 1, TimeUnit.MINUTES))
                 .connectTimeout(5, TimeUnit.SECONDS)
                 .readTimeout(0, TimeUnit.SECONDS)
                 .followRedirects(false)

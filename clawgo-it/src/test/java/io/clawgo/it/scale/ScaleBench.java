@@ -44,18 +44,38 @@ import java.util.concurrent.atomic.AtomicLong;
  *       per idle node (heap used after {@code System.gc()} before and after, divided by N), the gateway's CPU while
  *       idle (from {@code /proc/<pid>/stat} over {@code --idle-sec}), the latency and size of
  *       {@code GET /webui/api/nodes}, and where its time goes (measured inside the gateway JVM);</li>
- *   <li><b>dispatch</b>: on a fresh gateway, {@code --dispatch-nodes} nodes, {@code --in-flight} requests in flight,
- *       {@code --dispatches} dispatches over {@code websocket_tunnel}, through the REST route
- *       {@code /webui/api/node_dispatches/replay} and through {@code Gateway.dispatch} inside the gateway JVM; each
- *       request carries a nonce that the node echoes: lost, duplicated and mismatched responses are counted.</li>
+ *   <li><b>dispatch</b>: for each transport of {@code --transports} (default {@code websocket_tunnel}), on a fresh
+ *       gateway, {@code --dispatch-nodes} nodes, {@code --in-flight} requests in flight, {@code --dispatches}
+ *       dispatches through {@code Gateway.dispatch} inside the gateway JVM and through the REST route
+ *       {@code /webui/api/node_dispatches/replay}; each request carries a nonce that the node echoes: lost,
+ *       duplicated and mismatched responses are counted, and a response whose {@code used_transport} is not the
+ *       transport under test (a fallback) fails the run. The transports:
+ *       <ul>
+ *         <li>{@code websocket_tunnel}: mode {@code p2p}, simulated nodes (or real {@code NodeAgent}s with
+ *             {@code --tunnel-nodes agent});</li>
+ *         <li>{@code relay}: mode {@code relay}; the simulated nodes register HTTP endpoints served by
+ *             {@link RelayEcho} in this JVM (each node on its own loopback address, or all on one server with
+ *             {@code --relay-endpoints shared-host}), which the gateway POSTs to;</li>
+ *         <li>{@code webrtc}: mode {@code p2p} on a gateway with {@code p2p.transport = webrtc}, 4 real
+ *             {@code NodeAgent}s in this JVM with an in-process echo handler. Real WebRTC peers need a network
+ *             namespace with a veth pair (libwebrtc ignores loopback), so the tool must then be started with
+ *             {@code clawgo-transport-webrtc/src/test/netns/bin/java} instead of {@code java} (the gateway JVM, a
+ *             child process, shares the namespace); otherwise it stops with a setup error.</li>
+ *       </ul>
+ *       One row per transport and path is printed in a table at the end.</li>
  * </ol>
  *
- * <p>Exit code 0 when every check passed, 1 when one failed (a lost, duplicated or mismatched response, nodes not all
- * online, a node dropped while idle), 2 on a setup error. Everything is bounded: the whole run by
- * {@code --max-seconds} (default 1500), the gateway JVM by the same lifetime.
+ * <p>Exit code 0 when every check passed, 1 when one failed (a failed, lost, duplicated or mismatched response, a
+ * fallback to another transport, a relayed request the endpoint refused, nodes not all online, a node dropped, the
+ * gateway JVM gone during a REST run), 2 on a setup error (also: webrtc requested outside the network namespace, or
+ * the gateway not running the requested P2P transport). Everything is bounded: the whole run by
+ * {@code --max-seconds} (default 1500), the gateway JVM by the same lifetime, each dispatch run by 10 minutes, every
+ * call by a timeout.
  *
  * <p>Run (see docs/benchmarks.md): {@code java -Xmx3g -cp <it test classpath> io.clawgo.it.scale.ScaleBench
- * [--nodes 10000] [--phase all|scale|dispatch] [--rest-in-flight 256]}.
+ * [--nodes 10000] [--phase all|scale|dispatch] [--transports websocket_tunnel,relay,webrtc] [--dispatches 100000]
+ * [--in-flight 256] [--rest-in-flight 256,128] [--tunnel-nodes sim|agent]
+ * [--relay-endpoints per-node-host|shared-host] [--relay-threads 4]}.
  */
 public final class ScaleBench {
     private static final String TOKEN = "scale-bench-token";
@@ -73,11 +93,17 @@ public final class ScaleBench {
     private int restInFlight;
     private int dispatchNodes = 4;
     private String phase = "all";
+    private List<String> transports = List.of("websocket_tunnel");
+    private String tunnelNodes = "sim";
+    private boolean relayPerNodeHost = true;
+    private int relayThreads = 4;
     private long maxSeconds = 1500;
     private String gatewayHeap = "2g";
     private Path workDir = Path.of("target", "scale-bench");
 
     private final Map<String, String> results = new LinkedHashMap<>();
+    /** One row per measured dispatch run, for the summary table. */
+    private final List<Row> rows = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final long started = System.nanoTime();
 
@@ -127,6 +153,21 @@ public final class ScaleBench {
                         .toArray();
                 case "--dispatch-nodes" -> dispatchNodes = Integer.parseInt(v);
                 case "--phase" -> phase = v;
+                case "--transport", "--transports" -> transports = Arrays.stream(v.split(","))
+                        .map(ScaleBench::transportName).toList();
+                case "--tunnel-nodes" -> {
+                    if (!v.equals("sim") && !v.equals("agent")) {
+                        throw new IllegalArgumentException("--tunnel-nodes must be sim or agent");
+                    }
+                    tunnelNodes = v;
+                }
+                case "--relay-endpoints" -> {
+                    if (!v.equals("per-node-host") && !v.equals("shared-host")) {
+                        throw new IllegalArgumentException("--relay-endpoints must be per-node-host or shared-host");
+                    }
+                    relayPerNodeHost = v.equals("per-node-host");
+                }
+                case "--relay-threads" -> relayThreads = Integer.parseInt(v);
                 case "--max-seconds" -> maxSeconds = Long.parseLong(v);
                 case "--gateway-heap" -> gatewayHeap = v;
                 case "--work-dir" -> workDir = Path.of(v);
@@ -137,6 +178,19 @@ public final class ScaleBench {
         if (restInFlights == null) {
             restInFlights = new int[]{inFlight};
         }
+        if (!List.of("all", "scale", "dispatch").contains(phase)) {
+            throw new IllegalArgumentException("--phase must be all, scale or dispatch");
+        }
+    }
+
+    private static String transportName(String t) {
+        return switch (t.trim()) {
+            case "websocket_tunnel", "tunnel" -> "websocket_tunnel";
+            case "relay", "http_relay" -> "relay";
+            case "webrtc" -> "webrtc";
+            default -> throw new IllegalArgumentException("unknown transport " + t
+                    + ": use websocket_tunnel, relay or webrtc");
+        };
     }
 
     private int run() throws Exception {
@@ -163,7 +217,8 @@ public final class ScaleBench {
 
     private void scalePhase() throws Exception {
         checkFdLimit("self", nodes + 256);
-        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("scale"), gatewayHeap, maxSeconds, nodes);
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("scale"), gatewayHeap, maxSeconds, nodes,
+                "websocket_tunnel");
              Clients cl = new Clients(clients)) {
             checkFdLimit(String.valueOf(gw.pid()), nodes + 256);
             result("scale.gateway_fd_limit", fdLimit(String.valueOf(gw.pid())));
@@ -391,76 +446,246 @@ public final class ScaleBench {
     // ------------------------------------------------------------------------------------------------- dispatch
 
     private void dispatchPhase() throws Exception {
-        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("dispatch"), gatewayHeap, maxSeconds,
-                dispatchNodes);
-             Clients cl = new Clients(1)) {
-            SimNode.Stats stats = new SimNode.Stats();
-            stats.trackNonces = true;
-            List<SimNode> sims = new ArrayList<>();
-            URI ws = URI.create("ws://127.0.0.1:" + gw.port + "/nodes/connect");
-            for (int i = 0; i < dispatchNodes; i++) {
-                SimNode s = new SimNode("disp-" + i, stats);
-                s.connect(cl.next(), ws, TOKEN, Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
-                sims.add(s);
+        for (String t : transports) {
+            dispatchPhase(t);
+        }
+    }
+
+    /** The nodes of one dispatch run: simulated ones or real {@code NodeAgent}s. */
+    private interface DispatchNodes extends AutoCloseable {
+        String[] ids();
+
+        @Override
+        void close() throws InterruptedException;
+    }
+
+    /**
+     * The dispatch load over one transport, on a fresh gateway JVM: {@code websocket_tunnel} (mode {@code p2p},
+     * simulated nodes, or real node agents with {@code --tunnel-nodes agent}), {@code relay} (mode {@code relay}:
+     * the gateway POSTs to the simulated nodes' registered HTTP endpoints, {@link RelayEcho}) or {@code webrtc}
+     * (mode {@code p2p} on a gateway with {@code p2p.transport = webrtc}, real node agents in this JVM; needs the
+     * network namespace of clawgo-transport-webrtc/src/test/netns/bin/java, which the gateway JVM inherits).
+     */
+    private void dispatchPhase(String transport) throws Exception {
+        boolean relay = transport.equals("relay");
+        boolean webrtc = transport.equals("webrtc");
+        String gatewayTransport = webrtc ? "webrtc" : "websocket_tunnel";
+        String mode = relay ? "relay" : "p2p";
+        String expected = relay ? "http_relay" : transport;
+        boolean agents = webrtc || (!relay && tunnelNodes.equals("agent"));
+        String tp = "dispatch." + transport + ".";
+        if (webrtc) {
+            String why = netnsProblem();
+            if (why != null) {
+                throw new IllegalStateException("the webrtc leg needs real WebRTC peers in a network namespace with a "
+                        + "veth pair (libwebrtc ignores loopback): run the tool with "
+                        + "clawgo-transport-webrtc/src/test/netns/bin/java instead of java (" + why + ")");
             }
-            String[] ids = sims.stream().map(s -> s.id).toArray(String[]::new);
+        }
+        log("dispatch over %s: mode %s, %d %s nodes, %d dispatches, %d in flight; load average %s", transport, mode,
+                dispatchNodes, agents ? "NodeAgent" : "simulated", dispatches, inFlight, loadAverage());
+        result(tp + "mode", mode);
+        result(tp + "nodes", dispatchNodes + (agents ? " NodeAgent (in-process echo handler)" : " simulated (SimNode)")
+                + (relay ? ", endpoints " + (relayPerNodeHost ? "one loopback address each" : "one shared server")
+                + ", " + relayThreads + " handler threads" : ""));
+        result(tp + "load_average_start", loadAverage());
+        SimNode.Stats stats = new SimNode.Stats();
+        stats.trackNonces = true;
+        List<String> idList = new ArrayList<>();
+        for (int i = 0; i < dispatchNodes; i++) {
+            idList.add((agents ? "agent-" : "disp-") + i);
+        }
+        String[] ids = idList.toArray(String[]::new);
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("dispatch-" + transport), gatewayHeap,
+                maxSeconds, dispatchNodes, gatewayTransport);
+             RelayEcho echo = relay ? RelayEcho.start(idList, relayPerNodeHost, relayThreads, stats) : null;
+             DispatchNodes nodeSet = agents ? agentNodes(gw, ids, stats) : simNodes(gw, ids, stats, echo)) {
+            if (!gatewayTransport.equals(gw.p2pTransport)) {
+                throw new IllegalStateException("the gateway's P2P transport is " + gw.p2pTransport + ", not "
+                        + gatewayTransport + " (see " + workDir.resolve("dispatch-" + transport).resolve("gateway.log")
+                        + ")");
+            }
+            String nodesArg = String.join(",", ids);
+            // in-process Gateway.dispatch first (the transport alone), then the REST route
+            stats.nonces.clear();
+            inprocDispatch(gw, transport, nodesArg, mode, expected, Math.min(2000, dispatches), tp + "inproc.warmup.",
+                    stats, false);
+            stats.nonces.clear();
+            inprocDispatch(gw, transport, nodesArg, mode, expected, dispatches, tp + "inproc.", stats, true);
+            for (int w : restInFlights) {
+                restInFlight = w;
+                String p = tp + "rest" + (restInFlights.length > 1 ? "_" + w : "") + ".";
+                stats.nonces.clear();
+                restDispatch(gw, transport, ids, mode, expected, stats, Math.min(2000, dispatches), p + "warmup.",
+                        false);
+                stats.nonces.clear();
+                restDispatch(gw, transport, ids, mode, expected, stats, dispatches, p, true);
+            }
+            if (!relay) {
+                String p2p = gw.command("p2p");
+                result(tp + "gateway_p2p", abbreviate(p2p.startsWith("P2P ") ? p2p.substring(4) : p2p, 2000));
+            }
+            if (echo != null) {
+                result(tp + "endpoint_requests", String.valueOf(echo.requests.get()));
+                result(tp + "endpoint_connections", String.valueOf(echo.connections.size()));
+                result(tp + "endpoint_refused", String.valueOf(echo.refused.get()));
+                if (echo.refused.get() > 0) {
+                    failures.add(transport + ": the node endpoints refused " + echo.refused.get()
+                            + " relayed requests (first: " + echo.firstProblem + ")");
+                }
+            }
+            result(tp + "node_connections_dropped", String.valueOf(stats.closed.get()));
+            if (stats.closed.get() > 0) {
+                failures.add(transport + ": " + stats.closed.get() + " dispatch node connections were closed");
+            }
+        }
+        result(tp + "load_average_end", loadAverage());
+    }
+
+    private DispatchNodes simNodes(GatewayProcess gw, String[] ids, SimNode.Stats stats, RelayEcho echo)
+            throws Exception {
+        Clients cl = new Clients(1);
+        List<SimNode> sims = new ArrayList<>();
+        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeats"));
+        DispatchNodes set = new DispatchNodes() {
+            @Override
+            public String[] ids() {
+                return ids;
+            }
+
+            @Override
+            public void close() throws InterruptedException {
+                beats.shutdownNow();
+                closeAll(sims);
+                cl.close();
+            }
+        };
+        try {
+            URI ws = URI.create("ws://127.0.0.1:" + gw.port + "/nodes/connect");
+            for (String id : ids) {
+                SimNode s = new SimNode(id, stats, echo == null ? null : echo.endpoint(id));
+                sims.add(s);
+                s.connect(cl.next(), ws, TOKEN, Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS);
+            }
             // heartbeats as a real node sends them: tunnel traffic does not count as "heard from" for the TTL
-            ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeats"));
             for (SimNode s : sims) {
                 beats.scheduleAtFixedRate(s::heartbeat, heartbeatSec, heartbeatSec, TimeUnit.SECONDS);
             }
-            try {
-                // in-process Gateway.dispatch first (the transport alone), then the REST route
-                stats.nonces.clear();
-                gw.command("dispatch " + Math.min(2000, dispatches) + " " + inFlight + " " + String.join(",", ids));
-                stats.nonces.clear();
-                String line = gw.command("dispatch " + dispatches + " " + inFlight + " " + String.join(",", ids));
-                log("in-process Gateway.dispatch: %s", line);
-                String[] d = line.split(" ");
-                if (!d[0].equals("DISPATCH")) {
-                    failures.add("in-process dispatch: " + line);
-                } else {
-                    long okN = Long.parseLong(d[1]);
-                    long failed = Long.parseLong(d[2]);
-                    long mism = Long.parseLong(d[3]);
-                    long dup = Long.parseLong(d[4]);
-                    double wallMs = Double.parseDouble(d[5]);
-                    long nodeDup = nodeDuplicates(stats);
-                    long lost = dispatches - okN - failed - mism - dup;
-                    result("dispatch.inproc.count", String.valueOf(dispatches));
-                    result("dispatch.inproc.in_flight", String.valueOf(inFlight));
-                    result("dispatch.inproc.throughput_per_sec", fmt(dispatches / (wallMs / 1000)));
-                    result("dispatch.inproc.p50_us", d[6]);
-                    result("dispatch.inproc.p99_us", d[7]);
-                    result("dispatch.inproc.max_us", d[8]);
-                    result("dispatch.inproc.ok", String.valueOf(okN));
-                    result("dispatch.inproc.failed", String.valueOf(failed));
-                    result("dispatch.inproc.lost", String.valueOf(lost));
-                    result("dispatch.inproc.mismatched", String.valueOf(mism));
-                    result("dispatch.inproc.duplicated", String.valueOf(dup + nodeDup));
-                    result("dispatch.inproc.first_error", d[9]);
-                    if (lost != 0 || failed != 0 || mism != 0 || dup + nodeDup != 0) {
-                        failures.add("in-process dispatch: " + failed + " failed, " + lost + " lost, " + mism
-                                + " mismatched, " + (dup + nodeDup) + " duplicated (first error: " + d[9] + ")");
-                    }
-                }
+            return set;
+        } catch (Exception e) {
+            set.close();
+            throw e;
+        }
+    }
 
-                for (int w : restInFlights) {
-                    restInFlight = w;
-                    String p = "dispatch.rest" + (restInFlights.length > 1 ? "_" + w : "") + ".";
-                    stats.nonces.clear();
-                    restDispatch(gw, ids, stats, Math.min(2000, dispatches), p + "warmup.");
-                    stats.nonces.clear();
-                    restDispatch(gw, ids, stats, dispatches, p);
-                }
-                result("dispatch.node_connections_dropped", String.valueOf(stats.closed.get()));
-                if (stats.closed.get() > 0) {
-                    failures.add(stats.closed.get() + " dispatch node connections were closed by the gateway");
-                }
-            } finally {
-                beats.shutdownNow();
-                closeAll(sims);
+    /**
+     * Real {@link io.clawgo.NodeAgent}s in this JVM with an in-process echo handler (default request pool); they
+     * pick up the P2P transport the gateway announces (webrtc from the class path).
+     */
+    private DispatchNodes agentNodes(GatewayProcess gw, String[] ids, SimNode.Stats stats) throws Exception {
+        List<io.clawgo.NodeAgent> agents = new ArrayList<>();
+        DispatchNodes set = new DispatchNodes() {
+            @Override
+            public String[] ids() {
+                return ids;
             }
+
+            @Override
+            public void close() {
+                agents.forEach(io.clawgo.NodeAgent::close);
+            }
+        };
+        try {
+            for (String id : ids) {
+                io.clawgo.NodeAgent a = io.clawgo.NodeAgent.builder().gateway(gw.url()).token(TOKEN).id(id).name(id)
+                        .actions(List.of("run", "invoke", "agent_task"))
+                        .heartbeatInterval(Duration.ofSeconds(heartbeatSec))
+                        .handler(req -> {
+                            Object n = req.args().get("nonce");
+                            Map<String, Object> payload = new LinkedHashMap<>();
+                            if (n instanceof String nonce) {
+                                if (stats.trackNonces) {
+                                    stats.nonces.computeIfAbsent(nonce, k -> new AtomicInteger()).incrementAndGet();
+                                }
+                                payload.put("nonce", nonce);
+                            }
+                            payload.put("echo_node", id);
+                            return io.clawgo.protocol.Response.ok(payload);
+                        })
+                        .listener(new io.clawgo.NodeAgent.Listener() {
+                            @Override
+                            public void onDisconnected(String reason) {
+                                if (!"node closed".equals(reason)) {
+                                    stats.closed.incrementAndGet();
+                                    stats.problem("node " + id + " disconnected: " + reason);
+                                }
+                            }
+                        })
+                        .build();
+                agents.add(a);
+                a.start();
+                if (!a.awaitConnected(Duration.ofSeconds(30))) {
+                    throw new IllegalStateException("node agent " + id + " did not connect within 30 s");
+                }
+            }
+            return set;
+        } catch (Exception e) {
+            set.close();
+            throw e;
+        }
+    }
+
+    /** {@code count} {@code Gateway.dispatch} calls inside the gateway JVM ({@link ScaleGatewayMain}). */
+    private void inprocDispatch(GatewayProcess gw, String transport, String nodesArg, String mode, String expected,
+                                int count, String p, SimNode.Stats stats, boolean row) throws Exception {
+        Cpu cpu0 = Cpu.start(gw);
+        Map<String, Long> threads0 = threadTicks(gw.pid());
+        String line = gw.command("dispatch " + count + " " + inFlight + " " + nodesArg + " " + mode + " " + expected);
+        Cpu cpu = cpu0.end(gw);
+        Map<String, Long> threads1 = threadTicks(gw.pid());
+        log("in-process Gateway.dispatch (%s): %s", p, line);
+        String[] d = line.split(" ");
+        if (!d[0].equals("DISPATCH")) {
+            failures.add(p + " " + line);
+            return;
+        }
+        long okN = Long.parseLong(d[1]);
+        long failed = Long.parseLong(d[2]);
+        long mism = Long.parseLong(d[3]);
+        long dup = Long.parseLong(d[4]);
+        double wallMs = Double.parseDouble(d[5]);
+        long fallbacks = Long.parseLong(d[9]);
+        long meanUs = Long.parseLong(d[10]);
+        String firstError = d[11];
+        long nodeDup = nodeDuplicates(stats);
+        long lost = count - okN - failed - mism - dup - fallbacks;
+        double throughput = okN / (wallMs / 1000);
+        result(p + "count", String.valueOf(count));
+        result(p + "in_flight", String.valueOf(inFlight));
+        result(p + "throughput_per_sec", fmt(throughput));
+        result(p + "p50_us", d[6]);
+        result(p + "p99_us", d[7]);
+        result(p + "max_us", d[8]);
+        result(p + "ok", String.valueOf(okN));
+        result(p + "failed", String.valueOf(failed));
+        result(p + "lost", String.valueOf(lost));
+        result(p + "mismatched", String.valueOf(mism));
+        result(p + "duplicated", String.valueOf(dup + nodeDup));
+        result(p + "fallbacks", String.valueOf(fallbacks));
+        result(p + "first_error", firstError);
+        result(p + "mean_us", String.valueOf(meanUs));
+        result(p + "mean_in_flight", fmt(throughput * meanUs / 1e6));
+        result(p + "cpu_per_dispatch_gateway_tool", cpu.perDispatch(count));
+        result(p + "gateway_cpu_by_thread_pct_of_one_core", cpuByThread(threads0, threads1, wallMs / 1000));
+        if (row) {
+            rows.add(new Row(transport, "Gateway.dispatch (in the gateway JVM)", inFlight, count, throughput,
+                    Long.parseLong(d[6]), Long.parseLong(d[7]), meanUs, okN, failed, lost, dup + nodeDup, mism,
+                    fallbacks, loadAverage(), cpu));
+        }
+        if (lost != 0 || failed != 0 || mism != 0 || dup + nodeDup != 0 || fallbacks != 0) {
+            failures.add(p + " " + failed + " failed, " + lost + " lost, " + mism + " mismatched, " + (dup + nodeDup)
+                    + " duplicated, " + fallbacks + " fell back from " + expected + " (first error: " + firstError
+                    + ")");
         }
     }
 
@@ -475,8 +700,8 @@ public final class ScaleBench {
     }
 
     /** {@code count} POSTs of {@code /webui/api/node_dispatches/replay}, {@code --rest-in-flight} at once. */
-    private void restDispatch(GatewayProcess gw, String[] ids, SimNode.Stats stats, int count, String p)
-            throws Exception {
+    private void restDispatch(GatewayProcess gw, String transport, String[] ids, String mode, String expected,
+                              SimNode.Stats stats, int count, String p, boolean row) throws Exception {
         ExecutorService exec = Executors.newFixedThreadPool(2, daemon("rest-client"));
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(exec)
                 .connectTimeout(Duration.ofSeconds(10)).build();
@@ -486,10 +711,13 @@ public final class ScaleBench {
         AtomicLong failed = new AtomicLong();
         AtomicLong mism = new AtomicLong();
         AtomicLong dup = new AtomicLong();
+        AtomicLong fallbacks = new AtomicLong();
         AtomicLong httpErrors = new AtomicLong();
         long[] lat = new long[count];
         String[] firstError = {"", ""};
         URI uri = URI.create(gw.url() + "/webui/api/node_dispatches/replay");
+        Cpu cpu0 = Cpu.start(gw);
+        Map<String, Long> threads0 = threadTicks(gw.pid());
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MINUTES.toNanos(10);
         int sent = 0;
@@ -500,8 +728,8 @@ public final class ScaleBench {
             sent++;
             String node = ids[i % ids.length];
             String nonce = "r" + i + "-" + Long.toHexString(System.nanoTime());
-            String body = "{\"node\":\"" + node + "\",\"action\":\"invoke\",\"mode\":\"p2p\",\"timeout_sec\":30,"
-                    + "\"args\":{\"nonce\":\"" + nonce + "\"}}";
+            String body = "{\"node\":\"" + node + "\",\"action\":\"invoke\",\"mode\":\"" + mode
+                    + "\",\"timeout_sec\":30,\"args\":{\"nonce\":\"" + nonce + "\"}}";
             HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(45))
                     .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -521,6 +749,7 @@ public final class ScaleBench {
                     }
                     JsonObject result = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("result");
                     JsonObject payload = result.has("payload") ? result.getAsJsonObject("payload") : new JsonObject();
+                    String used = str(payload, "used_transport");
                     if (!result.get("ok").getAsBoolean()) {
                         failed.incrementAndGet();
                         synchronized (firstError) {
@@ -528,8 +757,15 @@ public final class ScaleBench {
                                 firstError[0] = result.toString();
                             }
                         }
+                    } else if (!expected.equals(used) && str(payload, "fallback_from") != null) {
+                        fallbacks.incrementAndGet();
+                        synchronized (firstError) {
+                            if (firstError[0].isEmpty()) {
+                                firstError[0] = "fallback from " + str(payload, "fallback_from") + " to " + used;
+                            }
+                        }
                     } else if (!nonce.equals(str(payload, "nonce")) || !node.equals(str(payload, "echo_node"))
-                            || !"websocket_tunnel".equals(str(payload, "used_transport"))) {
+                            || !expected.equals(used)) {
                         mism.incrementAndGet();
                     } else if (answered.putIfAbsent(nonce, Boolean.TRUE) != null) {
                         dup.incrementAndGet();
@@ -545,15 +781,23 @@ public final class ScaleBench {
         }
         boolean drained = window.tryAcquire(restInFlight, 60, TimeUnit.SECONDS);
         double wall = (System.nanoTime() - start) / 1e9;
+        Cpu cpu = cpu0.end(gw);
+        Map<String, Long> threads1 = threadTicks(gw.pid());
+        if (!gw.process.isAlive()) {
+            failures.add(p + " the gateway JVM ended during the run: " + gw.exitStatus() + " (its log: "
+                    + gw.log + ")");
+            log("the gateway JVM ended during %s: %s", p, gw.exitStatus());
+        }
         exec.shutdownNow();
         long[] sorted = Arrays.copyOf(lat, sent);
         Arrays.sort(sorted);
         long nodeDup = nodeDuplicates(stats);
-        long lost = count - ok.get() - failed.get() - httpErrors.get() - mism.get() - dup.get();
+        long lost = count - ok.get() - failed.get() - httpErrors.get() - mism.get() - dup.get() - fallbacks.get();
+        double throughput = ok.get() / wall;
         result(p + "count", String.valueOf(count));
         result(p + "sent", String.valueOf(sent));
         result(p + "in_flight", String.valueOf(restInFlight));
-        result(p + "throughput_per_sec", fmt(ok.get() / wall));
+        result(p + "throughput_per_sec", fmt(throughput));
         result(p + "p50_us", sent == 0 ? "-" : String.valueOf(sorted[sent / 2] / 1000));
         result(p + "p99_us", sent == 0 ? "-" : String.valueOf(sorted[(int) (sent * 0.99)] / 1000));
         result(p + "max_us", sent == 0 ? "-" : String.valueOf(sorted[sent - 1] / 1000));
@@ -563,17 +807,118 @@ public final class ScaleBench {
         result(p + "lost", String.valueOf(lost));
         result(p + "mismatched", String.valueOf(mism.get()));
         result(p + "duplicated", String.valueOf(dup.get() + nodeDup));
+        result(p + "fallbacks", String.valueOf(fallbacks.get()));
         result(p + "first_error", firstError[0].isEmpty() ? "-" : abbreviate(firstError[0], 300));
         result(p + "first_http_error", firstError[1].isEmpty() ? "-" : abbreviate(firstError[1], 300));
         result(p + "wall_sec", fmt(wall));
-        log("REST replay (%s): %d ok, %d failed, %d http errors, %d lost, %d mismatched, %d duplicated in %.1f s%s",
-                p, ok.get(), failed.get(), httpErrors.get(), lost, mism.get(), dup.get() + nodeDup, wall,
-                drained ? "" : " (not drained)");
-        if (lost != 0 || failed.get() != 0 || httpErrors.get() != 0 || mism.get() != 0 || dup.get() + nodeDup != 0) {
-            failures.add(p + " " + failed.get() + " failed, " + httpErrors.get() + " HTTP errors, " + lost + " lost, "
-                    + mism.get() + " mismatched, " + (dup.get() + nodeDup) + " duplicated (first error: "
-                    + abbreviate(firstError[0], 200) + "; first HTTP error: " + abbreviate(firstError[1], 200) + ")");
+        long meanUs = sent == 0 ? -1 : Arrays.stream(sorted).sum() / sent / 1000;
+        result(p + "mean_us", String.valueOf(meanUs));
+        result(p + "mean_in_flight", fmt(throughput * meanUs / 1e6));
+        result(p + "cpu_per_dispatch_gateway_tool", cpu.perDispatch(count));
+        result(p + "gateway_cpu_by_thread_pct_of_one_core", cpuByThread(threads0, threads1, wall));
+        log("REST replay (%s): %d ok, %d failed, %d http errors, %d lost, %d mismatched, %d duplicated, %d fallbacks"
+                        + " in %.1f s%s", p, ok.get(), failed.get(), httpErrors.get(), lost, mism.get(),
+                dup.get() + nodeDup, fallbacks.get(), wall, drained ? "" : " (not drained)");
+        if (row) {
+            rows.add(new Row(transport, "REST /webui/api/node_dispatches/replay", restInFlight, count, throughput,
+                    sent == 0 ? -1 : sorted[sent / 2] / 1000, sent == 0 ? -1 : sorted[(int) (sent * 0.99)] / 1000,
+                    meanUs, ok.get(), failed.get() + httpErrors.get(), lost, dup.get() + nodeDup, mism.get(), fallbacks.get(),
+                    loadAverage(), cpu));
         }
+        if (lost != 0 || failed.get() != 0 || httpErrors.get() != 0 || mism.get() != 0 || dup.get() + nodeDup != 0
+                || fallbacks.get() != 0) {
+            failures.add(p + " " + failed.get() + " failed, " + httpErrors.get() + " HTTP errors, " + lost + " lost, "
+                    + mism.get() + " mismatched, " + (dup.get() + nodeDup) + " duplicated, " + fallbacks.get()
+                    + " fell back from " + expected + " (first error: " + abbreviate(firstError[0], 200)
+                    + "; first HTTP error: " + abbreviate(firstError[1], 200) + ")");
+        }
+    }
+
+    /** One measured dispatch run (warm-ups are checked but not tabled). */
+    private record Row(String transport, String path, int inFlight, int count, double throughput, long p50us,
+                       long p99us, long meanUs, long ok, long failed, long lost, long duplicated, long mismatched, long fallbacks,
+                       String loadAverage, Cpu cpu) {
+    }
+
+    /** CPU time of the gateway JVM and of this JVM (tool and nodes) over one run. */
+    private record Cpu(long gateway0, long self0, long gateway1, long self1) {
+        static Cpu start(GatewayProcess gw) {
+            return new Cpu(ticks(String.valueOf(gw.pid())), ticks("self"), 0, 0);
+        }
+
+        Cpu end(GatewayProcess gw) {
+            return new Cpu(gateway0, self0, ticks(String.valueOf(gw.pid())), ticks("self"));
+        }
+
+        private static long ticks(String pid) {
+            try {
+                return cpuTicks(pid);
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+
+        /** Microseconds of CPU per dispatch: gateway, tool. */
+        String perDispatch(long count) {
+            if (gateway0 < 0 || gateway1 < 0 || self0 < 0 || self1 < 0) {
+                return "?";
+            }
+            double hz = TICKS_PER_SECOND;
+            return String.format(Locale.ROOT, "%.0f / %.0f µs", (gateway1 - gateway0) / hz * 1e6 / count,
+                    (self1 - self0) / hz * 1e6 / count);
+        }
+    }
+
+    private static final double TICKS_PER_SECOND = clockTicks();
+
+    private void printTable() {
+        if (rows.isEmpty()) {
+            return;
+        }
+        OUT.println("DISPATCH TABLE");
+        OUT.println("| transport | path | in flight (window) | mean in flight | dispatches | throughput | p50 | p99 "
+                + "| ok | failed | lost | duplicated | mismatched | fallbacks | CPU per dispatch, gateway / tool+nodes "
+                + "| load average at end |");
+        OUT.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+            OUT.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %,d | %,.0f/s | %.1f ms | %.1f ms | %,d | %d | %d | %d | %d "
+                            + "| %d | %s | %s |%n", r.transport, r.path, r.inFlight, r.throughput * r.meanUs / 1e6,
+                    r.count, r.throughput, r.p50us / 1000.0, r.p99us / 1000.0, r.ok, r.failed, r.lost, r.duplicated,
+                    r.mismatched, r.fallbacks, r.cpu.perDispatch(r.count), r.loadAverage);
+        }
+    }
+
+    /** The busiest thread groups of the gateway between two readings, in % of one core. */
+    private static String cpuByThread(Map<String, Long> t0, Map<String, Long> t1, double wallSec) {
+        StringBuilder b = new StringBuilder();
+        t1.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - t0.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(8)
+                .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(String.format(Locale.ROOT, "%.0f", e.getValue() / TICKS_PER_SECOND / wallSec * 100)));
+        return b.toString();
+    }
+
+    /** The 1, 5 and 15 minute load averages of the machine. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    /** Why this JVM cannot open real WebRTC peers, or {@code null} when it runs in the test network namespace. */
+    private static String netnsProblem() {
+        String marker = System.getenv("CLAWGO_WEBRTC_NETNS");
+        if (marker == null || marker.isBlank()) {
+            String skip = System.getenv("CLAWGO_WEBRTC_NETNS_SKIP");
+            return skip != null && !skip.isBlank() ? skip : "CLAWGO_WEBRTC_NETNS is not set";
+        }
+        return null;
     }
 
     private static String str(JsonObject o, String key) {
@@ -590,6 +935,7 @@ public final class ScaleBench {
     private void printResults() {
         OUT.println("RESULTS (elapsed " + fmt((System.nanoTime() - started) / 1e9) + " s)");
         results.forEach((k, v) -> OUT.println("  " + k + " = " + v));
+        printTable();
     }
 
     private void log(String fmt, Object... args) {
@@ -745,17 +1091,28 @@ public final class ScaleBench {
     private static final class GatewayProcess implements AutoCloseable {
         final Process process;
         final int port;
+        /** The P2P transport the gateway uses ({@code -} for none). */
+        final String p2pTransport;
+        final Path log;
         private final BufferedReader out;
         private final Writer in;
 
-        private GatewayProcess(Process process, int port, BufferedReader out, Writer in) {
+        private GatewayProcess(Process process, int port, String p2pTransport, Path log, BufferedReader out,
+                               Writer in) {
             this.process = process;
+            this.log = log;
             this.port = port;
+            this.p2pTransport = p2pTransport;
             this.out = out;
             this.in = in;
         }
 
-        static GatewayProcess start(Path dir, String heap, long lifetimeSec, int nodes) throws Exception {
+        /**
+         * Starts {@link ScaleGatewayMain} with {@code p2p.transport = transport}; a child process, so it shares this
+         * JVM's network namespace (the webrtc leg's veth pair).
+         */
+        static GatewayProcess start(Path dir, String heap, long lifetimeSec, int nodes, String transport)
+                throws Exception {
             if (Files.exists(dir)) {
                 try (var files = Files.walk(dir)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -766,7 +1123,8 @@ public final class ScaleBench {
             List<String> cmd = List.of(java.toString(), "-Xmx" + heap, "-Xms256m",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     "-cp", System.getProperty("java.class.path"), ScaleGatewayMain.class.getName(),
-                    dir.resolve("data").toString(), TOKEN, String.valueOf(lifetimeSec), String.valueOf(nodes));
+                    dir.resolve("data").toString(), TOKEN, String.valueOf(lifetimeSec), String.valueOf(nodes),
+                    transport);
             Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("gateway.log").toFile()).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             Writer in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
@@ -783,7 +1141,9 @@ public final class ScaleBench {
                 throw new IllegalStateException("gateway did not start: " + line + " (see " + dir.resolve("gateway.log")
                         + ")");
             }
-            return new GatewayProcess(p, Integer.parseInt(line.substring(6).trim()), out, in);
+            String[] f = line.trim().split(" ");
+            return new GatewayProcess(p, Integer.parseInt(f[1]), f.length > 2 ? f[2] : "-",
+                    dir.resolve("gateway.log"), out, in);
         }
 
         long pid() {
@@ -795,8 +1155,12 @@ public final class ScaleBench {
         }
 
         synchronized String command(String c) throws Exception {
-            in.write(c + "\n");
-            in.flush();
+            try {
+                in.write(c + "\n");
+                in.flush();
+            } catch (IOException e) {
+                throw new IllegalStateException("the gateway JVM is gone: " + exitStatus());
+            }
             CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
                 try {
                     return out.readLine();
@@ -806,9 +1170,19 @@ public final class ScaleBench {
             });
             String line = answer.get(15, TimeUnit.MINUTES);
             if (line == null) {
-                throw new IllegalStateException("gateway process ended (exit " + process.waitFor() + ")");
+                throw new IllegalStateException("the gateway JVM is gone: " + exitStatus());
             }
             return line;
+        }
+
+        /** How the gateway JVM ended ({@code exit 137}: SIGKILL from outside, no log line, no crash file). */
+        String exitStatus() throws InterruptedException {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                return "still running";
+            }
+            int code = process.exitValue();
+            return "exit " + code + (code > 128 ? " (signal " + (code - 128) + ")" : code == 3
+                    ? " (its maximum lifetime)" : "");
         }
 
         /** used, committed, direct, threads. */

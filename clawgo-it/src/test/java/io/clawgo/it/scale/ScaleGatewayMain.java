@@ -36,15 +36,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code TIMINGS <status_ms> <registry_ms> <json_ms> <bytes> <nodes> <agents> <list_ms> <listed> <section=bytes,...>} ({@link Gateway#status()} builds the whole
  *       payload; {@code registry} is the subagent registry alone, which the payload's {@code trees} are made of;
  *       {@code json} encodes the payload; {@code list} is {@link Gateway#nodes()}, the registry listing alone);</li>
- *   <li>{@code dispatch <count> <in_flight> <node,node,...>}: {@link Gateway#dispatch} in-process, each request
- *       carrying a nonce that the node must echo; answers {@code DISPATCH <ok> <failed> <mismatched> <duplicated>
- *       <wall_ms> <p50_us> <p99_us> <max_us> <first_error>};</li>
+ *   <li>{@code dispatch <count> <in_flight> <node,node,...> [<mode> <expected_transport>]}: {@link Gateway#dispatch}
+ *       in-process with dispatch mode {@code <mode>} (default {@code p2p}), each request carrying a nonce that the node
+ *       must echo, and each response's {@code used_transport} must be {@code <expected_transport>} (default
+ *       {@code websocket_tunnel}); one that came over another transport with {@code fallback_from} set is a
+ *       fallback, without it a mismatch; answers {@code DISPATCH <ok> <failed> <mismatched> <duplicated> <wall_ms>
+ *       <p50_us> <p99_us> <max_us> <fallbacks> <mean_us> <first_error>} (latency from just before the
+ *       {@code dispatch} call, so time spent inside it counts);</li>
+ *   <li>{@code p2p}: {@code P2P <json>}, the {@code p2p} section of {@link Gateway#status()} (sessions, retries);</li>
  *   <li>{@code quit} (or end of input): closes the gateway and exits.</li>
  * </ul>
  *
- * <p>Arguments: {@code <data-dir> <token> <max-lifetime-seconds> [<nodes>]}: with {@code <nodes>} above the default
- * {@code gateway.max_nodes}, the limit is raised to it (the gateway is otherwise all defaults). The first line it
- * prints is {@code READY <port>}.
+ * <p>Arguments: {@code <data-dir> <token> <max-lifetime-seconds> [<nodes> [<p2p-transport>]]}: with {@code <nodes>}
+ * above the default {@code gateway.max_nodes}, the limit is raised to it; {@code <p2p-transport>} is the gateway's
+ * {@code p2p.transport} (default {@code websocket_tunnel}; {@code webrtc} needs the webrtc module on the class path
+ * and a network namespace with a veth pair); the gateway is otherwise all defaults. The first line it prints is
+ * {@code READY <port> <p2p transport in use, or ->}.
  * It exits by itself after the maximum lifetime, so a crashed parent never leaves it behind.
  */
 public final class ScaleGatewayMain {
@@ -56,13 +63,17 @@ public final class ScaleGatewayMain {
         String token = args[1];
         long lifetime = Long.parseLong(args[2]);
         int nodes = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        String transport = args.length > 4 ? args[4] : "websocket_tunnel";
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Thread reaper = ChildJvm.haltAfter(Duration.ofSeconds(lifetime));
+        // a SIGTERM or SIGINT leaves this line in the log; a SIGKILL leaves nothing
+        Thread hook = new Thread(() -> System.err.println("scale gateway: JVM shutting down"), "scale-gateway-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
 
         try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(token).dataDir(dataDir)
-                .transport("websocket_tunnel")
+                .transport(transport)
                 .maxNodes(Math.max(nodes, GatewayConfig.DEFAULT_MAX_NODES)).start()) {
-            out.println("READY " + gw.port());
+            out.println("READY " + gw.port() + " " + gw.p2pTransport().orElse("-"));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
             while ((line = in.readLine()) != null) {
@@ -72,7 +83,9 @@ public final class ScaleGatewayMain {
                         case "heap" -> out.println(heap());
                         case "timings" -> out.println(timings(gw));
                         case "dispatch" -> out.println(dispatch(gw, Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]),
-                                cmd[3].split(",")));
+                                cmd[3].split(","), cmd.length > 4 ? cmd[4] : "p2p",
+                                cmd.length > 5 ? cmd[5] : "websocket_tunnel"));
+                        case "p2p" -> out.println("P2P " + WireCodec.get().toJson(gw.status().get("p2p")));
                         case "quit" -> {
                             return;
                         }
@@ -126,16 +139,18 @@ public final class ScaleGatewayMain {
     }
 
     /**
-     * {@code count} dispatches, at most {@code inFlight} at once, round-robin over {@code nodes}; every response must
-     * carry back the request's nonce and the node it went to, exactly once.
+     * {@code count} dispatches in {@code mode}, at most {@code inFlight} at once, round-robin over {@code nodes}; every
+     * response must carry back the request's nonce and the node it went to, exactly once, over {@code expected}.
      */
-    private static String dispatch(Gateway gw, int count, int inFlight, String[] nodes) throws Exception {
+    private static String dispatch(Gateway gw, int count, int inFlight, String[] nodes, String mode, String expected)
+            throws Exception {
         Semaphore window = new Semaphore(inFlight);
         ConcurrentHashMap<String, Boolean> answered = new ConcurrentHashMap<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong mismatched = new AtomicLong();
         AtomicLong duplicated = new AtomicLong();
+        AtomicLong fallbacks = new AtomicLong();
         long[] latencies = new long[count];
         String[] firstError = {""};
         List<CompletableFuture<Void>> tail = new ArrayList<>();
@@ -150,14 +165,15 @@ public final class ScaleGatewayMain {
             int slot = i;
             long t = System.nanoTime();
             CompletableFuture<Void> f = gw.dispatch(new Request("invoke", node, null, null, Map.of("nonce", nonce)),
-                    "p2p", Duration.ofSeconds(30)).handle((r, e) -> {
+                    mode, Duration.ofSeconds(30)).handle((r, e) -> {
                 try {
                     latencies[slot] = System.nanoTime() - t;
                     if (e != null) {
-                        check(io.clawgo.protocol.Response.error("exception", e.toString()), node, nonce, answered, ok,
-                                failed, mismatched, duplicated, firstError);
+                        check(io.clawgo.protocol.Response.error("exception", e.toString()), node, nonce, expected,
+                                answered, ok, failed, mismatched, duplicated, fallbacks, firstError);
                     } else {
-                        check(r, node, nonce, answered, ok, failed, mismatched, duplicated, firstError);
+                        check(r, node, nonce, expected, answered, ok, failed, mismatched, duplicated, fallbacks,
+                                firstError);
                     }
                 } finally {
                     window.release();
@@ -177,12 +193,14 @@ public final class ScaleGatewayMain {
         Arrays.sort(sorted);
         return "DISPATCH " + ok.get() + " " + failed.get() + " " + mismatched.get() + " " + duplicated.get() + " "
                 + wall / 1_000_000 + " " + sorted[count / 2] / 1000 + " " + sorted[(int) (count * 0.99)] / 1000 + " "
-                + sorted[count - 1] / 1000 + " " + (firstError[0].isEmpty() ? "-" : firstError[0].replace(' ', '_'));
+                + sorted[count - 1] / 1000 + " " + fallbacks.get() + " "
+                + Arrays.stream(latencies).sum() / count / 1000 + " "
+                + (firstError[0].isEmpty() ? "-" : firstError[0].replace(' ', '_'));
     }
 
-    static void check(Response r, String node, String nonce, ConcurrentHashMap<String, Boolean> answered,
-                      AtomicLong ok, AtomicLong failed, AtomicLong mismatched, AtomicLong duplicated,
-                      String[] firstError) {
+    static void check(Response r, String node, String nonce, String expected,
+                      ConcurrentHashMap<String, Boolean> answered, AtomicLong ok, AtomicLong failed,
+                      AtomicLong mismatched, AtomicLong duplicated, AtomicLong fallbacks, String[] firstError) {
         if (!r.ok()) {
             failed.incrementAndGet();
             synchronized (firstError) {
@@ -192,8 +210,18 @@ public final class ScaleGatewayMain {
             }
             return;
         }
+        if (!expected.equals(r.payloadString("used_transport")) && r.payloadString("fallback_from") != null) {
+            fallbacks.incrementAndGet();
+            synchronized (firstError) {
+                if (firstError[0].isEmpty()) {
+                    firstError[0] = "fallback:" + r.payloadString("fallback_from") + "->"
+                            + r.payloadString("used_transport");
+                }
+            }
+            return;
+        }
         if (!nonce.equals(r.payloadString("nonce")) || !node.equals(r.payloadString("echo_node"))
-                || !"websocket_tunnel".equals(r.payloadString("used_transport"))) {
+                || !expected.equals(r.payloadString("used_transport"))) {
             mismatched.incrementAndGet();
             return;
         }

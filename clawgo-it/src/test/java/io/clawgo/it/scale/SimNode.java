@@ -44,8 +44,13 @@ final class SimNode implements WebSocket.Listener {
         }
     }
 
+    /** The bearer token a node with an endpoint registers; the relay must present it to the endpoint. */
+    static final String ENDPOINT_TOKEN = "scale-bench-endpoint-token";
+
     final String id;
     private final Stats stats;
+    /** The HTTP endpoint registered for the relay, or {@code null} for none. */
+    private final String endpoint;
     private final StringBuilder partial = new StringBuilder();
     final CompletableFuture<Void> registered = new CompletableFuture<>();
     private volatile WebSocket ws;
@@ -53,8 +58,14 @@ final class SimNode implements WebSocket.Listener {
     volatile int closeCode = -1;
 
     SimNode(String id, Stats stats) {
+        this(id, stats, null);
+    }
+
+    /** A node that registers {@code endpoint} (base URL), so that the gateway's HTTP relay can reach it there. */
+    SimNode(String id, Stats stats, String endpoint) {
         this.id = id;
         this.stats = stats;
+        this.endpoint = endpoint;
     }
 
     /** Opens the socket and registers; completes when the {@code registered} ack arrives. */
@@ -66,7 +77,10 @@ final class SimNode implements WebSocket.Listener {
                 .thenCompose(w -> {
                     ws = w;
                     send("{\"type\":\"register\",\"node\":{\"id\":\"" + id + "\",\"name\":\"" + id
-                            + "\",\"os\":\"linux\",\"arch\":\"amd64\",\"version\":\"scale-bench\","
+                            + "\","
+                            + (endpoint == null ? "" : "\"endpoint\":\"" + endpoint + "\",\"token\":\""
+                                    + ENDPOINT_TOKEN + "\",")
+                            + "\"os\":\"linux\",\"arch\":\"amd64\",\"version\":\"scale-bench\","
                             + "\"capabilities\":{\"run\":true,\"invoke\":true,\"model\":true},"
                             + "\"actions\":[\"run\",\"invoke\",\"agent_task\"]}}");
                     return registered;
