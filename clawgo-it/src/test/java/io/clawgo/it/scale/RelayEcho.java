@@ -135,24 +135,7 @@ final class RelayEcho implements AutoCloseable {
                         + PATHS.getOrDefault(action, "/invoke"));
                 return;
             }
-            JsonObject args = req.has("args") && req.get("args").isJsonObject() ? req.getAsJsonObject("args")
-                    : new JsonObject();
-            String nonce = str(args, "nonce");
-            if (nonce != null && stats.trackNonces) {
-                stats.nonces.computeIfAbsent(nonce, k -> new AtomicInteger()).incrementAndGet();
-            }
-            JsonObject payload = new JsonObject();
-            if (nonce != null) {
-                payload.addProperty("nonce", nonce);
-            }
-            payload.addProperty("echo_node", id);
-            JsonObject response = new JsonObject();
-            response.addProperty("ok", true);
-            response.addProperty("code", "ok");
-            response.addProperty("node", id);
-            response.addProperty("action", action);
-            response.add("payload", payload);
-            send(ex, 200, response.toString());
+            send(ex, 200, SimNode.echo(stats, id, req).toString());
         } finally {
             ex.close();
         }

@@ -181,6 +181,21 @@ final class SimNode implements WebSocket.Listener {
         String reqId = str(m, "id");
         JsonObject request = m.has("request") && m.get("request").isJsonObject() ? m.getAsJsonObject("request")
                 : new JsonObject();
+        JsonObject response = echo(stats, id, request);
+        JsonObject frame = new JsonObject();
+        frame.addProperty("type", "node_response");
+        frame.addProperty("id", reqId);
+        frame.addProperty("from", id);
+        frame.addProperty("to", "gateway");
+        frame.add("response", response);
+        send(frame.toString());
+    }
+
+    /**
+     * The answer of node {@code id} to {@code request} (a {@code Request} JSON object): ok, echoing
+     * {@code args.nonce} and the node's id in the payload; the nonce is counted in {@code stats} when tracked.
+     */
+    static JsonObject echo(Stats stats, String id, JsonObject request) {
         JsonObject args = request.has("args") && request.get("args").isJsonObject() ? request.getAsJsonObject("args")
                 : new JsonObject();
         String nonce = str(args, "nonce");
@@ -198,13 +213,7 @@ final class SimNode implements WebSocket.Listener {
         response.addProperty("node", id);
         response.addProperty("action", str(request, "action"));
         response.add("payload", payload);
-        JsonObject frame = new JsonObject();
-        frame.addProperty("type", "node_response");
-        frame.addProperty("id", reqId);
-        frame.addProperty("from", id);
-        frame.addProperty("to", "gateway");
-        frame.add("response", response);
-        send(frame.toString());
+        return response;
     }
 
     private static String str(JsonObject o, String key) {
