@@ -26,6 +26,9 @@ import java.util.List;
  * @param actions      the actions the node accepts; empty means every action its capabilities cover
  * @param models       models the node offers (informational)
  * @param agents       the agents the node exposes
+ * @param transports   the P2P transports the node offers ({@code websocket_tunnel}, {@code webrtc}, ...); empty means
+ *                     unknown (a node that does not say), and a gateway then tries its transports as configured. A
+ *                     clawgo-java extension of the wire format
  * @param registeredAt when the gateway first registered the node ({@code registered_at})
  * @param lastSeenAt   when the gateway last heard from the node ({@code last_seen_at})
  * @param online       whether the gateway considers the node online: heard from within its TTL (the close of the
@@ -44,6 +47,7 @@ public record NodeInfo(
         List<String> actions,
         List<String> models,
         List<AgentInfo> agents,
+        List<String> transports,
         @SerializedName("registered_at") Instant registeredAt,
         @SerializedName("last_seen_at") Instant lastSeenAt,
         boolean online) {
@@ -64,6 +68,7 @@ public record NodeInfo(
      * @param actions      accepted actions, or {@code null}
      * @param models       models, or {@code null}
      * @param agents       agents, or {@code null}
+     * @param transports   offered P2P transport names, or {@code null}
      * @param registeredAt registration time, or {@code null}
      * @param lastSeenAt   last-seen time, or {@code null}
      * @param online       online flag
@@ -73,6 +78,7 @@ public record NodeInfo(
         actions = copy(actions);
         models = copy(models);
         agents = copy(agents);
+        transports = copy(transports);
         if (capabilities == null) {
             capabilities = Capabilities.NONE;
         }
@@ -109,7 +115,7 @@ public record NodeInfo(
     public Builder toBuilder() {
         return new Builder().id(id).name(name).tags(tags).os(os).arch(arch).version(version).endpoint(endpoint)
                 .token(token).capabilities(capabilities).actions(actions).models(models).agents(agents)
-                .registeredAt(registeredAt).lastSeenAt(lastSeenAt).online(online);
+                .transports(transports).registeredAt(registeredAt).lastSeenAt(lastSeenAt).online(online);
     }
 
     /**
@@ -119,6 +125,17 @@ public record NodeInfo(
      */
     public NodeInfo redacted() {
         return token == null ? this : toBuilder().token(null).build();
+    }
+
+    /**
+     * Whether this node may be reached over the P2P transport {@code name}: it offers it, or it did not say which
+     * transports it offers.
+     *
+     * @param name a transport provider name, for example {@code webrtc}
+     * @return {@code false} only when the node lists its transports and {@code name} is not among them
+     */
+    public boolean mayOffer(String name) {
+        return transports.isEmpty() || transports.contains(name);
     }
 
     /**
@@ -150,6 +167,7 @@ public record NodeInfo(
         private List<String> actions = List.of();
         private List<String> models = List.of();
         private List<AgentInfo> agents = List.of();
+        private List<String> transports = List.of();
         private Instant registeredAt;
         private Instant lastSeenAt;
         private boolean online;
@@ -242,6 +260,13 @@ public record NodeInfo(
          */
         public Builder agents(List<AgentInfo> v) { this.agents = v; return this; }
         /**
+         * Sets the P2P transports the node offers.
+         *
+         * @param v see {@link NodeInfo#transports()}
+         * @return this builder
+         */
+        public Builder transports(List<String> v) { this.transports = v; return this; }
+        /**
          * Sets the registration time.
          *
          * @param v see {@link NodeInfo#registeredAt()}
@@ -270,7 +295,7 @@ public record NodeInfo(
          */
         public NodeInfo build() {
             return new NodeInfo(id, name, tags, os, arch, version, endpoint, token, capabilities, actions, models,
-                    agents, registeredAt, lastSeenAt, online);
+                    agents, transports, registeredAt, lastSeenAt, online);
         }
     }
 }

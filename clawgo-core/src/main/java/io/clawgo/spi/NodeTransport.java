@@ -10,9 +10,10 @@ import io.clawgo.protocol.WireMessage;
 public interface NodeTransport extends AutoCloseable {
 
     /**
-     * The transport name.
+     * The transport name: its provider's {@link TransportProvider#name()}.
      *
-     * @return the name, for logs
+     * @return the name; the node registers the names of its transports ({@code NodeInfo.transports}), and a gateway
+     *         transport whose name is not among them fails at once with {@code p2p_unavailable}
      */
     String name();
 

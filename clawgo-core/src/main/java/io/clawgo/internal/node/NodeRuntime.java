@@ -228,6 +228,22 @@ public final class NodeRuntime implements AutoCloseable {
         return List.copyOf(out);
     }
 
+    /**
+     * What the node registers: its info plus the names of the node transports it runs, so that a gateway does not
+     * wait for a P2P session the node cannot answer (for example webrtc on a node without its natives).
+     */
+    private NodeInfo registration() {
+        List<NodeTransport> ts = transports;
+        if (ts.isEmpty() || !settings.info().transports().isEmpty()) {
+            return settings.info();
+        }
+        List<String> names = new ArrayList<>(ts.size());
+        for (NodeTransport t : ts) {
+            names.add(t.name());
+        }
+        return settings.info().toBuilder().transports(names).build();
+    }
+
     private void notifyTransports(boolean connected) {
         for (NodeTransport t : transports) {
             try {
@@ -325,7 +341,7 @@ public final class NodeRuntime implements AutoCloseable {
     /** One attempt: HTTP register, open the socket, register on it, then stay until it ends. */
     private Outcome connectOnce() throws InterruptedException {
         // 1. HTTP registration.
-        CompletableFuture<Map<String, Object>> reg = rest.postJsonAsync("/nodes/register", settings.info());
+        CompletableFuture<Map<String, Object>> reg = rest.postJsonAsync("/nodes/register", registration());
         try {
             reg.get();
         } catch (InterruptedException e) {
@@ -367,7 +383,7 @@ public final class NodeRuntime implements AutoCloseable {
             }
 
             // 3. Register on the socket.
-            if (!conn.send(codec.toJson(WireMessage.register(settings.info())))) {
+            if (!conn.send(codec.toJson(WireMessage.register(registration())))) {
                 conn.fail("register frame could not be queued");
                 return Outcome.failed(conn.ended.getNow("closed"), false, false);
             }

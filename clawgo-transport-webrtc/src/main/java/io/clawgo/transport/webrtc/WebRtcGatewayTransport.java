@@ -66,6 +66,13 @@ final class WebRtcGatewayTransport implements GatewayTransport {
             return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                     "the webrtc transport is closed"));
         }
+        java.util.Optional<io.clawgo.protocol.NodeInfo> info = env.ctx.node(node);
+        if (info.isPresent() && !info.get().mayOffer(name())) {
+            // the node runs no webrtc transport (no natives there, or not on its class path): say so at once
+            // instead of offering and waiting for the ready timeout
+            return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
+                    "node " + node + " does not offer webrtc (its transports: " + info.get().transports() + ")"));
+        }
         long millis = timeout == null || timeout.isNegative() || timeout.isZero()
                 ? env.ctx.p2p().requestTimeout().toMillis() : timeout.toMillis();
         GatewaySession s = sessions.get(node);

@@ -43,12 +43,19 @@ final class TransportPair implements AutoCloseable {
     private final AtomicBoolean connected = new AtomicBoolean(true);
     private final Channel channel = new Channel();
     private volatile boolean dropOffers;
+    /** The node's registered transports, as the gateway's registry would show them; empty: not registered. */
+    private volatile List<String> advertised = List.of();
 
     TransportPair(String nodeId, P2pConfig p2p, WebRtcSettings gatewaySettings, WebRtcSettings nodeSettings,
                   RequestHandler handler) {
         this.nodeId = nodeId;
         this.gateway = new WebRtcGatewayTransport(new GwContext(p2p), gatewaySettings);
         this.node = new WebRtcNodeTransport(new NContext(handler), nodeSettings);
+    }
+
+    /** The node registers these transports (what the gateway context's {@code node()} shows from now on). */
+    void advertise(List<String> transports) {
+        advertised = List.copyOf(transports);
     }
 
     /** The node ignores offers from now on (broken signalling). */
@@ -160,7 +167,9 @@ final class TransportPair implements AutoCloseable {
 
         @Override
         public Optional<NodeInfo> node(String id) {
-            return Optional.empty();
+            List<String> t = advertised;
+            return id.equals(nodeId) && !t.isEmpty() ? Optional.of(NodeInfo.builder(id).transports(t).build())
+                    : Optional.empty();
         }
 
         @Override

@@ -59,6 +59,25 @@ class TransportPairTest {
     }
 
     @Test
+    void aNodeThatRegisteredWithoutWebrtcIsAnsweredAtOnceWithoutAnOffer() throws Exception {
+        try (TransportPair p = echo("no-rtc")) {
+            p.advertise(List.of("websocket_tunnel"));
+            long t0 = System.nanoTime();
+            Response r = p.send(Request.of("run"), 10_000).get(5, TimeUnit.SECONDS);
+            assertThat(r.ok()).isFalse();
+            assertThat(r.code()).isEqualTo("p2p_unavailable");
+            assertThat(r.error()).contains("does not offer webrtc").contains("websocket_tunnel");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not after the 5 s ready timeout")
+                    .isLessThan(Duration.ofSeconds(2));
+            assertThat(p.toNode).as("no offer was signalled").isEmpty();
+            // once it registers webrtc too, it is offered as usual
+            p.advertise(List.of("webrtc", "websocket_tunnel"));
+            Response ok = p.send(Request.of("run"), 10_000).get(15, TimeUnit.SECONDS);
+            assertThat(ok.ok()).as("%s", ok).isTrue();
+        }
+    }
+
+    @Test
     void requestOpensTheChannelAndRoundTrips() throws Exception {
         try (TransportPair p = echo("n1")) {
             Response r = p.send(new Request("run", null, null, null, Map.of("x", "y")), 10_000).get(15, TimeUnit.SECONDS);

@@ -116,6 +116,11 @@ final class TunnelGatewayTransport implements GatewayTransport {
         if (closed) {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE, "websocket_tunnel is closed"));
         }
+        if (!context.node(node).map(n -> n.mayOffer(name())).orElse(true)) {
+            return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE, "node " + node
+                    + " does not offer websocket_tunnel (its transports: " + context.node(node).get().transports()
+                    + ")"));
+        }
         ControlChannel ch = context.controlChannel(node).orElse(null);
         if (ch == null || !ch.isOpen()) {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,

@@ -49,6 +49,8 @@ class DirectExecutionTest {
              })) {
             String completer = roundTrip(gw, "pooled");
             assertThat(handlerThread.get()).startsWith("clawgo-node-exec-");
+            // the agent registered the node transports it runs
+            assertThat(gw.node("pooled").orElseThrow().transports()).contains(WebSocketTunnelProvider.NAME);
             assertThat(completer).startsWith("clawgo-tunnel-");
         }
     }

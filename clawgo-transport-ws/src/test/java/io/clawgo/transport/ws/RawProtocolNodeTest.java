@@ -3,6 +3,7 @@ package io.clawgo.transport.ws;
 import static io.clawgo.transport.ws.TunnelTests.TOKEN;
 import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clawgo.Gateway;
 import io.clawgo.protocol.Request;
@@ -50,6 +51,24 @@ class RawProtocolNodeTest {
 
     private static boolean isRequest(Map<String, Object> m) {
         return "node_request".equals(m.get("type"));
+    }
+
+    @Test
+    void aNodeThatListsItsTransportsWithoutTheTunnelIsNotSentTunnelRequests() throws Exception {
+        try (RawControlClient raw = register("no-tunnel", ",\"transports\":[\"tcp_example\"]")) {
+            assertThat(gw.node("no-tunnel").orElseThrow().transports()).containsExactly("tcp_example");
+            long t0 = System.nanoTime();
+            Response r = gw.dispatch(Request.of("run").withNode("no-tunnel"), "p2p", Duration.ofSeconds(10))
+                    .get(5, TimeUnit.SECONDS);
+            assertThat(r.ok()).isFalse();
+            assertThat(r.code()).isEqualTo("p2p_unavailable");
+            assertThat(r.error()).contains("does not offer websocket_tunnel").contains("tcp_example");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("at once, not at the timeout")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThatThrownBy(() -> raw.next(Duration.ofMillis(300), RawProtocolNodeTest::isRequest))
+                    .as("no node_request was sent").hasMessageContaining("no matching frame");
+        }
+        // a node that does not say which transports it has is tried as before (aHandWrittenNodeAnswers...)
     }
 
     @Test
