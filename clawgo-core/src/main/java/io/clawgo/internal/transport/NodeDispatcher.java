@@ -143,8 +143,9 @@ public final class NodeDispatcher {
         audit.append(row);
         count(r.ok());
         if (!r.ok()) {
-            LOG.info("dispatch {} to {} failed over {}: {} {}", request.action(), request.node(), used, r.code(),
-                    r.error());
+            // no transport when the router refused before sending (node_offline, node_not_found, ...)
+            LOG.info("dispatch {} to {} failed{}: {} {}", request.action(), request.node(),
+                    used == null ? "" : " over " + used, r.code(), r.error());
         }
     }
 }
