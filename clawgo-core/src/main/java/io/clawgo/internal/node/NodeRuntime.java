@@ -1,6 +1,7 @@
 package io.clawgo.internal.node;
 
 import io.clawgo.internal.http.EndpointClient;
+import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Frame;
 import io.clawgo.protocol.MessageTypes;

@@ -1,6 +1,7 @@
 package io.clawgo.internal.transport;
 
 import io.clawgo.internal.http.EndpointClient;
+import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
@@ -39,6 +40,7 @@ final class HttpRelayTransport implements GatewayTransport {
                 // as many idle connections as calls may run at once: with fewer, every burst above the pool size
                 // closed the surplus connections when the calls ended and opened new ones for the next calls
                 .connectionPool(new ConnectionPool(MAX_CALLS, 1, TimeUnit.MINUTES))
+                .socketFactory(new NoDelaySocketFactory())
                 .connectTimeout(5, TimeUnit.SECONDS)
                 .readTimeout(0, TimeUnit.SECONDS)
                 .followRedirects(false)

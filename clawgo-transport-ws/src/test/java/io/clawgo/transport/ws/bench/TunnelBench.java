@@ -2,7 +2,7 @@ package io.clawgo.transport.ws.bench;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
-import io.clawgo.internal.node.NoDelaySocketFactory;
+import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import java.nio.file.Files;

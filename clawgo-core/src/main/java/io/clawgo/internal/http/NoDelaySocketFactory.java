@@ -1,4 +1,4 @@
-package io.clawgo.internal.node;
+package io.clawgo.internal.http;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -6,11 +6,11 @@ import java.net.Socket;
 import javax.net.SocketFactory;
 
 /**
- * Plain sockets with {@code TCP_NODELAY} set, for the node's OkHttp client.
+ * Plain sockets with {@code TCP_NODELAY} set, for our OkHttp clients (the node agent, the gateway's HTTP relay).
  *
- * <p>OkHttp leaves Nagle's algorithm on. A WebSocket message larger than one TCP segment then ends with a short
- * segment that Nagle holds until the previous one is acknowledged, while the peer delays that acknowledgement (40 ms
- * on Linux): a sequential 64 KiB round trip took 4-50 ms instead of about 2 ms. Every control message is written
+ * <p>OkHttp leaves Nagle's algorithm on. A WebSocket message or HTTP body larger than one TCP segment then ends with a
+ * short segment that Nagle holds until the previous one is acknowledged, while the peer delays that acknowledgement (40 ms
+ * on Linux): a sequential 64 KiB round trip took 4-50 ms instead of about 2 ms. Every message and request is written
  * whole and flushed at once, so there is nothing for Nagle to coalesce.
  */
 public final class NoDelaySocketFactory extends SocketFactory {
