@@ -347,10 +347,9 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
-         * Sets how often the gateway pings each node's quiet control WebSocket ({@code gateway.control_ping_sec}). A
-         * socket from which nothing was heard, no frame and no pong, for 1.5 intervals is half-open: it is closed with
-         * code 4005, within 2 intervals of its last frame, and its node goes offline (reason {@code half_open}), long
-         * before the node TTL.
+         * Sets how often the gateway pings each node's control WebSocket ({@code gateway.control_ping_sec}). A socket
+         * from which nothing was heard, no frame and no pong, for two intervals is half-open: it is closed with code
+         * 4005 and its node goes offline (reason {@code half_open}), long before the node TTL.
          *
          * @param interval at least 100 ms, or {@link Duration#ZERO} to turn the pings off; {@code null} means the
          *                 default 10 s

@@ -45,7 +45,7 @@ import java.util.List;
  *                         with {@code too_many_nodes}, while known ids always register again (default 50,000)
  * @param controlPingInterval {@code gateway.control_ping_sec}: every interval the gateway pings each registered
  *                         node's control WebSocket, and closes (code 4005) a socket it heard nothing from, no frame
- *                         and no pong, for 1.5 intervals (so within 2 intervals); {@link Duration#ZERO} disables it (default 10 s)
+ *                         and no pong, for two intervals; {@link Duration#ZERO} disables it (default 10 s)
  */
 public record GatewayConfig(String host, int port, String token, Path dataDir, Duration nodeTtl,
                             Duration offlineRetention, int maxMessageBytes, long auditMaxBytes, P2pConfig p2p,

@@ -60,7 +60,7 @@ class ControlPingTest {
             assertThat(gw.node("edge-ho").get().online()).isTrue();
 
             proxy.blackHole();
-            // nothing heard for 1.5 intervals is noticed by a sweep (every half interval) within 2 intervals; the TTL is 60 s
+            // nothing heard for 2 intervals is noticed by the sweep after 2 to 3 intervals; the TTL is 60 s
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> !gw.node("edge-ho").get().online()))
                     .as("offline within 5 s of the black hole").isTrue();
             assertThat(proxy.awaitTargetClosed(Duration.ofSeconds(5))).as("the gateway dropped the connection")
@@ -94,7 +94,7 @@ class ControlPingTest {
         try (Gateway gw = gateway(PING, Duration.ofSeconds(4));
              RawControlClient c = RawControlClient.connect(gw.url(), TOKEN)) {
             assertThat(c.exchange(register("pong-only"))).containsEntry("ok", true);
-            Thread.sleep(2500); // beyond the 1.5 ping intervals of silence that retire a socket
+            Thread.sleep(2500); // beyond 2 ping intervals
             assertThat(gw.node("pong-only").get().online()).isTrue();
             assertThat(c.awaitClose(Duration.ofMillis(100))).isEqualTo(-2);
 

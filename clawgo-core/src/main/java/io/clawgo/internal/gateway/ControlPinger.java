@@ -9,12 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds half-open control sockets ({@code gateway.control_ping_sec}, the interval P): one periodic sweep over the
- * registered sockets (not a timer per socket), every P/2, that pings each socket quiet for P/2 or more and retires every
- * socket it heard nothing from, no frame and no pong, for 1.5 P: close code {@link #CLOSE_HALF_OPEN}, the TCP
- * connection dropped, and the node marked offline with reason {@link #REASON_HALF_OPEN}. A dead socket is therefore
- * closed within 2 P of the last frame from it; a live one is pinged at least every P and answers within milliseconds,
- * so its silence stays near P, a margin of P/2 below the limit. Sockets with traffic are not pinged. A node whose socket works answers the pings by itself (OkHttp and the JDK's
+ * Finds half-open control sockets ({@code gateway.control_ping_sec}): one periodic sweep over the registered sockets
+ * (not a timer per socket) that pings each, and retires every socket it heard nothing from, no frame and no pong, for
+ * two intervals: close code {@link #CLOSE_HALF_OPEN}, the TCP connection dropped, and the node marked offline with
+ * reason {@link #REASON_HALF_OPEN}. A node whose socket works answers the pings by itself (OkHttp and the JDK's
  * WebSocket do), so it is never retired this way; the node TTL is unchanged (a pong does not refresh it).
  */
 final class ControlPinger implements AutoCloseable {
@@ -32,7 +30,7 @@ final class ControlPinger implements AutoCloseable {
     private volatile ScheduledFuture<?> task;
 
     /**
-     * @param interval positive; the sweep runs every half interval, a socket silent for 1.5 intervals is retired
+     * @param interval positive; the sweep runs every interval, a socket silent for twice that is retired
      */
     ControlPinger(ControlHub hub, ScheduledExecutorService scheduler, Duration interval) {
         if (interval.isZero() || interval.isNegative()) {
@@ -41,13 +39,12 @@ final class ControlPinger implements AutoCloseable {
         this.hub = hub;
         this.scheduler = scheduler;
         this.intervalNanos = interval.toNanos();
-        this.closeReason = "no frame or pong within 1.5 ping intervals of " + interval.toMillis() + " ms (half-open)";
+        this.closeReason = "no frame or pong within 2 ping intervals of " + interval.toMillis() + " ms (half-open)";
     }
 
     /** Starts the sweep, the first one interval from now. */
     void start() {
-        long half = Math.max(1, intervalNanos / 2);
-        task = scheduler.scheduleWithFixedDelay(this::sweepSafely, half, half, TimeUnit.NANOSECONDS);
+        task = scheduler.scheduleWithFixedDelay(this::sweepSafely, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
     }
 
     private void sweepSafely() {
@@ -61,7 +58,7 @@ final class ControlPinger implements AutoCloseable {
     }
 
     /**
-     * One sweep at {@code now}: retires the sockets silent for 1.5 intervals, pings those quiet for half of one.
+     * One sweep at {@code now}: retires the sockets silent for two intervals, pings the others.
      *
      * @return how many sockets were retired
      */
@@ -73,13 +70,13 @@ final class ControlPinger implements AutoCloseable {
                 continue; // retired or closing: its close callback unbinds it
             }
             long silent = now - s.lastHeardNanos();
-            if (silent >= intervalNanos + intervalNanos / 2) {
+            if (silent >= 2 * intervalNanos) {
                 LOG.info("node {}: nothing heard on its control connection for {} ms (no frame, no pong); closing "
                         + "it as half-open", s.nodeId(), TimeUnit.NANOSECONDS.toMillis(silent));
                 hub.retireHalfOpen(s, CLOSE_HALF_OPEN, closeReason, REASON_HALF_OPEN);
                 backstop(s);
                 retired++;
-            } else if (silent >= intervalNanos / 2 && s.ping()) {
+            } else if (s.ping()) {
                 pinged++;
             }
         }
