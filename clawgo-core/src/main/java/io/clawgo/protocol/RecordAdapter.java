@@ -83,11 +83,6 @@ final class RecordAdapter<T> extends TypeAdapter<T> {
         return i == null ? -1 : i;
     }
 
-    /** The JSON adapter of component {@code i}. */
-    TypeAdapter<?> adapter(int i) {
-        return adapters[i];
-    }
-
     /** The number of components. */
     int size() {
         return names.length;
@@ -130,11 +125,26 @@ final class RecordAdapter<T> extends TypeAdapter<T> {
             if (i < 0) {
                 in.skipValue();
             } else {
-                values[i] = adapters[i].read(in);
+                values[i] = readComponent(in, i);
             }
         }
         in.endObject();
         return construct(values);
+    }
+
+    /**
+     * Reads the value of component {@code i}. A map component must be a JSON object (or {@code null}): Gson would also
+     * take an array of {@code [key, value]} pairs, which is not part of the protocol.
+     */
+    Object readComponent(JsonReader in, int i) throws IOException {
+        if (Map.class.isAssignableFrom(rawTypes[i])) {
+            JsonToken t = in.peek();
+            if (t != JsonToken.BEGIN_OBJECT && t != JsonToken.NULL) {
+                throw new JsonParseException("expected an object for " + names[i] + " but found " + kind(t) + " at "
+                        + in.getPath());
+            }
+        }
+        return adapters[i].read(in);
     }
 
     /** Builds the record from component values in declaration order; {@code null} primitives get their default. */

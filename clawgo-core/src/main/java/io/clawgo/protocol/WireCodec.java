@@ -275,7 +275,7 @@ public final class WireCodec {
                 in.skipValue();
                 continue;
             }
-            Object v = (m >= 0 ? messages.adapter(m) : acks.adapter(a)).read(in);
+            Object v = m >= 0 ? messages.readComponent(in, m) : acks.readComponent(in, a);
             if (m >= 0) {
                 msg[m] = v;
             }
@@ -310,6 +310,10 @@ public final class WireCodec {
         } catch (IOException e) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
         } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
+            throw invalid(type, e);
+        } catch (RuntimeException e) {
+            // binding runs while the text is still being read, before a later syntax error is seen: whatever else
+            // Gson throws on hostile input (a null map key, ...) is bad input too, never a crash of the caller
             throw invalid(type, e);
         } catch (StackOverflowError e) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: nested too deeply");

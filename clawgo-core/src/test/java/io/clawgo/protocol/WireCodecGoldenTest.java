@@ -101,5 +101,12 @@ class WireCodecGoldenTest {
                 .satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCodes.PAYLOAD_TOO_LARGE));
         assertThatThrownBy(() -> codec.decode("[".repeat(100_000), NodeInfo.class, 1_000_000))
                 .isInstanceOf(ProtocolException.class);
+        // found by the control-socket fuzz test: a payload given as an array of pairs with a null key, before a
+        // syntax error that a streaming reader has not reached yet
+        assertThatThrownBy(() -> codec.decodeFrame("{\"type\":\"signal_answer\",\"payload\":[[null,-1.5],"
+                + "{\"k1\":Infinity}]}", 1000))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("expected an object for payload");
+        assertThatThrownBy(() -> codec.decode("{\"action\":\"run\",\"args\":[[\"k\",1]]}", Request.class, 1000))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("expected an object for args");
     }
 }
