@@ -68,7 +68,8 @@ public final class WireCodec {
     private WireCodec() {
         this.gson = new GsonBuilder()
                 .registerTypeAdapter(Instant.class, new InstantAdapter().nullSafe())
-                .registerTypeAdapter(String.class, new StrictStringAdapter())
+                // only JSON strings are strings: "id": 5 is an error, not "5"
+                .registerTypeAdapter(String.class, strict(JsonToken.STRING, JsonReader::nextString, (w, v) -> w.value((String) v)))
                 .registerTypeAdapter(boolean.class, strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, (w, v) -> w.value((Boolean) v)))
                 .registerTypeAdapter(Boolean.class, strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, (w, v) -> w.value((Boolean) v)))
                 .registerTypeAdapter(int.class, strict(JsonToken.NUMBER, JsonReader::nextInt, (w, v) -> w.value((Number) v)))
@@ -522,28 +523,6 @@ public final class WireCodec {
                 }
             }
         };
-    }
-
-    /** Reads only JSON strings as strings: {@code "id": 5} is an error, not {@code "5"}. */
-    private static final class StrictStringAdapter extends TypeAdapter<String> {
-        @Override
-        public void write(JsonWriter out, String value) throws IOException {
-            out.value(value);
-        }
-
-        @Override
-        public String read(JsonReader in) throws IOException {
-            JsonToken t = in.peek();
-            if (t == JsonToken.NULL) {
-                in.nextNull();
-                return null;
-            }
-            if (t != JsonToken.STRING) {
-                throw new JsonParseException("expected a string but found " + t.name().toLowerCase(java.util.Locale.ROOT)
-                        + " at " + in.getPath());
-            }
-            return in.nextString();
-        }
     }
 
     /** Streams the model types with {@link RecordAdapter}: empty top-level fields omitted, except the kept ones. */

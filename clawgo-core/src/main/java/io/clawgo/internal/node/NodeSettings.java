@@ -123,19 +123,6 @@ public record NodeSettings(
                 backoffMax, directHandler);
     }
 
-    /**
-     * A copy that runs the in-process handler on the thread that received the request (see
-     * {@code NodeAgent.Builder#directHandler}).
-     *
-     * @param on {@code true} for direct handling
-     * @return the copy
-     */
-    public NodeSettings withDirectHandler(boolean on) {
-        return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
-                registerTimeout, stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                maxMessageBytes, backoffMin, backoffMax, on);
-    }
-
     @Override
     public String toString() {
         // Never print tokens (the record's default toString would print both).

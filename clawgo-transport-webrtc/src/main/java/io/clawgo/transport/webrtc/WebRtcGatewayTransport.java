@@ -2,6 +2,7 @@ package io.clawgo.transport.webrtc;
 
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.MessageTypes;
+import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireAck;
@@ -66,12 +67,12 @@ final class WebRtcGatewayTransport implements GatewayTransport {
             return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                     "the webrtc transport is closed"));
         }
-        java.util.Optional<io.clawgo.protocol.NodeInfo> info = env.ctx.node(node);
-        if (info.isPresent() && !info.get().mayOffer(name())) {
+        NodeInfo info = env.ctx.node(node).orElse(null);
+        if (info != null && !info.mayOffer(name())) {
             // the node runs no webrtc transport (no natives there, or not on its class path): say so at once
             // instead of offering and waiting for the ready timeout
             return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
-                    "node " + node + " does not offer webrtc (its transports: " + info.get().transports() + ")"));
+                    "node " + node + " does not offer webrtc (its transports: " + info.transports() + ")"));
         }
         long millis = timeout == null || timeout.isNegative() || timeout.isZero()
                 ? env.ctx.p2p().requestTimeout().toMillis() : timeout.toMillis();

@@ -2,6 +2,7 @@ package io.clawgo.transport.ws;
 
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.MessageTypes;
+import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
@@ -116,10 +117,10 @@ final class TunnelGatewayTransport implements GatewayTransport {
         if (closed) {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE, "websocket_tunnel is closed"));
         }
-        if (!context.node(node).map(n -> n.mayOffer(name())).orElse(true)) {
+        NodeInfo info = context.node(node).orElse(null);
+        if (info != null && !info.mayOffer(name())) {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE, "node " + node
-                    + " does not offer websocket_tunnel (its transports: " + context.node(node).get().transports()
-                    + ")"));
+                    + " does not offer websocket_tunnel (its transports: " + info.transports() + ")"));
         }
         ControlChannel ch = context.controlChannel(node).orElse(null);
         if (ch == null || !ch.isOpen()) {
