@@ -300,9 +300,9 @@ final class DemoCommand implements Callable<Integer> {
             String session = s == null ? "no session" : "session " + s.get("status")
                     + (str(s.get("last_error")).isEmpty() ? "" : ": " + s.get("last_error"));
             if (TUNNEL_NODE.equals(r.node)) {
-                notes.add("- " + r.node + " offers no webrtc, so the gateway's webrtc attempt found no answer ("
-                        + session + ") and " + r.transport + " carried the task after the ready timeout ("
-                        + READY_TIMEOUT.toSeconds() + " s).");
+                notes.add("- " + r.node + " offers no webrtc: it registered its transports without it, so the "
+                        + "gateway's webrtc transport declined at once (" + session + ") and " + r.transport
+                        + " carried the task.");
             } else if (onlyLoopback()) {
                 notes.add("- " + r.node + ": no webrtc session could open (" + session + "). This host has no network "
                         + "interface but loopback, and libwebrtc ignores loopback, so there is no ICE candidate; the "
