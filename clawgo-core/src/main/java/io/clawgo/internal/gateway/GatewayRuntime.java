@@ -128,7 +128,7 @@ public final class GatewayRuntime implements AutoCloseable {
 
         dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500);
         taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200);
-        dispatcher = new NodeDispatcher(registry, new Router(p2pChain, relay, config.dispatch()), dispatchAudit);
+        dispatcher = new NodeDispatcher(registry, new Router(p2pChain, relay, config.dispatch(), scheduler), dispatchAudit);
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
                 taskAudit, scheduler, 1000, 256);
@@ -157,9 +157,10 @@ public final class GatewayRuntime implements AutoCloseable {
         ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, config.maxMessageBytes());
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
             container.setIdleTimeout(WS_IDLE_TIMEOUT);
-            // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close
-            container.setMaxTextMessageSize(config.maxMessageBytes() + 64L * 1024);
-            container.setMaxBinaryMessageSize(64L * 1024);
+            // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close; the
+            // control socket takes raw frames and enforces the same limits itself
+            container.setMaxTextMessageSize(config.maxMessageBytes() + (long) ControlSocket.TEXT_SLACK_BYTES);
+            container.setMaxBinaryMessageSize(ControlSocket.MAX_BINARY_BYTES);
             container.addMapping("/nodes/connect", (req, resp, cb) -> {
                 // no permessage-deflate: JSON control traffic on a LAN costs more CPU to compress than it saves
                 resp.setExtensions(List.of());

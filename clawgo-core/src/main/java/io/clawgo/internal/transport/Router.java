@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,21 +23,34 @@ import java.util.concurrent.TimeUnit;
  * ({@link ErrorCodes#P2P_TRANSPORT_FAILURES}); an application error from the node is returned as is, so a
  * non-idempotent action never runs twice. The whole dispatch, fallback included, ends within the given timeout.
  */
-public final class Router {
+public final class Router implements AutoCloseable {
+    /** Precision of the guard that ends a dispatch whose transport does not answer within its timeout. */
+    private static final long GUARD_SWEEP_MILLIS = 250;
+
     private final List<GatewayTransport> p2p;
     private final GatewayTransport relay;
     private final DispatchPolicy policy;
+    private final DeadlineGuard guard;
 
     /**
      * @param p2p    P2P transports in order of preference (the configured one first, then fallbacks such as the
      *               tunnel behind webrtc); empty when P2P is disabled
      * @param relay  the relay transport (never {@code null})
-     * @param policy fallback policy
+     * @param policy    fallback policy
+     * @param scheduler runs the sweep of the guard against transports that never answer
      */
-    public Router(List<GatewayTransport> p2p, GatewayTransport relay, DispatchPolicy policy) {
+    public Router(List<GatewayTransport> p2p, GatewayTransport relay, DispatchPolicy policy,
+                  ScheduledExecutorService scheduler) {
         this.p2p = List.copyOf(p2p);
         this.relay = relay;
         this.policy = policy;
+        this.guard = new DeadlineGuard(scheduler, GUARD_SWEEP_MILLIS);
+    }
+
+    /** Stops the guard's sweep; the transports are closed by their owner. */
+    @Override
+    public void close() {
+        guard.close();
     }
 
     /** Dispatches {@code request}; the future always completes normally within {@code timeout}. */
@@ -91,7 +105,7 @@ public final class Router {
     }
 
     /** Calls {@code t.send}, turning exceptions and late answers into failed responses. */
-    static CompletableFuture<Response> send(GatewayTransport t, Request request, Duration timeout) {
+    private CompletableFuture<Response> send(GatewayTransport t, Request request, Duration timeout) {
         CompletableFuture<Response> out;
         try {
             CompletionStage<Response> stage = t.send(request, timeout);
@@ -101,10 +115,9 @@ public final class Router {
             out = CompletableFuture.failedFuture(e);
         }
         // a guard one second past the deadline, in case a transport breaks its contract
-        return out.copy()
-                .completeOnTimeout(Response.error(request, ErrorCodes.TIMEOUT,
-                        t.name() + " did not answer within " + timeout.toMillis() + " ms"),
-                        timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        long guardAt = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(1);
+        return guard.watch(out.copy(), guardAt, () -> Response.error(request, ErrorCodes.TIMEOUT,
+                        t.name() + " did not answer within " + timeout.toMillis() + " ms"))
                 .handle((r, e) -> {
                     if (e != null) {
                         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null

@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** Routing rules: which transport carries a request, when the router falls back, and how it annotates. */
@@ -57,12 +60,18 @@ class RouterTest {
 
     private static final Request REQ = new Request("run", "edge-1", null, null, null);
     private static final Duration T = Duration.ofSeconds(2);
+    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterAll
+    static void stopTimers() {
+        TIMERS.shutdownNow();
+    }
 
     @Test
     void autoPrefersP2pAndAnnotates() {
         Scripted p2p = Scripted.ok("websocket_tunnel");
         Scripted relay = Scripted.ok("http_relay");
-        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.AUTO, T).join();
+        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(r.ok()).isTrue();
         assertThat(r.payload()).containsEntry("dispatch_mode", "auto").containsEntry("used_transport", "websocket_tunnel")
                 .doesNotContainKey("fallback_from").containsEntry("result", "from websocket_tunnel");
@@ -75,7 +84,7 @@ class RouterTest {
         Scripted webrtc = Scripted.failing("webrtc", ErrorCodes.P2P_TIMEOUT);
         Scripted tunnel = Scripted.failing("websocket_tunnel", ErrorCodes.P2P_UNAVAILABLE);
         Scripted relay = Scripted.ok("http_relay");
-        Response r = new Router(List.of(webrtc, tunnel), relay, DispatchPolicy.DEFAULT)
+        Response r = new Router(List.of(webrtc, tunnel), relay, DispatchPolicy.DEFAULT, TIMERS)
                 .dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(r.ok()).isTrue();
         assertThat(r.payload()).containsEntry("used_transport", "http_relay").containsEntry("fallback_from", "webrtc");
@@ -83,7 +92,7 @@ class RouterTest {
 
         Scripted tunnelOk = Scripted.ok("websocket_tunnel");
         Response viaTunnel = new Router(List.of(Scripted.failing("webrtc", ErrorCodes.P2P_TIMEOUT), tunnelOk), relay,
-                DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.AUTO, T).join();
+                DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(viaTunnel.payload()).containsEntry("used_transport", "websocket_tunnel")
                 .containsEntry("fallback_from", "webrtc");
     }
@@ -93,12 +102,12 @@ class RouterTest {
         Scripted p2p = Scripted.failing("websocket_tunnel", ErrorCodes.REMOTE_ERROR);
         Scripted timeout = Scripted.failing("webrtc", ErrorCodes.TIMEOUT);
         Scripted relay = Scripted.ok("http_relay");
-        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.AUTO, T).join();
+        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(r.ok()).isFalse();
         assertThat(r.code()).isEqualTo(ErrorCodes.REMOTE_ERROR);
         assertThat(r.payload()).containsEntry("used_transport", "websocket_tunnel");
         // a request that was sent but not answered in time may have run: no second attempt either
-        Response t = new Router(List.of(timeout), relay, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.AUTO, T).join();
+        Response t = new Router(List.of(timeout), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(t.code()).isEqualTo(ErrorCodes.TIMEOUT);
         assertThat(relay.calls).hasValue(0);
     }
@@ -107,22 +116,22 @@ class RouterTest {
     void policyAndModesAreHonoured() {
         Scripted p2p = Scripted.failing("websocket_tunnel", ErrorCodes.P2P_UNAVAILABLE);
         Scripted relay = Scripted.ok("http_relay");
-        Response noFallback = new Router(List.of(p2p), relay, new DispatchPolicy(true, false))
+        Response noFallback = new Router(List.of(p2p), relay, new DispatchPolicy(true, false), TIMERS)
                 .dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(noFallback.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
         assertThat(relay.calls).hasValue(0);
 
-        Response relayFirst = new Router(List.of(p2p), relay, new DispatchPolicy(false, true))
+        Response relayFirst = new Router(List.of(p2p), relay, new DispatchPolicy(false, true), TIMERS)
                 .dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(relayFirst.payload()).containsEntry("used_transport", "http_relay").doesNotContainKey("fallback_from");
 
-        Response p2pOnly = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.P2P, T).join();
+        Response p2pOnly = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.P2P, T).join();
         assertThat(p2pOnly.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
         assertThat(p2pOnly.payload()).containsEntry("dispatch_mode", "p2p");
 
-        Response disabled = new Router(List.of(), relay, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.P2P, T).join();
+        Response disabled = new Router(List.of(), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.P2P, T).join();
         assertThat(disabled.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
-        Response relayMode = new Router(List.of(), relay, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.RELAY, T).join();
+        Response relayMode = new Router(List.of(), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.RELAY, T).join();
         assertThat(relayMode.payload()).containsEntry("dispatch_mode", "relay").containsEntry("used_transport", "http_relay");
     }
 
@@ -133,16 +142,35 @@ class RouterTest {
         });
         Scripted exceptional = new Scripted("worse", r -> CompletableFuture.failedFuture(new RuntimeException("kaput")));
         Scripted silent = new Scripted("silent", r -> new CompletableFuture<>());
-        Router router = new Router(List.of(), throwing, DispatchPolicy.DEFAULT);
+        Router router = new Router(List.of(), throwing, DispatchPolicy.DEFAULT, TIMERS);
         Response r1 = router.dispatch(REQ, DispatchMode.RELAY, T).join();
         assertThat(r1.code()).isEqualTo(ErrorCodes.TRANSPORT_ERROR);
         assertThat(r1.error()).contains("boom");
-        Response r2 = new Router(List.of(), exceptional, DispatchPolicy.DEFAULT).dispatch(REQ, DispatchMode.RELAY, T).join();
+        Response r2 = new Router(List.of(), exceptional, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.RELAY, T).join();
         assertThat(r2.code()).isEqualTo(ErrorCodes.TRANSPORT_ERROR);
         long t0 = System.nanoTime();
-        Response r3 = new Router(List.of(), silent, DispatchPolicy.DEFAULT)
+        Response r3 = new Router(List.of(), silent, DispatchPolicy.DEFAULT, TIMERS)
                 .dispatch(REQ, DispatchMode.RELAY, Duration.ofMillis(100)).join();
         assertThat(r3.code()).isEqualTo(ErrorCodes.TIMEOUT);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void theGuardForgetsAnsweredDispatchesAndEndsSilentOnesAfterTheirDeadline() throws Exception {
+        try (DeadlineGuard guard = new DeadlineGuard(TIMERS, 20)) {
+            CompletableFuture<String> answered = guard.watch(new CompletableFuture<>(), System.nanoTime()
+                    + Duration.ofMillis(50).toNanos(), () -> "expired");
+            CompletableFuture<String> silent = guard.watch(new CompletableFuture<>(), System.nanoTime()
+                    + Duration.ofMillis(50).toNanos(), () -> "expired");
+            assertThat(guard.size()).isEqualTo(2);
+            answered.complete("answer");
+            assertThat(guard.size()).isEqualTo(1);
+            assertThat(silent.get(2, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("expired");
+            assertThat(answered.join()).isEqualTo("answer");
+            assertThat(guard.size()).isZero();
+            // an already completed future is not watched at all
+            guard.watch(CompletableFuture.completedFuture("done"), System.nanoTime(), () -> "expired");
+            assertThat(guard.size()).isZero();
+        }
     }
 }
