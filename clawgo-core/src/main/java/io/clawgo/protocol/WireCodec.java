@@ -78,6 +78,7 @@ public final class WireCodec {
                 .registerTypeAdapter(Long.class, strict(JsonToken.NUMBER, JsonReader::nextLong, (w, v) -> w.value((Number) v)))
                 .serializeNulls()
                 .registerTypeAdapterFactory(new PruningFactory())
+                .registerTypeAdapterFactory(new StringMapAdapterFactory())
                 .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
                 .setStrictness(Strictness.STRICT)
                 .disableHtmlEscaping()
@@ -106,11 +107,8 @@ public final class WireCodec {
             return "null";
         }
         StringBuilderWriter out = new StringBuilderWriter();
-        try {
-            gson.toJson(value, value.getClass(), gson.newJsonWriter(out));
-        } catch (IOException e) {
-            throw new IllegalStateException("writing to memory failed", e); // a StringBuilder does not fail
-        }
+        // Gson.toJson(Object, Type, JsonWriter) applies the codec's settings (no HTML escaping, nulls) to the writer
+        gson.toJson(value, value.getClass(), new FastJsonWriter(out));
         return out.toString();
     }
 
@@ -133,7 +131,15 @@ public final class WireCodec {
 
         @Override
         public void write(String str, int off, int len) {
-            sb.append(str, off, off + len);
+            // JsonWriter writes a string without escapes in one call; StringBuilder.append(CharSequence, int, int)
+            // copies char by char (JDK 17), append(String) with one array copy
+            if (off == 0 && len == str.length()) {
+                sb.append(str);
+            } else if (len >= 64) {
+                sb.append(str.substring(off, off + len));
+            } else {
+                sb.append(str, off, off + len);
+            }
         }
 
         @Override
@@ -295,8 +301,7 @@ public final class WireCodec {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "empty body: a JSON object is required");
         }
         checkSize(text, maxBytes);
-        JsonReader in = new JsonReader(new StringReader(text));
-        in.setStrictness(Strictness.STRICT);
+        JsonReader in = new StringJsonReader(text); // strict, like Gson's with Strictness.STRICT
         T value;
         try {
             if (in.peek() != JsonToken.BEGIN_OBJECT) {

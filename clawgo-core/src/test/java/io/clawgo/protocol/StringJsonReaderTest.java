@@ -1,0 +1,237 @@
+package io.clawgo.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link StringJsonReader} against Gson's strict {@link JsonReader}: on generated documents and on mutations of them
+ * (a character deleted, inserted, replaced, or the text cut short), both readers must see the same tokens, values and
+ * paths, and fail at the same token with the same kind of error.
+ */
+class StringJsonReaderTest {
+    private static final long SEED = 20261126L;
+    private static final String NOISE = ",:{}[]\"\\ \n\t-+.0159eEtfnul'/#xa\u0001\u00e9\u2028\ud83d";
+
+    @Test
+    void agreesWithGsonOnGeneratedAndMutatedDocuments() throws IOException {
+        Random rnd = new Random(SEED);
+        int failures = 0;
+        int documents = 0;
+        for (int i = 0; i < 6000; i++) {
+            String doc = value(rnd, 0);
+            for (String text : mutations(rnd, doc)) {
+                documents++;
+                List<String> gson = walk(gsonReader(text), new Random(i));
+                List<String> ours = walk(new StringJsonReader(text), new Random(i));
+                assertThat(ours).as("tokens of %s", text).isEqualTo(gson);
+                if (gson.get(gson.size() - 1).startsWith("!")) {
+                    failures++;
+                }
+            }
+        }
+        // the mutations must exercise the error paths as much as the happy path
+        assertThat(failures).isBetween(documents / 4, documents * 3 / 4);
+    }
+
+    @Test
+    void readsLongStringsAndEscapesExactly() throws IOException {
+        String big = "x".repeat(70_000) + "\u00e9\u4e2d\ud83d\ude00";
+        String json = "{\"a\":\"" + big + "\",\"b\":\"tab\\there \\\"q\\\" \\u00e9\\ud83d\\ude00 \\/\"}";
+        StringJsonReader r = new StringJsonReader(json);
+        r.beginObject();
+        assertThat(r.nextName()).isEqualTo("a");
+        assertThat(r.nextString()).isEqualTo(big);
+        assertThat(r.nextName()).isEqualTo("b");
+        assertThat(r.nextString()).isEqualTo("tab\there \"q\" \u00e9\ud83d\ude00 /");
+        r.endObject();
+        assertThat(r.peek()).isEqualTo(JsonToken.END_DOCUMENT);
+    }
+
+    @Test
+    void refusesWhatStrictGsonRefuses() {
+        for (String bad : List.of("{\"a\":\"x\u0001\"}", "{\"a\":\"\\'\"}", "{\"a\":01}", "{\"a\":1,}", "[1,]",
+                "{'a':1}", "{a:1}", "{\"a\":TRUE}", "{\"a\":1}{}", "{\"a\":\"\\u12\"}", "// c\n{}", "{\"a\":-}",
+                "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":NaN}")) {
+            assertThatThrownBy(() -> drain(new StringJsonReader(bad))).as(bad).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> drain(gsonReader(bad))).as(bad).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void nestingIsLimitedLikeGson() throws IOException {
+        String deep = "[".repeat(StringJsonReader.NESTING_LIMIT + 1) + "]".repeat(StringJsonReader.NESTING_LIMIT + 1);
+        assertThatThrownBy(() -> drain(new StringJsonReader(deep))).isInstanceOf(MalformedJsonException.class)
+                .hasMessageContaining("Nesting limit");
+        String ok = "[".repeat(StringJsonReader.NESTING_LIMIT) + "]".repeat(StringJsonReader.NESTING_LIMIT);
+        assertThat(drain(new StringJsonReader(ok))).isEqualTo(2 * StringJsonReader.NESTING_LIMIT);
+    }
+
+    @Test
+    void theCodecDecodesFramesThroughIt() throws ProtocolException {
+        String payload = "p".repeat(100_000);
+        String json = WireCodec.get().toJson(WireMessage.nodeResponse("r1", "edge-1", Response.ok(Map.of("data", payload,
+                "n", 5, "nested", Map.of("list", List.of(1.5, true))))));
+        Frame f = WireCodec.get().decodeFrame(json, WireCodec.DEFAULT_MAX_BYTES);
+        Response r = ((Frame.Message) f).message().response();
+        assertThat(r.payload()).containsEntry("data", payload).containsEntry("n", 5L)
+                .containsEntry("nested", Map.of("list", List.of(1.5, true)));
+        assertThatThrownBy(() -> WireCodec.get().decodeFrame("{\"type\":\"x\",\"payload\":{\"a\":1,\"a\":2}}",
+                WireCodec.DEFAULT_MAX_BYTES)).isInstanceOf(ProtocolException.class).hasMessageContaining("duplicate key");
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static JsonReader gsonReader(String text) {
+        JsonReader r = new JsonReader(new StringReader(text));
+        r.setStrictness(Strictness.STRICT);
+        return r;
+    }
+
+    /** Reads every token; returns how many were read. */
+    private static int drain(JsonReader r) throws IOException {
+        int n = 0;
+        while (true) {
+            JsonToken t = r.peek();
+            switch (t) {
+                case BEGIN_ARRAY -> r.beginArray();
+                case END_ARRAY -> r.endArray();
+                case BEGIN_OBJECT -> r.beginObject();
+                case END_OBJECT -> r.endObject();
+                case NAME -> r.nextName();
+                case STRING, NUMBER -> r.nextString();
+                case BOOLEAN -> r.nextBoolean();
+                case NULL -> r.nextNull();
+                case END_DOCUMENT -> {
+                    return n;
+                }
+                default -> throw new IllegalStateException(t.toString());
+            }
+            n++;
+        }
+    }
+
+    /**
+     * Walks the document as a binding would, recording each token with its path and value; numbers are read as
+     * strings, longs or doubles and values after a name are sometimes skipped, both chosen by {@code choice} (the
+     * same sequence for both readers). Ends with the first error, recorded as "!" and its kind.
+     */
+    private static List<String> walk(JsonReader r, Random choice) {
+        List<String> out = new ArrayList<>();
+        try {
+            while (true) {
+                JsonToken t = r.peek();
+                String path = r.getPath();
+                switch (t) {
+                    case BEGIN_ARRAY -> r.beginArray();
+                    case END_ARRAY -> r.endArray();
+                    case BEGIN_OBJECT -> r.beginObject();
+                    case END_OBJECT -> r.endObject();
+                    case NAME -> {
+                        String name = r.nextName();
+                        path += " " + name;
+                        if (choice.nextInt(5) == 0) {
+                            r.skipValue();
+                            path += " skipped, then " + r.getPath();
+                        }
+                    }
+                    case STRING -> path += " " + r.nextString();
+                    case NUMBER -> path += " " + switch (choice.nextInt(3)) {
+                        case 0 -> r.nextString();
+                        case 1 -> Long.toString(r.nextLong());
+                        default -> Double.toString(r.nextDouble());
+                    };
+                    case BOOLEAN -> path += " " + r.nextBoolean();
+                    case NULL -> r.nextNull();
+                    case END_DOCUMENT -> {
+                        out.add("end");
+                        return out;
+                    }
+                    default -> throw new IllegalStateException(t.toString());
+                }
+                out.add(t + " " + path);
+            }
+        } catch (IOException e) {
+            out.add("! syntax");
+        } catch (NumberFormatException e) {
+            out.add("! number");
+        } catch (IllegalStateException e) {
+            out.add("! state");
+        }
+        return out;
+    }
+
+    private static List<String> mutations(Random rnd, String doc) {
+        List<String> out = new ArrayList<>();
+        out.add(doc);
+        for (int k = 0; k < 3; k++) {
+            int at = rnd.nextInt(doc.length() + 1);
+            char noise = NOISE.charAt(rnd.nextInt(NOISE.length()));
+            String m = switch (rnd.nextInt(4)) {
+                case 0 -> at < doc.length() ? doc.substring(0, at) + doc.substring(at + 1) : doc;
+                case 1 -> doc.substring(0, at) + noise + doc.substring(at);
+                case 2 -> at < doc.length() ? doc.substring(0, at) + noise + doc.substring(at + 1) : doc + noise;
+                default -> doc.substring(0, at);
+            };
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static String value(Random rnd, int depth) {
+        int kind = depth >= 4 ? 3 + rnd.nextInt(5) : rnd.nextInt(8);
+        String ws = rnd.nextInt(6) == 0 ? " \n\t\r".substring(rnd.nextInt(4)) : "";
+        return ws + switch (kind) {
+            case 0, 1 -> {
+                StringBuilder sb = new StringBuilder("{");
+                int n = rnd.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    sb.append(i > 0 ? "," : "").append(string(rnd)).append(rnd.nextBoolean() ? ":" : " : ")
+                            .append(value(rnd, depth + 1));
+                }
+                yield sb.append('}').toString();
+            }
+            case 2 -> {
+                StringBuilder sb = new StringBuilder("[");
+                int n = rnd.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    sb.append(i > 0 ? "," : "").append(value(rnd, depth + 1));
+                }
+                yield sb.append(']').toString();
+            }
+            case 3, 4 -> string(rnd);
+            case 5 -> number(rnd);
+            case 6 -> rnd.nextBoolean() ? "true" : "false";
+            default -> "null";
+        } + ws;
+    }
+
+    private static String string(Random rnd) {
+        String[] parts = {"a", "key", "x y", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00", "\u00e9", "\u4e2d",
+            "\ud83d\ude00", "\\t", "\\b\\f\\r", "0", "\\uD83D"};
+        StringBuilder sb = new StringBuilder("\"");
+        int n = rnd.nextInt(4);
+        for (int i = 0; i < n; i++) {
+            sb.append(parts[rnd.nextInt(parts.length)]);
+        }
+        return sb.append('"').toString();
+    }
+
+    private static String number(Random rnd) {
+        String[] forms = {"0", "-0", "7", "-42", "3.25", "-0.5", "1e3", "2E-2", "6.02e+23", "9223372036854775807",
+            "9223372036854775808", "-9223372036854775808", "1.0", "123456789012345678901234567890", "1e400", "0.1e1",
+            "2147483648", "1.5e3"};
+        return forms[rnd.nextInt(forms.length)];
+    }
+}
