@@ -33,12 +33,21 @@ import org.slf4j.LoggerFactory;
 public final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
     private static final int MAX_QUEUED_FRAMES = 4096;
+    /** Binary messages are refused, but only after they end: larger ones close the connection (1009). */
+    static final int MAX_BINARY_BYTES = 64 * 1024;
+    /** Text messages up to this much above {@code maxMessageBytes} get a {@code payload_too_large} ack; larger, 1009. */
+    static final int TEXT_SLACK_BYTES = 64 * 1024;
     /** Queued bytes per connection: two full frames and some room. */
     private final long maxQueuedBytes;
 
     private final ControlHub hub;
     private final int maxMessageBytes;
     private final ArrayDeque<String> queue = new ArrayDeque<>();
+    /** Joins text frames; used only from Jetty's frame callbacks, which are serialised per connection. */
+    private final TextMessageAssembler assembler;
+    /** Whether a binary message is in progress, and its size so far (frame callbacks only). */
+    private boolean inBinary;
+    private long binaryBytes;
     private long queuedBytes;
     private boolean writing;
     private volatile Session session;
@@ -58,6 +67,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         this.maxMessageBytes = maxMessageBytes;
         this.principal = principal;
         this.maxQueuedBytes = 2L * maxMessageBytes + 1024 * 1024;
+        this.assembler = new TextMessageAssembler((long) maxMessageBytes + TEXT_SLACK_BYTES);
     }
 
     // ---- ControlChannel ----
@@ -108,9 +118,79 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         LOG.debug("control connection opened from {}", remote());
     }
 
+    /**
+     * Every frame arrives here, unassembled: text messages are joined and decoded by {@link TextMessageAssembler}
+     * (Jetty's own text path decodes UTF-8 byte by byte, the largest cost of a large message), pings are answered,
+     * pongs only count as a sign of life, binary messages get an error ack. Jetty still runs the close handshake and
+     * then calls {@link #onWebSocketClose}.
+     */
     @Override
-    public void onWebSocketText(String text) {
+    public void onWebSocketFrame(org.eclipse.jetty.websocket.api.Frame frame, Callback callback) {
         heard();
+        try {
+            switch (frame.getType()) {
+                case TEXT, BINARY, CONTINUATION -> onData(frame);
+                case PING -> {
+                    Session s = session;
+                    if (s != null && s.isOpen()) {
+                        s.sendPong(copy(frame.getPayload()), Callback.NOOP);
+                    }
+                }
+                default -> {
+                    // PONG: a sign of life, counted above; CLOSE: handled by Jetty
+                }
+            }
+        } finally {
+            callback.succeed();
+        }
+    }
+
+    private void onData(org.eclipse.jetty.websocket.api.Frame frame) {
+        boolean text = frame.getType() == org.eclipse.jetty.websocket.api.Frame.Type.TEXT
+                || (frame.getType() == org.eclipse.jetty.websocket.api.Frame.Type.CONTINUATION && !inBinary);
+        if (!text) {
+            // a binary message: counted, not kept, refused with an ack when complete
+            inBinary = !frame.isFin();
+            binaryBytes += frame.getPayloadLength();
+            if (binaryBytes > MAX_BINARY_BYTES) {
+                close(TextMessageAssembler.MESSAGE_TOO_BIG, "binary message larger than " + MAX_BINARY_BYTES + " bytes");
+            } else if (frame.isFin()) {
+                binaryBytes = 0;
+                sendAck(WireAck.error("error", null, "binary frames are not supported; send JSON text frames"));
+            }
+            return;
+        }
+        String message;
+        try {
+            message = assembler.add(frame.getPayload(), frame.isFin());
+        } catch (TextMessageAssembler.Refused e) {
+            LOG.debug("closing the control connection of {}: {}", nodeId == null ? remote() : nodeId, e.getMessage());
+            close(e.closeCode(), e.getMessage());
+            return;
+        }
+        if (message != null) {
+            onText(message);
+        }
+    }
+
+    private void close(int code, String reason) {
+        Session s = session;
+        if (s != null) {
+            s.close(code, reason, Callback.NOOP);
+        }
+    }
+
+    private static ByteBuffer copy(ByteBuffer b) {
+        if (b == null) {
+            return ByteBuffer.allocate(0);
+        }
+        ByteBuffer c = ByteBuffer.allocate(b.remaining());
+        c.put(b.slice()).flip();
+        return c;
+    }
+
+    /** One whole text message: a frame of the control protocol. */
+    private void onText(String text) {
         if (retired) {
             // closed by the gateway (replaced, TTL, removed): a frame still in flight must not revive the node
             return;
@@ -134,28 +214,6 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         } catch (RuntimeException e) {
             LOG.warn("failed to handle a frame from {}: {}", nodeId == null ? remote() : nodeId, e.toString(), e);
             sendAck(WireAck.error("error", null, "internal error: " + e.getClass().getSimpleName()));
-        }
-    }
-
-    @Override
-    public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
-        heard();
-        callback.succeed();
-        sendAck(WireAck.error("error", null, "binary frames are not supported; send JSON text frames"));
-    }
-
-    @Override
-    public void onWebSocketPong(ByteBuffer payload) {
-        heard();
-    }
-
-    /** Overriding this turns Jetty's automatic pong off, so the pong is sent here. */
-    @Override
-    public void onWebSocketPing(ByteBuffer payload) {
-        heard();
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.sendPong(payload, Callback.NOOP);
         }
     }
 
