@@ -58,12 +58,17 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  */
 public final class TunnelBench {
     private static final int IN_FLIGHT = 64;
-    private static final int[] SIZES = {200, 64 * 1024};
+    private static final int[] ALL_SIZES = {200, 64 * 1024};
+    private static final List<String> ALL_STACKS = List.of("raw", "tunnel", "direct");
 
     private final boolean quick;
+    private final int[] sizes;
+    private final List<String> stacks;
 
-    private TunnelBench(boolean quick) {
+    private TunnelBench(boolean quick, int[] sizes, List<String> stacks) {
         this.quick = quick;
+        this.sizes = sizes;
+        this.stacks = stacks;
     }
 
     /** One way of doing a round trip of a payload. */
@@ -76,22 +81,29 @@ public final class TunnelBench {
     }
 
     /** Results of one (stack, size) cell. */
-    private record Cell(double p50Us, double p99Us, double perSecond) {
+    private record Cell(double p50Us, double p99Us, double perSecond, double cpuUsPerOp) {
     }
 
     public static void main(String[] args) throws Exception {
         int rounds = 1;
         boolean quick = false;
+        int[] sizes = ALL_SIZES;
+        List<String> stacks = ALL_STACKS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--quick" -> quick = true;
+                case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--stacks" -> stacks = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --rounds N, --quick)");
+                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,tunnel,direct)");
             }
         }
+        if (!ALL_STACKS.containsAll(stacks)) {
+            throw new IllegalArgumentException("--stacks takes raw, tunnel and direct");
+        }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        new TunnelBench(quick).run(rounds);
+        new TunnelBench(quick, sizes, stacks).run(rounds);
         System.exit(0);
     }
 
@@ -103,14 +115,14 @@ public final class TunnelBench {
              Tunnel direct = new Tunnel(dir.resolve("direct"), true)) {
             for (int round = 1; round <= rounds; round++) {
                 System.out.printf(Locale.ROOT, "round %d/%d%n", round, rounds);
-                for (int size : SIZES) {
+                for (int size : sizes) {
                     String payload = payload(size);
-                    // interleave the stacks so that drift in machine load hits both
-                    results.computeIfAbsent("raw " + size, k -> new ArrayList<>()).add(measure("raw", raw, payload));
-                    results.computeIfAbsent("tunnel " + size, k -> new ArrayList<>())
-                            .add(measure("tunnel", tunnel, payload));
-                    results.computeIfAbsent("direct " + size, k -> new ArrayList<>())
-                            .add(measure("direct", direct, payload));
+                    // interleave the stacks so that drift in machine load hits all of them
+                    Map<String, Stack> byName = Map.of("raw", raw, "tunnel", tunnel, "direct", direct);
+                    for (String name : stacks) {
+                        results.computeIfAbsent(name + " " + size, k -> new ArrayList<>())
+                                .add(measure(name, byName.get(name), payload));
+                    }
                 }
             }
         } finally {
@@ -148,14 +160,17 @@ public final class TunnelBench {
         double p50 = lat[samples / 2] / 1e3;
         double p99 = lat[(int) Math.ceil(samples * 0.99) - 1] / 1e3;
 
-        double perSecond = throughput(name, stack, payload, quick ? 500 : 1000, quick ? 1500 : 4000);
-        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %9.0f msg/s%n", name, size, p50, p99,
-                perSecond);
-        return new Cell(p50, p99, perSecond);
+        double[] tput = throughput(name, stack, payload, quick ? 500 : 1000, quick ? 1500 : 4000);
+        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %9.0f msg/s  %6.1f us CPU/msg%n",
+                name, size, p50, p99, tput[0], tput[1]);
+        return new Cell(p50, p99, tput[0], tput[1]);
     }
 
-    /** Round trips per second with {@link #IN_FLIGHT} in flight, after a warm-up. */
-    private static double throughput(String name, Stack stack, String payload, long warmMs, long measureMs)
+    /**
+     * Round trips per second with {@link #IN_FLIGHT} in flight, after a warm-up, and the process's CPU time (user and
+     * system, all threads: both ends run in this JVM) per round trip over the same interval.
+     */
+    private static double[] throughput(String name, Stack stack, String payload, long warmMs, long measureMs)
             throws Exception {
         Semaphore window = new Semaphore(IN_FLIGHT);
         AtomicLong completed = new AtomicLong();
@@ -172,11 +187,13 @@ public final class TunnelBench {
         long measureFrom = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmMs);
         long startCount = -1;
         long startTime = 0;
+        long startCpu = 0;
         while (true) {
             long now = System.nanoTime();
             if (startCount < 0 && now >= measureFrom) {
                 startCount = completed.get();
                 startTime = now;
+                startCpu = processCpuNanos();
             }
             if (now >= end) {
                 break;
@@ -189,35 +206,45 @@ public final class TunnelBench {
         }
         long count = completed.get() - startCount;
         double secs = (System.nanoTime() - startTime) / 1e9;
+        double cpuUs = (processCpuNanos() - startCpu) / 1e3;
         if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + ": requests still in flight after 30 s");
         }
         if (failed.get() > 0) {
             throw new IllegalStateException(name + ": " + failed.get() + " round trips failed");
         }
-        return count / secs;
+        return new double[] {count / secs, cpuUs / count};
     }
 
-    private static void print(Map<String, List<Cell>> results, int rounds) {
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private void print(Map<String, List<Cell>> results, int rounds) {
         System.out.println();
         System.out.printf(Locale.ROOT, "Results (%s; %d in flight for throughput)%n",
                 rounds == 1 ? "one round" : "median of " + rounds + " rounds", IN_FLIGHT);
-        System.out.println("| payload | stack | p50 latency | p99 latency | throughput (64 in flight) |");
-        System.out.println("|---|---|---|---|---|");
-        for (int size : SIZES) {
-            for (String stack : List.of("raw", "tunnel", "direct")) {
+        System.out.println("| payload | stack | p50 latency | p99 latency | throughput (64 in flight) | CPU per round trip |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (int size : sizes) {
+            for (String stack : stacks) {
                 Cell c = median(results.get(stack + " " + size));
-                System.out.printf(Locale.ROOT, "| %s | %s | %.0f us | %.0f us | %.0f msg/s (%.1f MB/s each way) |%n",
-                        label(size), describe(stack), c.p50Us, c.p99Us, c.perSecond, c.perSecond * size / 1e6);
+                System.out.printf(Locale.ROOT, "| %s | %s | %.0f us | %.0f us | %.0f msg/s (%.1f MB/s each way) | %.1f us |%n",
+                        label(size), describe(stack), c.p50Us, c.p99Us, c.perSecond, c.perSecond * size / 1e6,
+                        c.cpuUsPerOp);
             }
         }
         System.out.println();
         System.out.println("| payload | stack | p50 latency x/raw (target <= 1.3) | p99 x/raw "
                 + "| throughput x/raw (target >= 0.75) |");
         System.out.println("|---|---|---|---|---|");
-        for (int size : SIZES) {
+        for (int size : sizes) {
+            if (!results.containsKey("raw " + size)) {
+                continue;
+            }
             Cell r = median(results.get("raw " + size));
-            for (String stack : List.of("tunnel", "direct")) {
+            for (String stack : stacks.stream().filter(s -> !s.equals("raw")).toList()) {
                 Cell t = median(results.get(stack + " " + size));
                 double lat = t.p50Us / r.p50Us;
                 double tput = t.perSecond / r.perSecond;
@@ -239,7 +266,8 @@ public final class TunnelBench {
     private static Cell median(List<Cell> cells) {
         return new Cell(median(cells.stream().mapToDouble(Cell::p50Us).toArray()),
                 median(cells.stream().mapToDouble(Cell::p99Us).toArray()),
-                median(cells.stream().mapToDouble(Cell::perSecond).toArray()));
+                median(cells.stream().mapToDouble(Cell::perSecond).toArray()),
+                median(cells.stream().mapToDouble(Cell::cpuUsPerOp).toArray()));
     }
 
     private static double median(double[] v) {
