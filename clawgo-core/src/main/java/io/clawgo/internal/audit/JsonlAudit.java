@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -42,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * contains (numbers as {@code Long} or {@code Double}, timestamps as strings), whether they were appended in this
  * process or loaded from the file.
  *
+ * <p>Writing: without a flusher, each {@link #append} writes its line before it returns. With one (the gateway's
+ * dispatch and task audits), lines are collected and written together at most {@value #FLUSH_DELAY_MILLIS} ms later on
+ * the flusher's thread, so the caller does not wait for the file system (a write per dispatch cost about 30 µs on the
+ * critical path of a round trip); a process killed in between loses those lines from the file, not from
+ * {@link #recent}. More than {@value #MAX_PENDING_BYTES} bytes waiting are written by the appending thread itself, so
+ * memory stays bounded and nothing is dropped. {@link #flush} and {@link #close} write everything appended before.
+ *
  * <p>I/O errors are logged (a warning at most once per minute) and never thrown: auditing must not break the caller.
  * With a {@code null} file the audit is memory only. Thread-safe.
  */
@@ -51,20 +60,37 @@ public final class JsonlAudit implements AutoCloseable {
     private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int READ_CHUNK = 64 * 1024;
     private static final byte NL = '\n';
+    /** The longest a line waits for the flusher. */
+    static final long FLUSH_DELAY_MILLIS = 50;
+    /** Waiting bytes beyond which {@link #append} writes them itself. */
+    static final long MAX_PENDING_BYTES = 4L * 1024 * 1024;
 
     private final Path file;
     private final Path rotated;
     private final long maxBytes;
     private final int recentCapacity;
 
+    /** Runs delayed flushes, or {@code null} to write on {@link #append}. */
+    private final ScheduledExecutorService flusher;
+
     private final Object lock = new Object();
     /** Oldest first; guarded by {@link #lock}. */
     private final ArrayDeque<Row> ring;
-    /** Open between appends; {@code null} until the first append or after an I/O error. Guarded by lock. */
-    private FileChannel channel;
-    /** Bytes in the current file. Guarded by lock. */
-    private long size;
+    /** Lines appended and not yet handed to {@link #flush}, their bytes, whether a flush is scheduled. Guarded by lock. */
+    private List<byte[]> pending = new ArrayList<>();
+    private long pendingBytes;
+    private boolean flushScheduled;
+    /** Guarded by lock. */
     private boolean closed;
+
+    /** Serialises the file I/O; taken before {@link #lock} when both are held. */
+    private final Object ioLock = new Object();
+    /** Open between writes; {@code null} until the first write or after an I/O error. Guarded by ioLock. */
+    private FileChannel channel;
+    /** Bytes in the current file. Guarded by ioLock. */
+    private long size;
+    /** Set by {@link #close} after the last write. Guarded by ioLock. */
+    private boolean ioClosed;
 
     private long lastWarnNanos;
     private long suppressedWarnings;
@@ -77,6 +103,19 @@ public final class JsonlAudit implements AutoCloseable {
      * @param recentCapacity how many of the newest entries {@link #recent} can return; {@code >= 0}
      */
     public JsonlAudit(Path file, long maxBytes, int recentCapacity) {
+        this(file, maxBytes, recentCapacity, null);
+    }
+
+    /**
+     * @param file           the audit file, or {@code null} for an in-memory audit; parent directories are created on
+     *                       the first write
+     * @param maxBytes       the largest size of the file before it is rotated to {@code <file>.1}; must be positive
+     * @param recentCapacity how many of the newest entries {@link #recent} can return; {@code >= 0}
+     * @param flusher        writes lines in batches, at most {@value #FLUSH_DELAY_MILLIS} ms after their append; or
+     *                       {@code null} to write each line on {@link #append}. Its thread does file I/O: do not
+     *                       share it with timers that must be punctual.
+     */
+    public JsonlAudit(Path file, long maxBytes, int recentCapacity, ScheduledExecutorService flusher) {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("audit maxBytes must be positive, got " + maxBytes);
         }
@@ -84,6 +123,7 @@ public final class JsonlAudit implements AutoCloseable {
             throw new IllegalArgumentException("audit recentCapacity must be >= 0, got " + recentCapacity);
         }
         this.file = file;
+        this.flusher = flusher;
         this.rotated = file == null ? null : file.resolveSibling(file.getFileName() + ".1");
         this.maxBytes = maxBytes;
         this.recentCapacity = recentCapacity;
@@ -114,6 +154,8 @@ public final class JsonlAudit implements AutoCloseable {
         }
         String line = WireCodec.get().toJson(ordered);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        boolean writeNow = false;
+        boolean schedule = false;
         synchronized (lock) {
             if (recentCapacity > 0) {
                 ring.addLast(new Row(line, null)); // parsed when read: appends are many, reads few
@@ -121,8 +163,41 @@ public final class JsonlAudit implements AutoCloseable {
                     ring.pollFirst();
                 }
             }
-            if (file != null && !closed) {
-                write(bytes);
+            if (file == null || closed) {
+                return;
+            }
+            pending.add(bytes);
+            pendingBytes += bytes.length;
+            if (flusher == null || pendingBytes >= MAX_PENDING_BYTES) {
+                writeNow = true;
+            } else if (!flushScheduled) {
+                flushScheduled = true;
+                schedule = true;
+            }
+        }
+        if (writeNow) {
+            flush();
+        } else if (schedule) {
+            try {
+                flusher.schedule(this::flush, FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                flush(); // the flusher is shutting down: write here
+            }
+        }
+    }
+
+    /** Writes every line appended so far to the file (to the operating system, not to the disk). */
+    public void flush() {
+        synchronized (ioLock) {
+            List<byte[]> batch;
+            synchronized (lock) {
+                batch = pending;
+                pending = new ArrayList<>();
+                pendingBytes = 0;
+                flushScheduled = false;
+            }
+            if (!batch.isEmpty() && !ioClosed) {
+                writeBatch(batch);
             }
         }
     }
@@ -145,32 +220,59 @@ public final class JsonlAudit implements AutoCloseable {
         }
     }
 
-    /** Closes the file. Later appends are kept in memory only. Idempotent. */
+    /** Writes what is pending and closes the file. Later appends are kept in memory only. Idempotent. */
     @Override
     public void close() {
         synchronized (lock) {
             closed = true;
+        }
+        synchronized (ioLock) {
+            flush();
+            ioClosed = true;
             closeChannel();
         }
     }
 
     // ---------------------------------------------------------------------------------------------------- writing
 
-    /** Caller holds {@link #lock}. */
-    private void write(byte[] bytes) {
+    /**
+     * Writes lines with as few system calls as the rotation allows: one per batch, two when the file rotates inside
+     * it. Caller holds {@link #ioLock}.
+     */
+    private void writeBatch(List<byte[]> lines) {
         try {
             if (channel == null) {
                 open();
             }
-            if (size > 0 && size + bytes.length > maxBytes) {
-                rotate();
+            int total = 0;
+            for (byte[] line : lines) {
+                total += line.length;
             }
-            writeFully(channel, bytes);
-            size += bytes.length;
+            ByteBuffer out = ByteBuffer.allocate(total);
+            for (byte[] line : lines) {
+                long inFile = size + out.position();
+                if (inFile > 0 && inFile + line.length > maxBytes) {
+                    drain(out);
+                    rotate();
+                }
+                out.put(line);
+            }
+            drain(out);
         } catch (IOException | RuntimeException e) {
             warn("cannot write audit file " + file + ": " + e, e);
             closeChannel();
         }
+    }
+
+    /** Writes what {@code out} holds and empties it. */
+    private void drain(ByteBuffer out) throws IOException {
+        out.flip();
+        int n = out.remaining();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+        size += n;
+        out.clear();
     }
 
     private void open() throws IOException {
@@ -223,7 +325,7 @@ public final class JsonlAudit implements AutoCloseable {
         }
     }
 
-    /** Caller holds {@link #lock}. */
+    /** Caller holds {@link #ioLock}. */
     private void closeChannel() {
         FileChannel ch = channel;
         channel = null;
@@ -241,7 +343,7 @@ public final class JsonlAudit implements AutoCloseable {
         }
     }
 
-    /** Logs at most one warning a minute (caller holds {@link #lock}). */
+    /** Logs at most one warning a minute (caller holds {@link #ioLock}). */
     private void warn(String message, Throwable e) {
         long now = System.nanoTime();
         if (warnedOnce && now - lastWarnNanos < WARN_INTERVAL_NANOS) {
@@ -287,7 +389,7 @@ public final class JsonlAudit implements AutoCloseable {
             } catch (NoSuchFileException e) {
                 // nothing there yet
             } catch (IOException | RuntimeException e) {
-                synchronized (lock) {
+                synchronized (ioLock) {
                     warn("cannot read audit file " + p + ": " + e, e);
                 }
             }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private final ClassLoader classLoader;
 
     private ScheduledExecutorService scheduler;
+    /** Writes the dispatch and task audits in batches: file I/O off the dispatch path and off the timers. */
+    private ScheduledExecutorService auditFlusher;
     private NodeRegistry registry;
     private ControlHub hub;
     private ControlPinger pinger;
@@ -126,8 +129,14 @@ public final class GatewayRuntime implements AutoCloseable {
         transports.add(relay);
         hub.setTransports(transports);
 
-        dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500);
-        taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200);
+        auditFlusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "clawgo-audit");
+            t.setDaemon(true);
+            return t;
+        });
+        dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500,
+                auditFlusher);
+        taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200, auditFlusher);
         dispatcher = new NodeDispatcher(registry, new Router(p2pChain, relay, config.dispatch(), scheduler), dispatchAudit);
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
@@ -237,8 +246,12 @@ public final class GatewayRuntime implements AutoCloseable {
         closeQuietly(tunnelFallback);
         closeQuietly(relay);
         closeQuietly(registry);
-        closeQuietly(dispatchAudit);
+        closeQuietly(dispatchAudit); // writes what is pending
         closeQuietly(taskAudit);
+        if (auditFlusher != null) {
+            auditFlusher.shutdownNow();
+            auditFlusher = null;
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
             try {

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -271,5 +272,121 @@ class JsonlAuditTest {
                 .hasMessageContaining("maxBytes");
         assertThatThrownBy(() -> new JsonlAudit(null, 10, -1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("recentCapacity");
+    }
+
+    // ------------------------------------------------------------------------------------------ with a flusher
+
+    @Test
+    void withAFlusherLinesReachTheFileSoonAndAllOfThemOnClose() throws Exception {
+        Path file = dir.resolve("buffered.jsonl");
+        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
+        try {
+            JsonlAudit audit = new JsonlAudit(file, 1 << 20, 10, flusher);
+            for (long i = 0; i < 3; i++) {
+                audit.append(entry(i));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (lines(file).size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(lines(file)).hasSize(3);
+            for (long i = 3; i < 50; i++) {
+                audit.append(entry(i));
+            }
+            audit.close(); // writes what is pending, without waiting for the flusher
+            List<Long> written = new ArrayList<>();
+            for (String l : lines(file)) {
+                written.add((Long) parse(l).get("seq"));
+            }
+            assertThat(written).hasSize(50).isSorted();
+            assertThat(seqs(audit.recent(3))).containsExactly(49L, 48L, 47L);
+        } finally {
+            flusher.shutdownNow();
+        }
+    }
+
+    @Test
+    void withAFlusherConcurrentAppendsAreAllWrittenInOrderOfTheRing() throws Exception {
+        Path file = dir.resolve("buffered.jsonl");
+        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            JsonlAudit audit = new JsonlAudit(file, 64L << 20, 4000, flusher);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                long base = t * 1000L;
+                futures.add(pool.submit(() -> {
+                    for (long i = 0; i < 1000; i++) {
+                        audit.append(entry(base + i));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            audit.flush();
+            List<Long> fromFile = new ArrayList<>();
+            for (String l : lines(file)) {
+                fromFile.add((Long) parse(l).get("seq"));
+            }
+            List<Long> fromRing = seqs(audit.recent(4000));
+            java.util.Collections.reverse(fromRing);
+            assertThat(fromFile).hasSize(4000).isEqualTo(fromRing);
+            audit.close();
+        } finally {
+            pool.shutdownNow();
+            flusher.shutdownNow();
+        }
+    }
+
+    @Test
+    void withAFlusherRotationStillBoundsTheFile() throws Exception {
+        Path file = dir.resolve("buffered.jsonl");
+        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
+        try (JsonlAudit audit = new JsonlAudit(file, 2_000, 10, flusher)) {
+            for (long i = 0; i < 200; i++) { // about 50 bytes a line: several rotations inside one batch
+                audit.append(entry(i));
+            }
+            audit.flush();
+            assertThat(Files.size(file)).isLessThanOrEqualTo(2_000);
+            Path rotated = dir.resolve("buffered.jsonl.1");
+            assertThat(Files.size(rotated)).isLessThanOrEqualTo(2_000);
+            List<String> current = lines(file);
+            assertThat(parse(current.get(current.size() - 1)).get("seq")).isEqualTo(199L);
+            List<String> previous = lines(rotated);
+            assertThat((Long) parse(previous.get(previous.size() - 1)).get("seq") + 1)
+                    .isEqualTo(parse(current.get(0)).get("seq"));
+        } finally {
+            flusher.shutdownNow();
+        }
+    }
+
+    @Test
+    void withAStuckFlusherTheAppenderWritesOnceTheBoundIsReached() throws Exception {
+        Path file = dir.resolve("buffered.jsonl");
+        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
+        CountDownLatch release = new CountDownLatch(1);
+        flusher.execute(() -> {
+            try {
+                release.await(30, TimeUnit.SECONDS); // the flusher's only thread is busy
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (JsonlAudit audit = new JsonlAudit(file, 64L << 20, 10, flusher)) {
+            Map<String, Object> big = new LinkedHashMap<>(entry(0));
+            big.put("pad", "x".repeat(64 * 1024));
+            int n = (int) (JsonlAudit.MAX_PENDING_BYTES / (64 * 1024)) + 2;
+            for (int i = 0; i < n; i++) {
+                audit.append(big);
+            }
+            // the flusher never ran, yet the lines up to the bound are in the file: memory stays bounded
+            assertThat(Files.size(file)).isGreaterThanOrEqualTo(JsonlAudit.MAX_PENDING_BYTES);
+        } finally {
+            release.countDown();
+            flusher.shutdownNow();
+        }
+        assertThat(lines(dir.resolve("buffered.jsonl"))).hasSize((int) (JsonlAudit.MAX_PENDING_BYTES / (64 * 1024)) + 2);
     }
 }
