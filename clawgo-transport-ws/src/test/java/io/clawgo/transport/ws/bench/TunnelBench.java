@@ -62,6 +62,8 @@ public final class TunnelBench {
     private static final List<String> ALL_STACKS = List.of("raw", "tunnel", "direct");
 
     private final boolean quick;
+    /** Whether to print the CPU time per round trip of each thread group in the throughput phase. */
+    private static boolean threads;
     private final int[] sizes;
     private final List<String> stacks;
 
@@ -95,8 +97,9 @@ public final class TunnelBench {
                 case "--quick" -> quick = true;
                 case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--stacks" -> stacks = List.of(args[++i].split(","));
+                case "--threads" -> threads = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,tunnel,direct)");
+                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,tunnel,direct, --threads)");
             }
         }
         if (!ALL_STACKS.containsAll(stacks)) {
@@ -188,12 +191,14 @@ public final class TunnelBench {
         long startCount = -1;
         long startTime = 0;
         long startCpu = 0;
+        Map<String, Long> startThreads = Map.of();
         while (true) {
             long now = System.nanoTime();
             if (startCount < 0 && now >= measureFrom) {
                 startCount = completed.get();
                 startTime = now;
                 startCpu = processCpuNanos();
+                startThreads = threadCpu();
             }
             if (now >= end) {
                 break;
@@ -207,6 +212,18 @@ public final class TunnelBench {
         long count = completed.get() - startCount;
         double secs = (System.nanoTime() - startTime) / 1e9;
         double cpuUs = (processCpuNanos() - startCpu) / 1e3;
+        if (threads) {
+            Map<String, Long> after = threadCpu();
+            StringBuilder sb = new StringBuilder("    CPU us per round trip by thread:");
+            Map<String, Long> fixed = startThreads;
+            after.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+                double us = (e.getValue() - fixed.getOrDefault(e.getKey(), 0L)) / 1e3 / Math.max(1, count);
+                if (us >= 0.05) {
+                    sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
+                }
+            });
+            System.out.println(sb);
+        }
         if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + ": requests still in flight after 30 s");
         }
@@ -214,6 +231,22 @@ public final class TunnelBench {
             throw new IllegalStateException(name + ": " + failed.get() + " round trips failed");
         }
         return new double[] {count / secs, cpuUs / count};
+    }
+
+    /** CPU time of the live threads, summed by name with digits removed (pools become one group). */
+    private static Map<String, Long> threadCpu() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long t = mx.getThreadCpuTime(info.getThreadId());
+            if (t > 0) {
+                out.merge(info.getThreadName().replaceAll("[0-9]+", "N"), t, Long::sum);
+            }
+        }
+        return out;
     }
 
     private static long processCpuNanos() {
