@@ -267,36 +267,35 @@ final class StringJsonReader extends JsonReader {
 
     @Override
     public long nextLong() throws IOException {
-        String text = numberText("a long");
-        long result;
-        try {
-            result = Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            double d = Double.parseDouble(text);
-            result = (long) d;
-            if (result != d) {
-                throw new NumberFormatException("Expected a long but was " + text + locationString());
-            }
-        }
+        long result = integral("a long");
         consumeNumber();
         return result;
     }
 
     @Override
     public int nextInt() throws IOException {
-        String text = numberText("an int");
-        int result;
-        try {
-            result = Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            double d = Double.parseDouble(text);
-            result = (int) d;
-            if (result != d) {
-                throw new NumberFormatException("Expected an int but was " + text + locationString());
-            }
+        long result = integral("an int");
+        if ((int) result != result) {
+            throw new NumberFormatException("Expected an int but was " + in.substring(pos, numberEnd)
+                    + locationString());
         }
         consumeNumber();
-        return result;
+        return (int) result;
+    }
+
+    /** The peeked number as a long, also when written as an integral double ({@code 1.0}, {@code 1e3}), as in Gson. */
+    private long integral(String wanted) throws IOException {
+        String text = numberText(wanted);
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            double d = Double.parseDouble(text);
+            long result = (long) d;
+            if (result != d) {
+                throw new NumberFormatException("Expected " + wanted + " but was " + text + locationString());
+            }
+            return result;
+        }
     }
 
     @Override

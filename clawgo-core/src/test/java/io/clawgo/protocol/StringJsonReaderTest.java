@@ -124,7 +124,7 @@ class StringJsonReaderTest {
 
     /**
      * Walks the document as a binding would, recording each token with its path and value; numbers are read as
-     * strings, longs or doubles and values after a name are sometimes skipped, both chosen by {@code choice} (the
+     * strings, longs, ints or doubles and values after a name are sometimes skipped, both chosen by {@code choice} (the
      * same sequence for both readers). Ends with the first error, recorded as "!" and its kind.
      */
     private static List<String> walk(JsonReader r, Random choice) {
@@ -147,9 +147,10 @@ class StringJsonReaderTest {
                         }
                     }
                     case STRING -> path += " " + r.nextString();
-                    case NUMBER -> path += " " + switch (choice.nextInt(3)) {
+                    case NUMBER -> path += " " + switch (choice.nextInt(4)) {
                         case 0 -> r.nextString();
                         case 1 -> Long.toString(r.nextLong());
+                        case 2 -> Integer.toString(r.nextInt());
                         default -> Double.toString(r.nextDouble());
                     };
                     case BOOLEAN -> path += " " + r.nextBoolean();

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -276,39 +277,44 @@ class JsonlAuditTest {
 
     // ------------------------------------------------------------------------------------------ with a flusher
 
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopFlusher() {
+        flusher.shutdownNow();
+    }
+
+    private static List<Long> fileSeqs(Path file) throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (String l : lines(file)) {
+            out.add((Long) parse(l).get("seq"));
+        }
+        return out;
+    }
+
     @Test
     void withAFlusherLinesReachTheFileSoonAndAllOfThemOnClose() throws Exception {
         Path file = dir.resolve("buffered.jsonl");
-        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
-        try {
-            JsonlAudit audit = new JsonlAudit(file, 1 << 20, 10, flusher);
-            for (long i = 0; i < 3; i++) {
-                audit.append(entry(i));
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (lines(file).size() < 3 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(lines(file)).hasSize(3);
-            for (long i = 3; i < 50; i++) {
-                audit.append(entry(i));
-            }
-            audit.close(); // writes what is pending, without waiting for the flusher
-            List<Long> written = new ArrayList<>();
-            for (String l : lines(file)) {
-                written.add((Long) parse(l).get("seq"));
-            }
-            assertThat(written).hasSize(50).isSorted();
-            assertThat(seqs(audit.recent(3))).containsExactly(49L, 48L, 47L);
-        } finally {
-            flusher.shutdownNow();
+        JsonlAudit audit = new JsonlAudit(file, 1 << 20, 10, flusher);
+        for (long i = 0; i < 3; i++) {
+            audit.append(entry(i));
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lines(file).size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(lines(file)).hasSize(3);
+        for (long i = 3; i < 50; i++) {
+            audit.append(entry(i));
+        }
+        audit.close(); // writes what is pending, without waiting for the flusher
+        assertThat(fileSeqs(file)).hasSize(50).isSorted();
+        assertThat(seqs(audit.recent(3))).containsExactly(49L, 48L, 47L);
     }
 
     @Test
     void withAFlusherConcurrentAppendsAreAllWrittenInOrderOfTheRing() throws Exception {
         Path file = dir.resolve("buffered.jsonl");
-        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             JsonlAudit audit = new JsonlAudit(file, 64L << 20, 4000, flusher);
@@ -326,24 +332,19 @@ class JsonlAuditTest {
                 f.get(30, TimeUnit.SECONDS);
             }
             audit.flush();
-            List<Long> fromFile = new ArrayList<>();
-            for (String l : lines(file)) {
-                fromFile.add((Long) parse(l).get("seq"));
-            }
+            List<Long> fromFile = fileSeqs(file);
             List<Long> fromRing = seqs(audit.recent(4000));
             java.util.Collections.reverse(fromRing);
             assertThat(fromFile).hasSize(4000).isEqualTo(fromRing);
             audit.close();
         } finally {
             pool.shutdownNow();
-            flusher.shutdownNow();
         }
     }
 
     @Test
     void withAFlusherRotationStillBoundsTheFile() throws Exception {
         Path file = dir.resolve("buffered.jsonl");
-        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
         try (JsonlAudit audit = new JsonlAudit(file, 2_000, 10, flusher)) {
             for (long i = 0; i < 200; i++) { // about 50 bytes a line: several rotations inside one batch
                 audit.append(entry(i));
@@ -357,15 +358,12 @@ class JsonlAuditTest {
             List<String> previous = lines(rotated);
             assertThat((Long) parse(previous.get(previous.size() - 1)).get("seq") + 1)
                     .isEqualTo(parse(current.get(0)).get("seq"));
-        } finally {
-            flusher.shutdownNow();
         }
     }
 
     @Test
     void withAStuckFlusherTheAppenderWritesOnceTheBoundIsReached() throws Exception {
         Path file = dir.resolve("buffered.jsonl");
-        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor();
         CountDownLatch release = new CountDownLatch(1);
         flusher.execute(() -> {
             try {
@@ -385,7 +383,6 @@ class JsonlAuditTest {
             assertThat(Files.size(file)).isGreaterThanOrEqualTo(JsonlAudit.MAX_PENDING_BYTES);
         } finally {
             release.countDown();
-            flusher.shutdownNow();
         }
         assertThat(lines(dir.resolve("buffered.jsonl"))).hasSize((int) (JsonlAudit.MAX_PENDING_BYTES / (64 * 1024)) + 2);
     }
