@@ -49,4 +49,17 @@ public interface NodeContext {
      * @return the node's timer executor
      */
     ScheduledExecutorService scheduler();
+
+    /**
+     * Stops advertising a node transport that found it cannot work after all (for example webrtc, whose native library
+     * is loaded only when the first offer arrives): the node registers again on its open connection without
+     * {@code transport} in {@code NodeInfo.transports}, and on every later connection, so that gateways answer
+     * {@code p2p_unavailable} at once instead of waiting for a session that cannot open. Idempotent; never throws.
+     *
+     * @param transport the transport's provider name, for example {@code webrtc}
+     * @param reason    why, for the node's log
+     */
+    default void withdraw(String transport, String reason) {
+        // contexts that do not register (tests, benches) have nothing to withdraw
+    }
 }

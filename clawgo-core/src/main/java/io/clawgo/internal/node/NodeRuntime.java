@@ -19,11 +19,13 @@ import io.clawgo.internal.transport.TransportCatalog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -81,6 +83,8 @@ public final class NodeRuntime implements AutoCloseable {
     private final Object stateLock = new Object();
     private final AtomicLong generations = new AtomicLong();
     private volatile List<NodeTransport> transports = List.of();
+    /** Transports that withdrew themselves ({@link NodeContext#withdraw}): no longer registered. */
+    private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
     /** The registered connection (transports may send on it), or null. */
     private volatile Connection active;
     /** The registered connection after the onConnected callbacks ran (what isConnected reports), or null. */
@@ -235,15 +239,27 @@ public final class NodeRuntime implements AutoCloseable {
      */
     private NodeInfo registration() {
         List<NodeTransport> ts = transports;
-        if (ts.isEmpty() || !settings.info().transports().isEmpty()) {
-            return settings.info();
+        List<String> given = settings.info().transports();
+        if (ts.isEmpty() && given.isEmpty()) {
+            return settings.info(); // no list: gateways try every transport, as with nodes that send none
         }
-        List<String> names = new ArrayList<>(ts.size());
-        for (NodeTransport t : ts) {
-            names.add(t.name());
+        List<String> names = new ArrayList<>();
+        if (given.isEmpty()) {
+            for (NodeTransport t : ts) {
+                names.add(t.name());
+            }
+        } else {
+            names.addAll(given);
+        }
+        if (!withdrawn.isEmpty() && names.removeAll(withdrawn) && names.isEmpty()) {
+            // an empty list would mean "did not say": name the relay, the one way left to reach this node
+            names.add(RELAY_ONLY);
         }
         return settings.info().toBuilder().transports(names).build();
     }
+
+    /** What a node that withdrew all its P2P transports registers as its list. */
+    static final String RELAY_ONLY = TransportCatalog.HTTP_RELAY;
 
     private void notifyTransports(boolean connected) {
         for (NodeTransport t : transports) {
@@ -787,7 +803,7 @@ public final class NodeRuntime implements AutoCloseable {
             }
             heartbeatSince.set(0);
             int seq = reRegisterSeq.incrementAndGet();
-            if (!send(codec.toJson(WireMessage.register(settings.info())))) {
+            if (!send(codec.toJson(WireMessage.register(registration())))) {
                 fail("register frame could not be queued");
                 return;
             }
@@ -858,6 +874,18 @@ public final class NodeRuntime implements AutoCloseable {
         @Override
         public ScheduledExecutorService scheduler() {
             return scheduler;
+        }
+
+        @Override
+        public void withdraw(String transport, String reason) {
+            if (transport == null || transport.isBlank() || !withdrawn.add(transport)) {
+                return;
+            }
+            LOG.warn("node {}: no longer offers the {} transport: {}", nodeId, transport, reason);
+            Connection c = active;
+            if (c != null && !c.ended.isDone()) {
+                c.reRegister(); // the gateway learns it now, not at the next reconnect
+            }
         }
     }
 }

@@ -140,6 +140,10 @@ final class WebRtcNodeTransport implements NodeTransport {
                 }
             } catch (RuntimeException | Error e) {
                 LOG.warn("node {}: cannot answer a webrtc offer: {}", ctx.nodeId(), e.getMessage());
+                if (!NativeLibrary.probe().loaded()) {
+                    // the library is on the class path but does not load: it never will in this JVM
+                    ctx.withdraw(WebRtcProvider.NAME, String.valueOf(e.getMessage()));
+                }
                 return;
             }
             l = lease;

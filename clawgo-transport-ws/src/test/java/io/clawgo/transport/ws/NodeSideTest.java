@@ -79,4 +79,25 @@ class NodeSideTest {
             assertThat(fake.connectionCount()).isEqualTo(1);
         }
     }
+
+    @Test
+    void registeringAgainAfterARefusedHeartbeatKeepsTheTransportList() throws Exception {
+        try (FakeGatewayServer fake = FakeGatewayServer.start(null);
+             NodeAgent node = NodeAgent.builder().gateway(fake.baseUrl()).id("n-rereg")
+                     .heartbeatInterval(Duration.ofSeconds(1)).handler(req -> Response.ok(Map.of())).build()) {
+            node.start();
+            assertThat(node.awaitConnected(Duration.ofSeconds(10))).isTrue();
+            assertThat(fake.received("register").get(0).message().node().transports())
+                    .containsExactly("websocket_tunnel");
+            fake.failNextHeartbeats.set(1);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (fake.received("register").size() < 2 && System.nanoTime() < end) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            // it used to register again with the bare node info, which told the gateway nothing about transports
+            assertThat(fake.received("register")).hasSize(2);
+            assertThat(fake.received("register").get(1).message().node().transports())
+                    .containsExactly("websocket_tunnel");
+        }
+    }
 }
