@@ -65,8 +65,9 @@ final class GatewayEnv {
     }
 
     /**
-     * Expires request deadlines; run every few milliseconds on the shared scheduler. One sweep instead of a scheduled
-     * task per request: no timer churn on the hot path (precision: the sweep period).
+     * Expires request deadlines, and ends the wait of requests to a node that withdrew webrtc; run every few
+     * milliseconds on the shared scheduler. One sweep instead of a scheduled task per request: no timer churn on the
+     * hot path (precision: the sweep period).
      */
     void sweep() {
         if (timed.isEmpty()) {
@@ -87,6 +88,10 @@ final class GatewayEnv {
             if (ready != 0 && now - ready >= 0) {
                 p.readyWaitAt = 0;
                 run(() -> a.readyWaitExpired(p));
+            } else if (p.state() == PendingRequest.State.WAITING
+                    && !ctx.node(a.nodeId()).map(n -> n.mayOffer(WebRtcProvider.NAME)).orElse(true)) {
+                // the node withdrew webrtc while this request waited for its channel: do not wait out the timeout
+                run(() -> a.nodeWithdrew(p));
             }
             if (now - p.deadlineAt >= 0 && timed.remove(p, a)) {
                 run(() -> a.requestTimedOut(p));

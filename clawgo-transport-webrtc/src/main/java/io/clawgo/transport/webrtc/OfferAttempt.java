@@ -246,14 +246,27 @@ final class OfferAttempt implements PeerLink.Listener {
     }
 
     void readyWaitExpired(PendingRequest p) {
+        stopWaiting(p, ErrorCodes.P2P_TIMEOUT, "webrtc session not ready: the channel to node " + nodeId
+                + " did not open within " + p.readyWaitMillis + " ms");
+    }
+
+    /** The node registered again without webrtc (its natives failed): a request waiting for the channel gives up. */
+    void nodeWithdrew(PendingRequest p) {
+        stopWaiting(p, ErrorCodes.P2P_UNAVAILABLE, "node " + nodeId + " no longer offers webrtc");
+    }
+
+    private void stopWaiting(PendingRequest p, String code, String message) {
         boolean wasWaiting;
         synchronized (this) {
             wasWaiting = waiting.remove(p);
         }
         if (wasWaiting) {
-            p.fail(ErrorCodes.P2P_TIMEOUT, "webrtc session not ready: the channel to node " + nodeId
-                    + " did not open within " + p.readyWaitMillis + " ms");
+            p.fail(code, message);
         }
+    }
+
+    String nodeId() {
+        return nodeId;
     }
 
     // --------------------------------------------------------------------------------------------- link events
