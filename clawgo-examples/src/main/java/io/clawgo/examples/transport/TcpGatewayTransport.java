@@ -144,6 +144,11 @@ final class TcpGatewayTransport implements GatewayTransport {
     @Override
     public CompletionStage<Response> send(Request request, Duration timeout) {
         String node = request.node();
+        if (node != null && !context.node(node).map(n -> n.mayOffer(name())).orElse(true)) {
+            // the node lists the transports it runs, and this is not one of them: do not wait for a connection
+            return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE, "node " + node + " does not offer "
+                    + name()));
+        }
         Session s = node == null ? null : sessions.get(node);
         if (closed || s == null || s.currentChannel() == null) {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,

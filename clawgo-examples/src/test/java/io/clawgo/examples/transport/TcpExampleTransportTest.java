@@ -85,6 +85,21 @@ class TcpExampleTransportTest {
     }
 
     @Test
+    void aNodeThatDoesNotListTheExampleIsDeclinedAtOnce() throws Exception {
+        try (RawControlClient control = RawControlClient.connect(gateway.url(), TOKEN)) {
+            // a node that runs neither this example nor the tunnel behind it: both decline without waiting
+            control.send("{\"type\":\"register\",\"node\":{\"id\":\"webrtc-only\",\"actions\":[\"run\"],"
+                    + "\"capabilities\":{\"run\":true},\"transports\":[\"webrtc\"]}}");
+            assertThat(control.next(WAIT, m -> "registered".equals(m.get("type")))).containsEntry("ok", true);
+            Response r = gateway.dispatch(io.clawgo.protocol.Request.of("run").withNode("webrtc-only"), "p2p", WAIT)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(r.code()).isEqualTo(io.clawgo.protocol.ErrorCodes.P2P_UNAVAILABLE);
+            assertThat(r.payload()).containsEntry("fallback_from", "tcp_example");
+            assertThat(String.valueOf(r.payload().get("p2p_error"))).contains("does not offer tcp_example");
+        }
+    }
+
+    @Test
     void anEmptyTransportNameNeverPicksTheExample(@TempDir Path dir) {
         try (Gateway auto = Gateway.builder().host("127.0.0.1").port(0).dataDir(dir).transport("").start()) {
             assertThat(auto.p2pTransport()).contains("websocket_tunnel");
