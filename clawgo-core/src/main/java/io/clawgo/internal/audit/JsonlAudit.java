@@ -89,8 +89,6 @@ public final class JsonlAudit implements AutoCloseable {
     private FileChannel channel;
     /** Bytes in the current file. Guarded by ioLock. */
     private long size;
-    /** Set by {@link #close} after the last write. Guarded by ioLock. */
-    private boolean ioClosed;
 
     private long lastWarnNanos;
     private long suppressedWarnings;
@@ -196,7 +194,8 @@ public final class JsonlAudit implements AutoCloseable {
                 pendingBytes = 0;
                 flushScheduled = false;
             }
-            if (!batch.isEmpty() && !ioClosed) {
+            // empty after close(): close sets `closed` (which stops appends) before its own flush
+            if (!batch.isEmpty()) {
                 writeBatch(batch);
             }
         }
@@ -228,7 +227,6 @@ public final class JsonlAudit implements AutoCloseable {
         }
         synchronized (ioLock) {
             flush();
-            ioClosed = true;
             closeChannel();
         }
     }
