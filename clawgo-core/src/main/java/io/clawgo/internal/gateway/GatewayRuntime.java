@@ -51,6 +51,7 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Writes the dispatch and task audits in batches: file I/O off the dispatch path and off the timers. */
     private ScheduledExecutorService auditFlusher;
     private NodeRegistry registry;
+    private Router router;
     private ControlHub hub;
     private ControlPinger pinger;
     private GatewayTransport relay;
@@ -137,7 +138,8 @@ public final class GatewayRuntime implements AutoCloseable {
         dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500,
                 auditFlusher);
         taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200, auditFlusher);
-        dispatcher = new NodeDispatcher(registry, new Router(p2pChain, relay, config.dispatch(), scheduler), dispatchAudit);
+        router = new Router(p2pChain, relay, config.dispatch(), scheduler);
+        dispatcher = new NodeDispatcher(registry, router, dispatchAudit);
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
                 taskAudit, scheduler, 1000, 256);
@@ -242,6 +244,7 @@ public final class GatewayRuntime implements AutoCloseable {
             hub.closeAll();
         }
         closeQuietly(subagents);
+        closeQuietly(router);
         closeQuietly(p2p);
         closeQuietly(tunnelFallback);
         closeQuietly(relay);
@@ -265,6 +268,7 @@ public final class GatewayRuntime implements AutoCloseable {
         tunnelFallback = null;
         relay = null;
         registry = null;
+        router = null;
     }
 
     private static void closeQuietly(AutoCloseable c) {
