@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One node's control WebSocket on the gateway. It is bound to the node id of its first {@code register}; {@code from}
  * fields of what it relays are taken from that binding, never from the frame. Writes go through a bounded queue with a
- * single writer. A bad frame gets an error ack; it never closes the connection.
+ * single writer. A bad message gets an error ack and the connection stays up; only what a client library never sends
+ * closes it: invalid UTF-8 (1007) and a message far above the size limit (1009).
  *
  * <p>Two clocks of liveness: every message (a valid text frame that is not an ack) of a registered node refreshes its
  * registry entry (the node TTL), and every frame at all, pongs and pings included, refreshes

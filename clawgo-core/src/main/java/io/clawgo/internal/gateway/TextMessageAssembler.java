@@ -86,7 +86,7 @@ final class TextMessageAssembler {
         }
     }
 
-    /** Forgets a partial message (after a refusal, or when the connection closes). */
+    /** Forgets the message so far (after a whole message or a refusal) and drops a large buffer. */
     void reset() {
         len = 0;
         if (buf.length > 64 * 1024) {
