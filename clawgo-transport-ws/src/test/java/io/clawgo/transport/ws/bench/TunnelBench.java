@@ -191,7 +191,7 @@ public final class TunnelBench {
         long startCount = -1;
         long startTime = 0;
         long startCpu = 0;
-        Map<String, Long> startThreads = Map.of();
+        Map<Long, ThreadCpu> startThreads = Map.of();
         while (true) {
             long now = System.nanoTime();
             if (startCount < 0 && now >= measureFrom) {
@@ -213,11 +213,18 @@ public final class TunnelBench {
         double secs = (System.nanoTime() - startTime) / 1e9;
         double cpuUs = (processCpuNanos() - startCpu) / 1e3;
         if (threads) {
-            Map<String, Long> after = threadCpu();
+            // per thread id, grouped by the name the thread had at the start: OkHttp renames its task threads while
+            // they run a task; threads that ended during the phase are missing
+            Map<String, Long> groups = new java.util.TreeMap<>();
+            Map<Long, ThreadCpu> before = startThreads;
+            threadCpu().forEach((id, now) -> {
+                ThreadCpu then = before.get(id);
+                groups.merge(then != null ? then.group() : now.group(), now.nanos() - (then != null ? then.nanos() : 0),
+                        Long::sum);
+            });
             StringBuilder sb = new StringBuilder("    CPU us per round trip by thread:");
-            Map<String, Long> fixed = startThreads;
-            after.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
-                double us = (e.getValue() - fixed.getOrDefault(e.getKey(), 0L)) / 1e3 / Math.max(1, count);
+            groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+                double us = e.getValue() / 1e3 / Math.max(1, count);
                 if (us >= 0.05) {
                     sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
                 }
@@ -233,17 +240,21 @@ public final class TunnelBench {
         return new double[] {count / secs, cpuUs / count};
     }
 
-    /** CPU time of the live threads, summed by name with digits removed (pools become one group). */
-    private static Map<String, Long> threadCpu() {
+    /** A live thread's group (its name with digits removed: a pool is one group) and CPU time so far. */
+    private record ThreadCpu(String group, long nanos) {
+    }
+
+    /** The live threads by id. */
+    private static Map<Long, ThreadCpu> threadCpu() {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        Map<String, Long> out = new java.util.TreeMap<>();
+        Map<Long, ThreadCpu> out = new java.util.HashMap<>();
         for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
             if (info == null) {
                 continue;
             }
             long t = mx.getThreadCpuTime(info.getThreadId());
             if (t > 0) {
-                out.merge(info.getThreadName().replaceAll("[0-9]+", "N"), t, Long::sum);
+                out.put(info.getThreadId(), new ThreadCpu(info.getThreadName().replaceAll("[0-9]+", "N"), t));
             }
         }
         return out;
