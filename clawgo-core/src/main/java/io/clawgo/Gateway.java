@@ -130,6 +130,12 @@ public final class Gateway implements AutoCloseable {
      * action; the response payload gets {@code dispatch_mode}, {@code used_transport} and, after a fallback,
      * {@code fallback_from}. Every dispatch is appended to the dispatch audit.
      *
+     * <p>Threads: the future is often completed on the thread that received the node's answer (a socket reader). A
+     * thread waiting in {@code get} or {@code join} is woken by it directly. Continuations attached without an
+     * executor ({@code thenApply}, {@code whenComplete}, ...) run on the gateway's callback pool
+     * ({@code clawgo-callback-N}), never on that reader, even when attached after completion; with
+     * {@link Builder#directCallbacks(boolean)} they run on the completing thread instead.
+     *
      * @param request the request; its {@code node} and {@code action} are required
      * @param mode    {@code auto} (P2P first, then the relay after a P2P transport failure, as the
      *                {@link DispatchPolicy} allows), {@code p2p} or {@code relay}; {@code null} or blank means
@@ -144,7 +150,7 @@ public final class Gateway implements AutoCloseable {
     public CompletableFuture<Response> dispatch(Request request, String mode, Duration timeout) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(timeout, "timeout");
-        return runtime.dispatcher().dispatch(request, DispatchMode.parse(mode), timeout);
+        return runtime.dispatchForCaller(request, DispatchMode.parse(mode), timeout);
     }
 
     /**
@@ -261,10 +267,12 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
-         * Completes dispatch futures on the thread that received the node's answer instead of handing them to a pool
-         * ({@code gateway.nodes.p2p.direct_callbacks}; transports that support it: {@code websocket_tunnel}). Saves a
-         * thread hand-off per request; continuations attached to the futures without an executor then run on a
-         * socket reader and must be quick and never block, or they stall that node's connection.
+         * Runs the continuations attached without an executor to {@link #dispatch} futures on the thread that
+         * completed them (often the socket reader that received the node's answer) instead of the gateway's callback
+         * pool ({@code gateway.nodes.p2p.direct_callbacks}). Saves a thread hand-off per request for callers that
+         * chain instead of waiting; those continuations must then be quick and never block, or they stall that
+         * node's connection. Callers that wait in {@code get} or {@code join} gain nothing: they are woken directly
+         * either way.
          *
          * @param on {@code true} for direct callbacks (default {@code false})
          * @return this builder

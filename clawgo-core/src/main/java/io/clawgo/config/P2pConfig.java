@@ -18,11 +18,11 @@ import java.util.List;
  *                        enforces it
  * @param readyTimeout    how long a request may wait for a P2P session to become ready (webrtc: the DataChannel to
  *                        open) before it fails with {@code p2p_timeout} (default 8 s)
- * @param directCallbacks {@code true}: transports that support it complete dispatch futures on the thread that
- *                        received the node's answer (a socket reader), saving a thread hand-off per request; the
- *                        caller's continuations must then be quick and never block, or they stall that node's socket
- *                        (default {@code false}: on the transport's own small pool; {@code websocket_tunnel} supports
- *                        it)
+ * @param directCallbacks {@code true}: continuations attached without an executor to dispatch futures run on the
+ *                        thread that completed them (often the socket reader that received the node's answer),
+ *                        saving a thread hand-off per request; they must then be quick and never block, or they stall
+ *                        that node's socket (default {@code false}: on the gateway's callback pool; a caller waiting
+ *                        in {@code get} or {@code join} is woken directly either way)
  */
 public record P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
                         Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout,
@@ -63,7 +63,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @param requestTimeout     default P2P wait, or {@code null} for 60 s
      * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
      * @param readyTimeout       session ready wait, or {@code null} for 8 s
-     * @param directCallbacks    complete dispatch futures on the thread that received the answer
+     * @param directCallbacks    run continuations of dispatch futures on the thread that completed them
      * @throws NullPointerException when a list holds a {@code null} element
      */
     public P2pConfig {
@@ -182,7 +182,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
     /**
      * A copy with direct callbacks on or off (see {@link #directCallbacks()}).
      *
-     * @param on {@code true} to complete dispatch futures on the thread that received the answer
+     * @param on {@code true} to run continuations of dispatch futures on the thread that completed them
      * @return the copy
      */
     public P2pConfig withDirectCallbacks(boolean on) {

@@ -31,6 +31,10 @@ public interface GatewayTransport extends AutoCloseable {
      * checked, when the dispatch started, that the node is registered, online and supports the action. A stage that
      * has not completed one second after {@code timeout} is answered {@code timeout} by core.
      *
+     * <p>The stage may be completed on any thread, an I/O thread included: core only does quick bookkeeping there and
+     * runs callers' continuations on its own pool. After a {@code p2p_*} failure, though, the router may call the next
+     * transport's {@code send} on that thread.
+     *
      * @param request the request; {@code node} and {@code action} are set
      * @param timeout the time this attempt may take: what earlier attempts of the same dispatch left
      * @return a stage that completes normally with the node's response or a failed {@link Response}; a blank

@@ -5,10 +5,14 @@ import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
+import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.internal.transport.HandOffFuture;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.internal.transport.Router;
 import io.clawgo.internal.transport.TransportCatalog;
 import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.Request;
+import io.clawgo.protocol.Response;
 import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
@@ -20,9 +24,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Server;
@@ -60,6 +67,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private JsonlAudit dispatchAudit;
     private JsonlAudit taskAudit;
     private NodeDispatcher dispatcher;
+    /** Runs what callers of {@link #dispatchForCaller} attach to its futures without an executor. */
+    private ThreadPoolExecutor callbacks;
     private DefaultSubagentRuntime subagents;
     private NodesView view;
     private Server server;
@@ -140,6 +149,20 @@ public final class GatewayRuntime implements AutoCloseable {
         taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200, auditFlusher);
         router = new Router(p2pChain, relay, config.dispatch(), scheduler);
         dispatcher = new NodeDispatcher(registry, router, dispatchAudit);
+        if (!config.p2p().directCallbacks()) {
+            int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+            AtomicInteger cb = new AtomicInteger();
+            // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
+            // are bounded per node by the transports
+            callbacks = new ThreadPoolExecutor(cbThreads, cbThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    r -> {
+                        Thread t = new Thread(r, "clawgo-callback-" + cb.incrementAndGet());
+                        t.setDaemon(true);
+                        t.setUncaughtExceptionHandler((th, e) -> LOG.error("uncaught exception in {}", th.getName(), e));
+                        return t;
+                    });
+            callbacks.allowCoreThreadTimeOut(true);
+        }
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
                 taskAudit, scheduler, 1000, 256);
@@ -214,6 +237,18 @@ public final class GatewayRuntime implements AutoCloseable {
         return dispatcher;
     }
 
+    /**
+     * {@link NodeDispatcher#dispatch} for code outside the library: the future may be completed on a socket reader (a
+     * node's answer) or a timer, so unless {@code direct_callbacks} is on, the continuations a caller attaches without
+     * an executor run on the gateway's callback pool ({@code clawgo-callback-N}); a thread waiting in {@code get} or
+     * {@code join} is woken directly.
+     */
+    public CompletableFuture<Response> dispatchForCaller(Request request, DispatchMode mode, Duration timeout) {
+        CompletableFuture<Response> f = dispatcher.dispatch(request, mode, timeout);
+        ThreadPoolExecutor pool = callbacks;
+        return pool == null ? f : HandOffFuture.of(f, pool);
+    }
+
     public SubagentRuntime subagents() {
         return subagents;
     }
@@ -249,6 +284,9 @@ public final class GatewayRuntime implements AutoCloseable {
         closeQuietly(tunnelFallback);
         closeQuietly(relay);
         closeQuietly(registry);
+        if (callbacks != null) {
+            callbacks.shutdown(); // a continuation attached later runs on the completing thread
+        }
         closeQuietly(dispatchAudit); // writes what is pending
         closeQuietly(taskAudit);
         if (auditFlusher != null) {

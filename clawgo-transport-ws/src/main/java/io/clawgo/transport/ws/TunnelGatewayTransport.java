@@ -50,11 +50,12 @@ import org.slf4j.LoggerFactory;
  * {@code timeout} and the entry is removed. When a connection closes or is replaced, every request in flight on it fails at once with
  * {@code p2p_unavailable}. The per-node session table is bounded to {@link #MAX_SESSIONS} entries.
  *
- * <p><b>Threads.</b> Results are handed to callers on this transport's own small pool ({@code clawgo-tunnel-N}), never
- * on the socket's reader thread nor on the shared timer, so a caller's continuation, even a blocking one, cannot
- * stall a node's socket or the timer. With {@link io.clawgo.config.P2pConfig#directCallbacks()} they are completed on
- * the thread that has the answer instead (the socket reader, the timer, or the sender): one hand-off less per request,
- * at the caller's risk.
+ * <p><b>Threads.</b> An answer completes its future on the thread that has it (the socket reader, the deadline sweep):
+ * what runs there is the router's and the dispatcher's bookkeeping, quick and non-blocking, and core hands the
+ * caller's own continuations to its callback pool. A transport failure ({@link ErrorCodes#P2P_TRANSPORT_FAILURES}) is
+ * the exception: the router then tries the next transport, whose {@code send} may take its time, so such results go
+ * through this transport's own small pool ({@code clawgo-tunnel-N}) unless
+ * {@link io.clawgo.config.P2pConfig#directCallbacks()} is on.
  */
 final class TunnelGatewayTransport implements GatewayTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelGatewayTransport.class);
@@ -73,7 +74,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
     private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
     private final Sessions sessions = new Sessions(MAX_SESSIONS);
     private final ThreadPoolExecutor completions;
-    /** {@link io.clawgo.config.P2pConfig#directCallbacks()}: complete callers on the thread that has the answer. */
+    /** {@link io.clawgo.config.P2pConfig#directCallbacks()}: complete transport failures on the thread that has them. */
     private final boolean direct;
     /** Requests whose deadline {@link #sweep} watches, with their connection. */
     private final ConcurrentHashMap<Pending, Conn> timed = new ConcurrentHashMap<>();
@@ -208,7 +209,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
         c.release();
         p.finished = true;
         timed.remove(p);
-        if (direct) {
+        if (direct || r.ok() || !ErrorCodes.P2P_TRANSPORT_FAILURES.contains(r.code())) {
             p.future.complete(r);
             return true;
         }

@@ -39,7 +39,7 @@ class DirectExecutionTest {
     }
 
     @Test
-    void byDefaultTheHandlerRunsOnTheRequestPoolAndCallersAreCompletedOnTheTunnelPool() throws Exception {
+    void byDefaultTheHandlerRunsOnTheRequestPoolAndCallerContinuationsRunOnTheCallbackPool() throws Exception {
         AtomicReference<String> handlerThread = new AtomicReference<>();
         try (Gateway gw = TunnelTests.gateway(dir);
              NodeAgent n = TunnelTests.node(gw.url(), "pooled", req -> {
@@ -51,7 +51,47 @@ class DirectExecutionTest {
             assertThat(handlerThread.get()).startsWith("clawgo-node-exec-");
             // the agent registered the node transports it runs
             assertThat(gw.node("pooled").orElseThrow().transports()).contains(WebSocketTunnelProvider.NAME);
-            assertThat(completer).startsWith("clawgo-tunnel-");
+            assertThat(completer).startsWith("clawgo-callback-");
+            // attached after completion: still the pool, not the attaching thread
+            Response done = gw.dispatch(new Request("run", "pooled", null, null, Map.of("v", "late")), "p2p",
+                    Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+            assertThat(done.payloadString("echo")).isEqualTo("late");
+            CompletableFuture<Response> settled = gw.dispatch(new Request("run", "pooled", null, null,
+                    Map.of("v", "again")), "p2p", Duration.ofSeconds(10));
+            settled.get(10, TimeUnit.SECONDS);
+            assertThat(settled.thenApply(r -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS))
+                    .startsWith("clawgo-callback-");
+        }
+    }
+
+    @Test
+    void aBlockingContinuationDoesNotStallTheNodeConnection() throws Exception {
+        try (Gateway gw = TunnelTests.gateway(dir);
+             NodeAgent n = TunnelTests.node(gw.url(), "busy", req -> Response.ok(Map.of("echo", req.stringArg("v"))))) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch blocked = new CountDownLatch(1);
+            CompletableFuture<Void> stuck = gw.dispatch(new Request("run", "busy", null, null, Map.of("v", "a")), "p2p",
+                    Duration.ofSeconds(10)).thenAccept(r -> {
+                        blocked.countDown();
+                        try {
+                            release.await(20, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+            try {
+                assertThat(blocked.await(10, TimeUnit.SECONDS)).as("the continuation runs").isTrue();
+                // the answer was read by the socket reader, which must be free again: more answers arrive
+                for (int i = 0; i < 20; i++) {
+                    Response r = gw.dispatch(new Request("run", "busy", null, null, Map.of("v", "b" + i)), "p2p",
+                            Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+                    assertThat(r.payloadString("echo")).isEqualTo("b" + i);
+                }
+                assertThat(stuck).isNotDone();
+            } finally {
+                release.countDown();
+            }
+            stuck.get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -68,8 +108,8 @@ class DirectExecutionTest {
             String completer = roundTrip(gw, "direct");
             assertThat(handlerThread.get()).as("the handler ran on the socket reader, not the request pool")
                     .isNotNull().doesNotStartWith("clawgo-node-exec-");
-            assertThat(completer).as("completed where the answer arrived, not on the tunnel pool")
-                    .doesNotStartWith("clawgo-tunnel-");
+            assertThat(completer).as("run where the answer arrived, not on a pool")
+                    .doesNotStartWith("clawgo-tunnel-").doesNotStartWith("clawgo-callback-");
             // the node still answers heartbeats and many requests in a row
             for (int i = 0; i < 200; i++) {
                 Response r = gw.dispatch(new Request("run", "direct", null, null, Map.of("v", "x" + i)), "p2p",

@@ -44,7 +44,9 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  *   <li>(c) direct: (b) with {@code Gateway.Builder#directCallbacks} and {@code NodeAgent.Builder#directHandler}.</li>
  * </ul>
  *
- * <p>For 200 B and 64 KiB: p50/p99 latency of sequential round trips after a warm-up, and throughput with 64 requests
+ * <p>For 200 B and 64 KiB: p50/p99 latency of sequential round trips after a warm-up (the caller waits as a user
+ * would: for raw on a queue the socket reader fills, for the tunnel in {@code get} on the dispatch future), and
+ * throughput with 64 requests
  * in flight. Prints a table and the ratios to raw. Not a test: run it by hand (see docs/benchmarks.md):
  *
  * <pre>
@@ -59,7 +61,7 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 public final class TunnelBench {
     private static final int IN_FLIGHT = 64;
     private static final int[] ALL_SIZES = {200, 64 * 1024};
-    private static final List<String> ALL_STACKS = List.of("raw", "tunnel", "direct");
+    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "tunnel", "direct");
 
     private final boolean quick;
     /** Whether to print the CPU time per round trip of each thread group in the throughput phase. */
@@ -77,6 +79,17 @@ public final class TunnelBench {
     private interface Stack extends AutoCloseable {
         /** Sends {@code payload} and calls {@code done} with whether the echo came back intact. */
         void send(String payload, Consumer<Boolean> done);
+
+        /**
+         * One round trip, waiting for it the way a caller of this stack would: by default {@link #send} with a
+         * callback that wakes this thread.
+         */
+        default boolean roundTrip(String payload) throws InterruptedException {
+            // capacity 1 and offer: a round trip that completes on the calling thread must not block it
+            ArrayBlockingQueue<Boolean> handoff = new ArrayBlockingQueue<>(1);
+            send(payload, handoff::offer);
+            return Boolean.TRUE.equals(handoff.poll(30, TimeUnit.SECONDS));
+        }
 
         @Override
         void close();
@@ -99,14 +112,19 @@ public final class TunnelBench {
                 case "--stacks" -> stacks = List.of(args[++i].split(","));
                 case "--threads" -> threads = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,tunnel,direct, --threads)");
+                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,rawrev,tunnel,direct, --threads)");
             }
         }
         if (!ALL_STACKS.containsAll(stacks)) {
-            throw new IllegalArgumentException("--stacks takes raw, tunnel and direct");
+            throw new IllegalArgumentException("--stacks takes raw, rawrev, tunnel and direct");
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        new TunnelBench(quick, sizes, stacks).run(rounds);
+        try {
+            new TunnelBench(quick, sizes, stacks).run(rounds);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // the servers' non-daemon threads would keep the JVM up
+        }
         System.exit(0);
     }
 
@@ -114,14 +132,14 @@ public final class TunnelBench {
         long started = System.nanoTime();
         Path dir = Files.createTempDirectory("clawgo-bench");
         Map<String, List<Cell>> results = new LinkedHashMap<>();
-        try (RawEcho raw = new RawEcho(); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
+        try (RawEcho raw = new RawEcho(false); RawEcho rawrev = new RawEcho(true); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
              Tunnel direct = new Tunnel(dir.resolve("direct"), true)) {
             for (int round = 1; round <= rounds; round++) {
                 System.out.printf(Locale.ROOT, "round %d/%d%n", round, rounds);
                 for (int size : sizes) {
                     String payload = payload(size);
                     // interleave the stacks so that drift in machine load hits all of them
-                    Map<String, Stack> byName = Map.of("raw", raw, "tunnel", tunnel, "direct", direct);
+                    Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "tunnel", tunnel, "direct", direct);
                     for (String name : stacks) {
                         results.computeIfAbsent(name + " " + size, k -> new ArrayList<>())
                                 .add(measure(name, byName.get(name), payload));
@@ -145,14 +163,11 @@ public final class TunnelBench {
         int warm = quick ? 300 : small ? 3000 : 600;
         int samples = quick ? 1000 : small ? 8000 : 2000;
         long[] lat = new long[samples];
-        // capacity 1 and offer: a round trip that completes on the calling thread must not block it
-        ArrayBlockingQueue<Boolean> handoff = new ArrayBlockingQueue<>(1);
         for (int i = 0; i < warm + samples; i++) {
             long t0 = System.nanoTime();
-            stack.send(payload, handoff::offer);
-            Boolean ok = handoff.poll(30, TimeUnit.SECONDS);
+            boolean ok = stack.roundTrip(payload);
             long t = System.nanoTime() - t0;
-            if (!Boolean.TRUE.equals(ok)) {
+            if (!ok) {
                 throw new IllegalStateException(name + " " + size + ": round trip failed or timed out");
             }
             if (i >= warm) {
@@ -302,6 +317,7 @@ public final class TunnelBench {
     private static String describe(String stack) {
         return switch (stack) {
             case "raw" -> "raw WebSocket echo";
+            case "rawrev" -> "raw WebSocket echo, server sends";
             case "tunnel" -> "websocket_tunnel dispatch (defaults)";
             default -> "websocket_tunnel dispatch (direct modes)";
         };
@@ -335,16 +351,25 @@ public final class TunnelBench {
 
     // ------------------------------------------------------------------------------------------------- stacks
 
-    /** (a) Jetty 12 echo endpoint + OkHttp WebSocket client, configured like the gateway and the node. */
+    /**
+     * (a) Jetty 12 echo endpoint + OkHttp WebSocket client, configured like the gateway and the node. With
+     * {@code serverSends} the roles turn round as in the tunnel: the server side sends from the caller's thread and
+     * the client echoes from its reader.
+     */
     private static final class RawEcho implements Stack {
+        private final boolean serverSends;
         private final Server server;
         private final OkHttpClient client;
         private final WebSocket ws;
         /** Round trips in flight, in order: one socket keeps order, so the next echo answers the oldest. */
         private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> waiting =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** With {@code serverSends}: the server's side of the one connection. */
+        private volatile Session serverSession;
+        private final CompletableFuture<Void> serverOpen = new CompletableFuture<>();
 
-        RawEcho() throws Exception {
+        RawEcho(boolean serverSends) throws Exception {
+            this.serverSends = serverSends;
             QueuedThreadPool threads = new QueuedThreadPool(200, 8);
             threads.setName("bench-echo-http");
             threads.setDaemon(true);
@@ -358,7 +383,7 @@ public final class TunnelBench {
                 container.setMaxTextMessageSize(8L * 1024 * 1024 + 64 * 1024);
                 container.addMapping("/echo", (req, resp, cb) -> {
                     resp.setExtensions(List.of()); // as the gateway: no permessage-deflate
-                    return new EchoEndpoint();
+                    return serverSends ? new SendingEndpoint(this) : new EchoEndpoint();
                 });
             });
             server.setHandler(ws);
@@ -375,11 +400,11 @@ public final class TunnelBench {
                         }
 
                         @Override
-                        @SuppressWarnings("unchecked")
                         public void onMessage(WebSocket webSocket, String text) {
-                            Object[] w = waiting.poll();
-                            if (w != null) {
-                                ((Consumer<Boolean>) w[1]).accept(text.length() == ((String) w[0]).length());
+                            if (serverSends) {
+                                webSocket.send(text);
+                            } else {
+                                answered(text);
                             }
                         }
 
@@ -389,12 +414,25 @@ public final class TunnelBench {
                         }
                     });
             open.get(10, TimeUnit.SECONDS);
+            if (serverSends) {
+                serverOpen.get(10, TimeUnit.SECONDS);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        void answered(String text) {
+            Object[] w = waiting.poll();
+            if (w != null) {
+                ((Consumer<Boolean>) w[1]).accept(text.length() == ((String) w[0]).length());
+            }
         }
 
         @Override
         public void send(String payload, Consumer<Boolean> done) {
             waiting.add(new Object[] {payload, done});
-            if (!ws.send(payload)) {
+            if (serverSends) {
+                serverSession.sendText(payload, Callback.NOOP);
+            } else if (!ws.send(payload)) {
                 throw new IllegalStateException("raw send refused");
             }
         }
@@ -424,6 +462,31 @@ public final class TunnelBench {
         @Override
         public void onWebSocketText(String text) {
             session.sendText(text, Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // the client going away at the end of the run
+        }
+    }
+
+    /** The sending endpoint of a {@code serverSends} {@link RawEcho}: echoes that come back complete round trips. */
+    public static final class SendingEndpoint implements Session.Listener.AutoDemanding {
+        private final RawEcho owner;
+
+        SendingEndpoint(RawEcho owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public void onWebSocketOpen(Session s) {
+            owner.serverSession = s;
+            owner.serverOpen.complete(null);
+        }
+
+        @Override
+        public void onWebSocketText(String text) {
+            owner.answered(text);
         }
 
         @Override
@@ -468,15 +531,31 @@ public final class TunnelBench {
 
         @Override
         public void send(String payload, Consumer<Boolean> done) {
-            gateway.dispatch(new Request("run", "bench-node", null, null, Map.of("data", payload)), "p2p",
-                    Duration.ofSeconds(30)).whenComplete((r, e) -> {
-                        boolean ok = e == null && r.ok()
-                                && payload.length() == String.valueOf(r.payloadString("data")).length();
-                        if (!ok) {
-                            System.err.println("tunnel round trip failed: " + (e != null ? e : r.code() + " " + r.error()));
-                        }
-                        done.accept(ok);
-                    });
+            dispatch(payload).whenComplete((r, e) -> done.accept(check(payload, r, e)));
+        }
+
+        /** As a caller that waits: {@code get} on the dispatch future, woken by the thread with the answer. */
+        @Override
+        public boolean roundTrip(String payload) throws InterruptedException {
+            try {
+                Response r = dispatch(payload).get(30, TimeUnit.SECONDS);
+                return check(payload, r, null);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return check(payload, null, e);
+            }
+        }
+
+        private CompletableFuture<Response> dispatch(String payload) {
+            return gateway.dispatch(new Request("run", "bench-node", null, null, Map.of("data", payload)), "p2p",
+                    Duration.ofSeconds(30));
+        }
+
+        private static boolean check(String payload, Response r, Throwable e) {
+            boolean ok = e == null && r.ok() && payload.length() == String.valueOf(r.payloadString("data")).length();
+            if (!ok) {
+                System.err.println("tunnel round trip failed: " + (e != null ? e : r.code() + " " + r.error()));
+            }
+            return ok;
         }
 
         @Override
