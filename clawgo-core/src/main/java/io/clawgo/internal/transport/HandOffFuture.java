@@ -18,7 +18,7 @@ import java.util.function.Function;
  *
  * <p>Stages derived from it are {@code HandOffFuture}s too, so the rule holds down a chain. A continuation attached
  * after completion also runs on the executor, not on the attaching thread. {@link #minimalCompletionStage()} keeps the
- * rule. Completing it ({@code complete}, {@code completeExceptionally}) works as usual.
+ * rule too. Completing it ({@code complete}, {@code completeExceptionally}) works as usual.
  *
  * @param <T> the result type
  */
@@ -78,18 +78,14 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
         return executor;
     }
 
+    /**
+     * A copy of this future, as a stage that keeps the rule: the JDK's minimal stage would run continuations attached
+     * after completion on the attaching thread, and those attached before on the completing one. Completing the copy
+     * does not complete this future.
+     */
     @Override
     public CompletionStage<T> minimalCompletionStage() {
-        // a plain future completed on the executor: its minimal stage's continuations run there too
-        CompletableFuture<T> plain = new CompletableFuture<>();
-        super.whenCompleteAsync((v, e) -> {
-            if (e != null) {
-                plain.completeExceptionally(e);
-            } else {
-                plain.complete(v);
-            }
-        }, executor);
-        return plain.minimalCompletionStage();
+        return copy();
     }
 
     @Override
