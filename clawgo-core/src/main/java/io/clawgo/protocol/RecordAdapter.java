@@ -75,6 +75,19 @@ final class RecordAdapter<T> extends TypeAdapter<T> {
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }
+        // skip the access check that reflection otherwise repeats on every call (our own records, one module)
+        trySetAccessible(constructor);
+        for (Method m : accessors) {
+            trySetAccessible(m);
+        }
+    }
+
+    private static void trySetAccessible(java.lang.reflect.AccessibleObject o) {
+        try {
+            o.trySetAccessible();
+        } catch (SecurityException e) {
+            // keep the checked path
+        }
     }
 
     /** The component index of the JSON name, or -1. */

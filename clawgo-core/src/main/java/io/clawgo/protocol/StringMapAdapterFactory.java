@@ -36,15 +36,33 @@ final class StringMapAdapterFactory implements TypeAdapterFactory {
             valueType = args[1];
         }
         @SuppressWarnings("unchecked")
-        TypeAdapter<T> adapter = (TypeAdapter<T>) new Adapter<>(gson.getAdapter(TypeToken.get(valueType)));
+        TypeAdapter<T> adapter = (TypeAdapter<T>) new Adapter<>(gson.getAdapter(TypeToken.get(valueType)),
+                valueType == Object.class);
         return adapter;
     }
 
     private static final class Adapter<V> extends TypeAdapter<Map<String, V>> {
         private final TypeAdapter<V> values;
+        /** Values declared {@code Object}: Gson looks up an adapter for each value's class; common ones skip that. */
+        private final boolean objectValues;
 
-        Adapter(TypeAdapter<V> values) {
+        Adapter(TypeAdapter<V> values, boolean objectValues) {
             this.values = values;
+            this.objectValues = objectValues;
+        }
+
+        /** Writes strings, booleans and integers as Gson's own adapters would; false for anything else. */
+        private static boolean writePlain(JsonWriter out, Object v) throws IOException {
+            if (v instanceof String s) {
+                out.value(s);
+            } else if (v instanceof Boolean b) {
+                out.value(b.booleanValue());
+            } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+                out.value(((Number) v).longValue());
+            } else {
+                return false;
+            }
+            return true;
         }
 
         @Override
@@ -56,7 +74,10 @@ final class StringMapAdapterFactory implements TypeAdapterFactory {
             out.beginObject();
             for (Map.Entry<String, V> e : map.entrySet()) {
                 out.name(String.valueOf(e.getKey()));
-                values.write(out, e.getValue());
+                V v = e.getValue();
+                if (!objectValues || !writePlain(out, v)) {
+                    values.write(out, v);
+                }
             }
             out.endObject();
         }

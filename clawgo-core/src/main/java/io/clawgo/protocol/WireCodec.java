@@ -108,7 +108,8 @@ public final class WireCodec {
         }
         StringBuilderWriter out = new StringBuilderWriter();
         // Gson.toJson(Object, Type, JsonWriter) applies the codec's settings (no HTML escaping, nulls) to the writer
-        gson.toJson(value, value.getClass(), new FastJsonWriter(out));
+        // a map as the Map interface: the codec's own map adapter, which writes common values without a lookup
+        gson.toJson(value, value instanceof Map ? Map.class : value.getClass(), new FastJsonWriter(out));
         return out.toString();
     }
 

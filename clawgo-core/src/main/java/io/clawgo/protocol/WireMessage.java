@@ -104,7 +104,17 @@ public record WireMessage(String type, String id, String from, String to, String
      * @return the type trimmed and lower-cased, {@code ""} when absent
      */
     public String normalizedType() {
-        return type == null ? "" : type.trim().toLowerCase(java.util.Locale.ROOT);
+        String t = type;
+        if (t == null) {
+            return "";
+        }
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c <= ' ' || c > '~' || (c >= 'A' && c <= 'Z')) {
+                return t.trim().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return t; // already trimmed lower case: the usual case, without a copy
     }
 
     /**

@@ -11,6 +11,8 @@ public enum DispatchMode {
     /** Relay only. */
     RELAY;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** Parses {@code auto|p2p|relay} (blank = auto). */
     public static DispatchMode parse(String s) {
         String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
@@ -23,6 +25,6 @@ public enum DispatchMode {
     }
 
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 }
