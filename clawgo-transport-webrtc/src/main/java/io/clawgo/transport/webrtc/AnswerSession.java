@@ -16,6 +16,7 @@ import io.clawgo.spi.NodeContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -158,7 +159,8 @@ final class AnswerSession implements PeerLink.Listener {
 
     /**
      * A request from the gateway: run it concurrently, answer on the channel. Small requests arrive here on the native
-     * callback thread (see {@link #INLINE_LIMIT}): parse, hand to the executor, return.
+     * callback thread (see {@link #INLINE_LIMIT}): parse, hand to the executor, return. A result that is there at once
+     * (a direct handler, {@code node_busy}) is answered from this thread when it is small, like a raw echo.
      */
     @Override
     public void onMessage(byte[] utf8) {
@@ -180,11 +182,28 @@ final class AnswerSession implements PeerLink.Listener {
                     "node_request without a request")));
             return;
         }
-        // the executor's future may already be complete (node_busy) while we are on the callback thread: then the
-        // reply is written from the pool, never from the native thread
-        ctx.execute(req).whenCompleteAsync((resp, err) -> reply(msg.id(), err != null || resp == null
+        CompletableFuture<Response> result = ctx.execute(req).toCompletableFuture();
+        if (result.isDone()) {
+            // answered at once (a direct handler, node_busy): reply from this thread, as a raw echo would. The writer
+            // never waits here: when the channel is busy it carries on from the pool
+            reply(msg.id(), outcome(req, result));
+            return;
+        }
+        result.whenCompleteAsync((resp, err) -> reply(msg.id(), outcome(req, resp, err)), offCallback);
+    }
+
+    private static Response outcome(Request req, CompletableFuture<Response> done) {
+        try {
+            return outcome(req, done.getNow(null), null);
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return outcome(req, null, e);
+        }
+    }
+
+    private static Response outcome(Request req, Response resp, Throwable err) {
+        return err != null || resp == null
                 ? Response.error(req, ErrorCodes.TRANSPORT_ERROR, "the node failed to run the request: " + err)
-                : resp), offCallback);
+                : resp;
     }
 
     private void reply(String id, Response response) {
@@ -202,11 +221,17 @@ final class AnswerSession implements PeerLink.Listener {
             json = WireCodec.get().toJsonBytes(new WireMessage(MessageTypes.NODE_RESPONSE, id, ctx.nodeId(),
                     MessageTypes.GATEWAY, session, null, null, tooLarge, null));
         }
-        l.send(json).whenComplete((v, err) -> {
+        byte[] out = json;
+        Runnable write = () -> l.send(out).whenComplete((v, err) -> {
             if (err != null) {
                 LOG.debug("node {}: could not send the response to {}: {}", ctx.nodeId(), id, err.getMessage());
             }
         });
+        if (out.length > INLINE_LIMIT) {
+            offCallback.execute(write); // a large answer is chunked and written from the pool, not a callback thread
+        } else {
+            write.run();
+        }
     }
 
     @Override

@@ -20,17 +20,27 @@ import java.util.function.Consumer;
  * drain within {@code stallMillis} is reported through {@code onStall} and the writer fails.
  *
  * <p>The frames of one message are queued together and never interleaved with another message's. The caller that finds
- * the writer idle sends inline (no thread hop for small messages); later callers only queue.
+ * the writer idle sends inline (no thread hop for small messages); later callers only queue. A caller that may not wait
+ * (a webrtc callback thread) hands the rest to the pool when the sink is busy ({@link WouldBlock}).
  */
 final class FrameWriter {
 
     /** Where frames go. */
     interface Sink {
         /** Bytes queued in the channel; throws when the channel is gone. */
-        long bufferedAmount() throws IOException;
+        long bufferedAmount() throws IOException, WouldBlock;
 
         /** Hands one frame to the channel; throws when the channel is gone. */
-        void send(ChunkCodec.Frame frame) throws IOException;
+        void send(ChunkCodec.Frame frame) throws IOException, WouldBlock;
+    }
+
+    /** The sink cannot be used on this thread without waiting, which this thread may not do: go on from the pool. */
+    static final class WouldBlock extends Exception {
+        static final WouldBlock INSTANCE = new WouldBlock();
+
+        private WouldBlock() {
+            super("the channel is busy", null, false, false);
+        }
     }
 
     private record Item(ChunkCodec.Frame frame, CompletableFuture<Void> done) {
@@ -139,12 +149,22 @@ final class FrameWriter {
                     }
                     credit = high - buffered;
                 }
+                sink.send(next.frame());
                 credit -= len;
                 synchronized (queue) {
-                    queue.poll();
-                    queuedBytes -= next.frame().data().length;
+                    if (queue.peek() == next) { // else fail() emptied the queue meanwhile
+                        queue.poll();
+                        queuedBytes -= len;
+                    }
                 }
-                sink.send(next.frame());
+            } catch (WouldBlock e) {
+                // only a thread that may not wait gets this (a webrtc callback): the frame stays first in line
+                try {
+                    pool.execute(() -> drain(true));
+                } catch (RejectedExecutionException r) {
+                    fail(new IOException("the transport is closing"));
+                }
+                return;
             } catch (IOException | RuntimeException e) {
                 fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
                 return;
@@ -156,7 +176,7 @@ final class FrameWriter {
     }
 
     /** Waits until the channel holds at most {@code low} bytes; returns that amount, or -1 after the stall time. */
-    private long awaitLow() throws IOException {
+    private long awaitLow() throws IOException, WouldBlock {
         long deadline = System.nanoTime() + stallMillis * 1_000_000L;
         long pause = 20_000;
         long buffered;

@@ -24,6 +24,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       observers reachable forever;</li>
  *   <li>listener events arrive in order on a {@link SerialExecutor}; complete messages arrive on the pool, possibly
  *       concurrently;</li>
- *   <li>every call into the peer connection or channel happens on Java threads under {@code guard}, which no callback
- *       ever takes, so that nothing touches native objects after {@link #close()} released them.</li>
+ *   <li>every call into the peer connection or channel happens under {@code guard}, so that nothing touches native
+ *       objects after {@link #close()} released them. Java threads wait for it; a callback thread (which may send a
+ *       small reply at once) only tries it and never waits;</li>
  * </ul>
  */
 final class PeerLink {
@@ -90,7 +92,11 @@ final class PeerLink {
     private final AtomicBoolean channelOpened = new AtomicBoolean();
     private final AtomicBoolean channelClosed = new AtomicBoolean();
     /** Guards every call on {@link #pc} and {@link #dc} from Java threads; callbacks never take it. */
-    private final Object guard = new Object();
+    /**
+     * Held by every call into the peer connection or channel. Java threads wait for it; a webrtc callback thread only
+     * tries it ({@link #lockForIo}), because a Java thread holding it may be waiting for that very thread.
+     */
+    private final ReentrantLock guard = new ReentrantLock();
     private boolean closed;
     private volatile RTCPeerConnection pc;
     private volatile RTCDataChannel dc;
@@ -136,7 +142,8 @@ final class PeerLink {
 
     /** Offerer: creates the ordered, reliable {@code clawgo} DataChannel. */
     void createChannel() {
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (closed) {
                 throw new IllegalStateException("link closed");
             }
@@ -144,38 +151,49 @@ final class PeerLink {
             init.ordered = true;
             RTCDataChannel ch = pc.createDataChannel(LABEL, init);
             attach(ch);
+        } finally {
+            guard.unlock();
         }
     }
 
     CompletableFuture<RTCSessionDescription> createOffer() {
         CompletableFuture<RTCSessionDescription> f = new CompletableFuture<>();
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("link closed"));
             }
             pc.createOffer(new RTCOfferOptions(), new SdpObserver(f));
+        } finally {
+            guard.unlock();
         }
         return f.orTimeout(SDP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     CompletableFuture<RTCSessionDescription> createAnswer() {
         CompletableFuture<RTCSessionDescription> f = new CompletableFuture<>();
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("link closed"));
             }
             pc.createAnswer(new RTCAnswerOptions(), new SdpObserver(f));
+        } finally {
+            guard.unlock();
         }
         return f.orTimeout(SDP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     CompletableFuture<Void> setLocal(RTCSessionDescription d) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("link closed"));
             }
             pc.setLocalDescription(d, new SetObserver(f));
+        } finally {
+            guard.unlock();
         }
         return f.orTimeout(SDP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
@@ -183,11 +201,14 @@ final class PeerLink {
     /** Applies the remote description, then the remote candidates that were held back. */
     CompletableFuture<Void> setRemote(RTCSessionDescription d) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("link closed"));
             }
             pc.setRemoteDescription(d, new SetObserver(f));
+        } finally {
+            guard.unlock();
         }
         return f.orTimeout(SDP_TIMEOUT_SECONDS, TimeUnit.SECONDS).thenRun(() -> {
             codec.frameBytes(ChunkCodec.negotiate(d.sdp, settings.frameBytes()));
@@ -234,9 +255,12 @@ final class PeerLink {
 
     /** Bytes the channel holds (0 when closed). */
     long bufferedAmount() {
-        synchronized (guard) {
+        guard.lock();
+        try {
             RTCDataChannel d = dc;
             return closed || d == null ? 0 : d.getBufferedAmount();
+        } finally {
+            guard.unlock();
         }
     }
 
@@ -247,7 +271,8 @@ final class PeerLink {
     void close() {
         RTCDataChannel d;
         RTCPeerConnection p;
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (closed) {
                 return;
             }
@@ -255,6 +280,8 @@ final class PeerLink {
             open = false;
             d = dc;
             p = pc;
+        } finally {
+            guard.unlock();
         }
         writer.close("the webrtc session closed");
         peerShim.target = null;
@@ -275,8 +302,11 @@ final class PeerLink {
     }
 
     boolean isClosed() {
-        synchronized (guard) {
+        guard.lock();
+        try {
             return closed;
+        } finally {
+            guard.unlock();
         }
     }
 
@@ -353,10 +383,13 @@ final class PeerLink {
     }
 
     private void applyCandidate(RTCIceCandidate c) {
-        synchronized (guard) {
+        guard.lock();
+        try {
             if (!closed) {
                 pc.addIceCandidate(c);
             }
+        } finally {
+            guard.unlock();
         }
     }
 
@@ -372,22 +405,41 @@ final class PeerLink {
         }
     }
 
+    /**
+     * Takes {@link #guard} for a call into the channel. A Java thread waits for it. A webrtc callback thread only tries:
+     * the thread holding it may be inside a call that libwebrtc runs on that very callback thread, so waiting could
+     * deadlock; the writer then carries on from its pool.
+     */
+    private void lockForIo() throws FrameWriter.WouldBlock {
+        if (IN_CALLBACK.get()) {
+            if (!guard.tryLock()) {
+                throw FrameWriter.WouldBlock.INSTANCE;
+            }
+        } else {
+            guard.lock();
+        }
+    }
+
     /** The writer's view of the channel. */
     private final class Sink implements FrameWriter.Sink {
         @Override
-        public long bufferedAmount() throws IOException {
-            synchronized (guard) {
+        public long bufferedAmount() throws IOException, FrameWriter.WouldBlock {
+            lockForIo();
+            try {
                 RTCDataChannel d = dc;
                 if (closed || d == null || !open) {
                     throw new IOException("the DataChannel is closed");
                 }
                 return d.getBufferedAmount();
+            } finally {
+                guard.unlock();
             }
         }
 
         @Override
-        public void send(ChunkCodec.Frame frame) throws IOException {
-            synchronized (guard) {
+        public void send(ChunkCodec.Frame frame) throws IOException, FrameWriter.WouldBlock {
+            lockForIo();
+            try {
                 RTCDataChannel d = dc;
                 if (closed || d == null || !open) {
                     throw new IOException("the DataChannel is closed");
@@ -397,6 +449,8 @@ final class PeerLink {
                 } catch (Exception e) {
                     throw new IOException("DataChannel send failed: " + e, e);
                 }
+            } finally {
+                guard.unlock();
             }
         }
     }

@@ -25,7 +25,7 @@ class FrameWriterTest {
     }
 
     /** A channel whose buffer grows with every send and is drained by the test. */
-    private static final class FakeChannel implements FrameWriter.Sink {
+    private static class FakeChannel implements FrameWriter.Sink {
         final AtomicLong buffered = new AtomicLong();
         final AtomicLong maxSeen = new AtomicLong();
         final List<byte[]> sent = new ArrayList<>();
@@ -40,7 +40,7 @@ class FrameWriterTest {
         }
 
         @Override
-        public synchronized void send(ChunkCodec.Frame frame) throws IOException {
+        public synchronized void send(ChunkCodec.Frame frame) throws IOException, FrameWriter.WouldBlock {
             if (closed) {
                 throw new IOException("closed");
             }
@@ -63,6 +63,35 @@ class FrameWriterTest {
         FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1 << 20, 5000, e -> { });
         w.write(frames(3, 100)).get(1, TimeUnit.SECONDS);
         assertThat(ch.sent).hasSize(3);
+    }
+
+    @Test
+    void aCallerThatMayNotWaitLeavesABusyChannelToThePoolWithoutLosingOrReorderingFrames() throws Exception {
+        Thread caller = Thread.currentThread();
+        List<String> senders = new ArrayList<>();
+        FakeChannel ch = new FakeChannel() {
+            @Override
+            public synchronized void send(ChunkCodec.Frame frame) throws IOException, FrameWriter.WouldBlock {
+                // busy for the calling thread (a webrtc callback, in PeerLink): it must hand over, not wait
+                if (Thread.currentThread() == caller) {
+                    throw FrameWriter.WouldBlock.INSTANCE;
+                }
+                senders.add(Thread.currentThread().getName());
+                super.send(frame);
+            }
+        };
+        FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1 << 20, 5000, e -> { });
+        List<ChunkCodec.Frame> frames = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            frames.add(new ChunkCodec.Frame(new byte[] {(byte) i}, true));
+        }
+        w.write(frames).get(5, TimeUnit.SECONDS);
+        assertThat(ch.sent).extracting(b -> b[0]).containsExactly((byte) 0, (byte) 1, (byte) 2, (byte) 3, (byte) 4);
+        assertThat(senders).hasSize(5).noneMatch(n -> n.equals(caller.getName()));
+        assertThat(w.queuedBytes()).isZero();
+        // the writer is idle again: the next message from a thread that may wait is sent inline
+        w.write(frames(1, 10)).get(1, TimeUnit.SECONDS);
+        assertThat(ch.sent).hasSize(6);
     }
 
     @Test

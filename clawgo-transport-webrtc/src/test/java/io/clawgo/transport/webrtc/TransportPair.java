@@ -43,6 +43,8 @@ final class TransportPair implements AutoCloseable {
     private final AtomicBoolean connected = new AtomicBoolean(true);
     private final Channel channel = new Channel();
     private volatile boolean dropOffers;
+    /** Run the handler on the thread that received the request, as {@code NodeAgent.Builder#directHandler} does. */
+    private volatile boolean directHandler;
     /** The node's registered transports, as the gateway's registry would show them; empty: not registered. */
     private volatile List<String> advertised = List.of();
 
@@ -51,6 +53,12 @@ final class TransportPair implements AutoCloseable {
         this.nodeId = nodeId;
         this.gateway = new WebRtcGatewayTransport(new GwContext(p2p), gatewaySettings);
         this.node = new WebRtcNodeTransport(new NContext(handler), nodeSettings);
+    }
+
+    /** Runs the node's handler on the receiving thread (the webrtc callback thread for small requests), or not. */
+    TransportPair directHandler(boolean on) {
+        directHandler = on;
+        return this;
     }
 
     /** The node registers these transports (what the gateway context's {@code node()} shows from now on). */
@@ -215,13 +223,18 @@ final class TransportPair implements AutoCloseable {
 
         @Override
         public CompletionStage<Response> execute(Request request) {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return handler.handle(request);
-                } catch (Exception e) {
-                    return Response.error(request, "remote_error", e.getMessage());
-                }
-            }, exec);
+            if (directHandler) {
+                return CompletableFuture.completedFuture(run(request));
+            }
+            return CompletableFuture.supplyAsync(() -> run(request), exec);
+        }
+
+        private Response run(Request request) {
+            try {
+                return handler.handle(request);
+            } catch (Exception e) {
+                return Response.error(request, "remote_error", e.getMessage());
+            }
         }
 
         @Override

@@ -135,6 +135,28 @@ class TransportPairTest {
     }
 
     @Test
+    void aDirectHandlerAnswersFromTheCallbackThreadSmallAndLargeInterleaved() throws Exception {
+        // small answers go out from the webrtc callback thread, large ones (chunked) from the pool; both at once, with
+        // the gateway's writers holding the channel's lock, must neither deadlock nor lose or mix up an answer
+        try (TransportPair p = pair("direct", P2pConfig.of("webrtc"), 5000, req -> {
+            long i = (Long) req.args().get("i");
+            return Response.ok(Map.of("i", i, "data", i % 4 == 0 ? pattern(40_000) : "s" + i));
+        }).directHandler(true)) {
+            List<CompletableFuture<Response>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) { // below the 256 in flight per node
+                all.add(p.send(new Request("run", null, null, null, Map.of("i", (long) i)), 20_000));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                Response r = all.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(r.ok()).as("%s", r).isTrue();
+                assertThat(r.payload().get("i")).isEqualTo((long) i);
+                assertThat(r.payload().get("data")).isEqualTo(i % 4 == 0 ? pattern(40_000) : "s" + i);
+            }
+            assertThat(p.session().status()).isEqualTo("open");
+        }
+    }
+
+    @Test
     void aStraySignalIsRefusedAndCreatesNoSession() throws Exception {
         try (TransportPair p = echo("stray")) {
             p.fromNode(WireMessage.signal("signal_answer", "stray", "gateway", "stray",

@@ -43,7 +43,7 @@ import java.util.function.Supplier;
 
 /**
  * Benchmark (not a test): (a) raw webrtc-java DataChannel echo, (b) the webrtc transport itself (gateway side to node
- * side, in-memory signalling), (c) a full {@code Gateway.dispatch} over webrtc to a {@code NodeAgent}; for 200 B and
+ * side, in-memory signalling), (b') the same with the node's handler run on the receiving thread, (c) a full {@code Gateway.dispatch} over webrtc to a {@code NodeAgent}; for 200 B and
  * 64 KiB payloads: latency p50/p99, throughput with 64 in flight, and setup time (offer to open). Must run inside a
  * network namespace with a non-loopback interface:
  *
@@ -78,6 +78,8 @@ public final class WebRtcBench {
             Result tSmall = transport(SMALL, rounds);
             Result tLarge = transport(LARGE, rounds / 5);
             double tSetup = transportSetup(20);
+            Result dSmall = transport(SMALL, rounds, true);
+            Result dLarge = transport(LARGE, rounds / 5, true);
             Result gSmall = gateway(SMALL, rounds);
             Result gLarge = gateway(LARGE, rounds / 5);
             double gSetup = gatewaySetup(12);
@@ -89,11 +91,14 @@ public final class WebRtcBench {
             row("(a) raw webrtc-java echo", rawLarge, rawSetup);
             row("(b) webrtc transport (send -> node -> response)", tSmall, tSetup);
             row("(b) webrtc transport (send -> node -> response)", tLarge, tSetup);
+            row("(b') webrtc transport, direct handler on the node", dSmall, tSetup);
+            row("(b') webrtc transport, direct handler on the node", dLarge, tSetup);
             row("(c) Gateway.dispatch over webrtc (NodeAgent)", gSmall, gSetup);
             row("(c) Gateway.dispatch over webrtc (NodeAgent)", gLarge, gSetup);
             ROWS.forEach(System.out::println);
             System.out.println();
             ratios("(b)/(a)", rawSmall, rawLarge, tSmall, tLarge);
+            ratios("(b')/(a)", rawSmall, rawLarge, dSmall, dLarge);
             ratios("(c)/(a)", rawSmall, rawLarge, gSmall, gLarge);
             System.out.printf(Locale.ROOT, "setup p50: raw %.1f ms, transport %.1f ms, gateway+node agent %.1f ms%n",
                     rawSetup, tSetup, gSetup);
@@ -347,9 +352,14 @@ public final class WebRtcBench {
     }
 
     private static Result transport(int size, int rounds) throws Exception {
-        try (TransportPair p = pair("bench-" + size)) {
+        return transport(size, rounds, false);
+    }
+
+    /** {@code direct}: the node runs the handler on the receiving thread and answers from it (small messages). */
+    private static Result transport(int size, int rounds, boolean direct) throws Exception {
+        try (TransportPair p = pair("bench-" + size).directHandler(direct)) {
             Request req = new Request("run", null, null, null, Map.of("data", "x".repeat(size)));
-            return measure("transport", size, rounds, () -> p.send(req, 30_000));
+            return measure(direct ? "transport-direct" : "transport", size, rounds, () -> p.send(req, 30_000));
         }
     }
 
