@@ -51,7 +51,7 @@ import java.util.function.Supplier;
  * cd clawgo-transport-webrtc
  * mvn -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt &amp;&amp; mvn -q test-compile
  * src/test/netns/bin/java -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     io.clawgo.transport.webrtc.WebRtcBench
+ *     io.clawgo.transport.webrtc.WebRtcBench [samples, default 3000] [--repeat N, default 3]
  * </pre>
  * Prints a Markdown table.
  */
@@ -70,36 +70,59 @@ public final class WebRtcBench {
             System.err.println("not inside a test network namespace: " + why);
             System.exit(2);
         }
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        int rounds = 3000;
+        int repeat = 3;
+        for (int i = 0; i < args.length; i++) {
+            if ("--repeat".equals(args[i])) {
+                repeat = Integer.parseInt(args[++i]);
+            } else {
+                rounds = Integer.parseInt(args[i]); // sequential round trips per cell (default 3000)
+            }
+        }
         try (SharedFactory.Lease lease = SharedFactory.acquire()) {
-            Result rawSmall = raw(lease.factory(), SMALL, rounds);
-            Result rawLarge = raw(lease.factory(), LARGE, rounds / 5);
+            // the cells of one repetition run one after the other; repetitions interleave them, so that drift in the
+            // machine's load hits every path, and the table shows medians over the repetitions
+            Map<String, List<Result>> cells = new java.util.LinkedHashMap<>();
+            for (int r = 1; r <= repeat; r++) {
+                System.err.printf(Locale.ROOT, "repetition %d/%d%n", r, repeat);
+                add(cells, "a", raw(lease.factory(), SMALL, rounds));
+                add(cells, "a", raw(lease.factory(), LARGE, rounds / 5));
+                add(cells, "b", transport(SMALL, rounds, false));
+                add(cells, "b", transport(LARGE, rounds / 5, false));
+                add(cells, "b'", transport(SMALL, rounds, true));
+                add(cells, "b'", transport(LARGE, rounds / 5, true));
+                add(cells, "c", gateway(SMALL, rounds));
+                add(cells, "c", gateway(LARGE, rounds / 5));
+            }
             double rawSetup = rawSetup(lease.factory(), 20);
-            Result tSmall = transport(SMALL, rounds);
-            Result tLarge = transport(LARGE, rounds / 5);
             double tSetup = transportSetup(20);
-            Result dSmall = transport(SMALL, rounds, true);
-            Result dLarge = transport(LARGE, rounds / 5, true);
-            Result gSmall = gateway(SMALL, rounds);
-            Result gLarge = gateway(LARGE, rounds / 5);
             double gSetup = gatewaySetup(12);
 
             System.out.println();
+            System.out.printf(Locale.ROOT, "Medians of %d repetitions%n", repeat);
             System.out.println("| path | payload | p50 µs | p99 µs | msgs/s (64 in flight) | MB/s payload | setup p50 ms |");
             System.out.println("|---|---|---|---|---|---|---|");
-            row("(a) raw webrtc-java echo", rawSmall, rawSetup);
-            row("(a) raw webrtc-java echo", rawLarge, rawSetup);
-            row("(b) webrtc transport (send -> node -> response)", tSmall, tSetup);
-            row("(b) webrtc transport (send -> node -> response)", tLarge, tSetup);
-            row("(b') webrtc transport, direct handler on the node", dSmall, tSetup);
-            row("(b') webrtc transport, direct handler on the node", dLarge, tSetup);
-            row("(c) Gateway.dispatch over webrtc (NodeAgent)", gSmall, gSetup);
-            row("(c) Gateway.dispatch over webrtc (NodeAgent)", gLarge, gSetup);
+            Map<String, String> names = Map.of("a", "(a) raw webrtc-java echo",
+                    "b", "(b) webrtc transport (send -> node -> response)",
+                    "b'", "(b') webrtc transport, direct handler on the node",
+                    "c", "(c) Gateway.dispatch over webrtc (NodeAgent)");
+            Map<String, Double> setups = Map.of("a", rawSetup, "b", tSetup, "b'", tSetup, "c", gSetup);
+            for (String path : List.of("a", "b", "b'", "c")) {
+                row(names.get(path), median(cells.get(path + " " + SMALL)), setups.get(path));
+                row(names.get(path), median(cells.get(path + " " + LARGE)), setups.get(path));
+            }
             ROWS.forEach(System.out::println);
             System.out.println();
-            ratios("(b)/(a)", rawSmall, rawLarge, tSmall, tLarge);
-            ratios("(b')/(a)", rawSmall, rawLarge, dSmall, dLarge);
-            ratios("(c)/(a)", rawSmall, rawLarge, gSmall, gLarge);
+            Result rs = median(cells.get("a " + SMALL));
+            Result rl = median(cells.get("a " + LARGE));
+            for (String path : List.of("b", "b'", "c")) {
+                ratios("(" + path + ")/(a)", rs, rl, median(cells.get(path + " " + SMALL)),
+                        median(cells.get(path + " " + LARGE)));
+            }
+            for (String path : List.of("b", "b'", "c")) {
+                System.out.printf(Locale.ROOT, "(%s)/(a) latency p50 ratio per repetition: 200 B %s%n", path,
+                        perRepetition(cells.get("a " + SMALL), cells.get(path + " " + SMALL)));
+            }
             System.out.printf(Locale.ROOT, "setup p50: raw %.1f ms, transport %.1f ms, gateway+node agent %.1f ms%n",
                     rawSetup, tSetup, gSetup);
         }
@@ -111,6 +134,29 @@ public final class WebRtcBench {
         double mbPerSec() {
             return msgsPerSec * payload / 1e6;
         }
+    }
+
+    private static void add(Map<String, List<Result>> cells, String path, Result r) {
+        cells.computeIfAbsent(path + " " + r.payload(), k -> new ArrayList<>()).add(r);
+    }
+
+    private static Result median(List<Result> rs) {
+        return new Result(rs.get(0).payload(), median(rs.stream().mapToDouble(Result::p50).toArray()),
+                median(rs.stream().mapToDouble(Result::p99).toArray()),
+                median(rs.stream().mapToDouble(Result::msgsPerSec).toArray()));
+    }
+
+    private static double median(double[] v) {
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static String perRepetition(List<Result> raw, List<Result> path) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < raw.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", path.get(i).p50() / raw.get(i).p50()));
+        }
+        return sb.toString();
     }
 
     private static void row(String path, Result r, double setup) {
