@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -142,15 +141,7 @@ public final class JsonlAudit implements AutoCloseable {
      */
     public void append(Map<String, ?> entry) {
         Objects.requireNonNull(entry, "entry");
-        Map<String, Object> ordered = new LinkedHashMap<>();
-        Object time = entry.get("time");
-        ordered.put("time", time != null ? time : Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-        for (Map.Entry<String, ?> e : entry.entrySet()) {
-            if (!"time".equals(e.getKey()) && e.getValue() != null) {
-                ordered.put(e.getKey(), e.getValue());
-            }
-        }
-        String line = WireCodec.get().toJson(ordered);
+        String line = WireCodec.get().toJson(inOrder(entry));
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         boolean writeNow = false;
         boolean schedule = false;
@@ -182,6 +173,34 @@ public final class JsonlAudit implements AutoCloseable {
                 flush(); // the flusher is shutting down: write here
             }
         }
+    }
+
+    /**
+     * {@code entry} with {@code time} first and without {@code null} values: as it is when it already is (the
+     * dispatcher's rows are), else a copy.
+     */
+    private static Map<String, ?> inOrder(Map<String, ?> entry) {
+        boolean first = true;
+        boolean ready = true;
+        for (Map.Entry<String, ?> e : entry.entrySet()) {
+            if (e.getValue() == null || (first && !"time".equals(e.getKey()))) {
+                ready = false;
+                break;
+            }
+            first = false;
+        }
+        if (ready && !first && entry instanceof LinkedHashMap) {
+            return entry; // an insertion-ordered map that starts with its time
+        }
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        Object time = entry.get("time");
+        ordered.put("time", time != null ? time : UtcMillis.format(Instant.now()));
+        for (Map.Entry<String, ?> e : entry.entrySet()) {
+            if (!"time".equals(e.getKey()) && e.getValue() != null) {
+                ordered.put(e.getKey(), e.getValue());
+            }
+        }
+        return ordered;
     }
 
     /** Writes every line appended so far to the file (to the operating system, not to the disk). */

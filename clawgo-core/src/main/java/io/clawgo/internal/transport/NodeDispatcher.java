@@ -1,6 +1,7 @@
 package io.clawgo.internal.transport;
 
 import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.audit.UtcMillis;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
@@ -118,7 +119,7 @@ public final class NodeDispatcher {
 
     private void record(Instant at, Request request, DispatchMode mode, Response r, long durationMs) {
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("time", at.toString());
+        row.put("time", UtcMillis.format(at));
         row.put("node", request.node());
         row.put("action", request.action());
         row.put("mode", mode.wire());
