@@ -4,6 +4,7 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.protocol.WireMessage;
+import io.clawgo.testing.Payloads;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -33,7 +34,7 @@ public final class CodecBench {
         System.out.println("| payload | step | ns/op (median of " + BATCHES + " batches) |");
         System.out.println("|---|---|---|");
         for (int size : new int[] {200, 64 * 1024}) {
-            String data = payload(size);
+            String data = Payloads.ascii(size);
             Request req = new Request("run", "bench-node", null, null, Map.of("data", data));
             WireMessage request = WireMessage.nodeRequest("0123456789abcdef0123456789abcdef", "bench-node", req);
             String requestJson = codec.toJson(request);
@@ -73,12 +74,4 @@ public final class CodecBench {
         System.out.printf(Locale.ROOT, "| %s | %s | %.0f |%n", size, step, ns[BATCHES / 2]);
     }
 
-    private static String payload(int n) {
-        StringBuilder sb = new StringBuilder(n);
-        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
-        for (int i = 0; i < n; i++) {
-            sb.append(alphabet.charAt((i * 31 + i / 7) % alphabet.length()));
-        }
-        return sb.toString();
-    }
 }

@@ -5,6 +5,7 @@ import io.clawgo.NodeAgent;
 import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.Payloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,7 +138,7 @@ public final class TunnelBench {
             for (int round = 1; round <= rounds; round++) {
                 System.out.printf(Locale.ROOT, "round %d/%d%n", round, rounds);
                 for (int size : sizes) {
-                    String payload = payload(size);
+                    String payload = Payloads.ascii(size);
                     // interleave the stacks so that drift in machine load hits all of them
                     Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "tunnel", tunnel, "direct", direct);
                     for (String name : stacks) {
@@ -339,15 +340,6 @@ public final class TunnelBench {
         return size >= 1024 ? size / 1024 + " KiB" : size + " B";
     }
 
-    /** Printable ASCII of exactly {@code n} bytes that JSON does not escape. */
-    private static String payload(int n) {
-        StringBuilder sb = new StringBuilder(n);
-        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
-        for (int i = 0; i < n; i++) {
-            sb.append(alphabet.charAt((i * 31 + i / 7) % alphabet.length()));
-        }
-        return sb.toString();
-    }
 
     // ------------------------------------------------------------------------------------------------- stacks
 
