@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *       concurrently;</li>
  *   <li>every call into the peer connection or channel happens under {@code guard}, so that nothing touches native
  *       objects after {@link #close()} released them. Java threads wait for it; a callback thread (which may send a
- *       small reply at once) only tries it and never waits;</li>
+ *       small reply at once) only tries it and never waits.</li>
  * </ul>
  */
 final class PeerLink {
@@ -91,7 +91,6 @@ final class PeerLink {
     private final PeerShim peerShim;
     private final AtomicBoolean channelOpened = new AtomicBoolean();
     private final AtomicBoolean channelClosed = new AtomicBoolean();
-    /** Guards every call on {@link #pc} and {@link #dc} from Java threads; callbacks never take it. */
     /**
      * Held by every call into the peer connection or channel. Java threads wait for it; a webrtc callback thread only
      * tries it ({@link #lockForIo}), because a Java thread holding it may be waiting for that very thread.
