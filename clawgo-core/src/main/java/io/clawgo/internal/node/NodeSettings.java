@@ -47,7 +47,7 @@ public record NodeSettings(
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
     public static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration MIN_ACK_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration MIN_ACK_TIMEOUT = Duration.ofSeconds(20);
     public static final Duration STABLE_AFTER = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONCURRENT = 16;
     public static final int DEFAULT_MAX_QUEUED = 256;
@@ -78,9 +78,15 @@ public record NodeSettings(
                 DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, false);
     }
 
-    /** The heartbeat ack deadline for {@code heartbeat}: {@code max(10 s, heartbeat)}. */
+    /**
+     * The heartbeat ack deadline for {@code heartbeat}: {@code max(20 s, 2 × heartbeat)}. A dead TCP connection is
+     * caught sooner by the WebSocket pings ({@link #pingInterval()}: no pong, no socket); this deadline is for a gateway
+     * that reads but does not answer, and it leaves room for one that is only slow (after a restart, thousands of
+     * nodes register at once), whose nodes must not reconnect and add to its load.
+     */
     public static Duration ackTimeoutFor(Duration heartbeat) {
-        return heartbeat.compareTo(MIN_ACK_TIMEOUT) > 0 ? heartbeat : MIN_ACK_TIMEOUT;
+        Duration twice = heartbeat.multipliedBy(2);
+        return twice.compareTo(MIN_ACK_TIMEOUT) > 0 ? twice : MIN_ACK_TIMEOUT;
     }
 
     /** OkHttp ping interval: {@code clamp(heartbeat / 2, 5 s, 25 s)}. */

@@ -682,8 +682,9 @@ class NodeAgentTest {
         assertThat(NodeSettings.defaults("http://127.0.0.1:18790", "t", agent.info()).connectUrl())
                 .isEqualTo("ws://127.0.0.1:18790/nodes/connect");
         assertThat(s.toString()).doesNotContain("token");
-        assertThat(NodeSettings.ackTimeoutFor(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(10));
-        assertThat(NodeSettings.ackTimeoutFor(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
+        assertThat(NodeSettings.ackTimeoutFor(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(20));
+        assertThat(NodeSettings.ackTimeoutFor(Duration.ofSeconds(10))).isEqualTo(Duration.ofSeconds(20));
+        assertThat(NodeSettings.ackTimeoutFor(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.withHeartbeat(Duration.ofSeconds(1), Duration.ofSeconds(10)).pingInterval())
                 .isEqualTo(Duration.ofSeconds(5));
         assertThat(s.withHeartbeat(Duration.ofSeconds(120), Duration.ofSeconds(120)).pingInterval())
