@@ -96,6 +96,11 @@ final class RecordAdapter<T> extends TypeAdapter<T> {
         return i == null ? -1 : i;
     }
 
+    /** The JSON names of the components, in declaration order (the array itself: do not modify). */
+    String[] names() {
+        return names;
+    }
+
     /** The number of components. */
     int size() {
         return names.length;
@@ -134,7 +139,7 @@ final class RecordAdapter<T> extends TypeAdapter<T> {
         Object[] values = new Object[names.length];
         in.beginObject();
         while (in.hasNext()) {
-            int i = indexOf(in.nextName());
+            int i = indexOf(in instanceof StringJsonReader s ? s.nextKnownName(names) : in.nextName());
             if (i < 0) {
                 in.skipValue();
             } else {

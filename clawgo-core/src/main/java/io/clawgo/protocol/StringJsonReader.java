@@ -41,8 +41,8 @@ final class StringJsonReader extends JsonReader {
     private static final int NONEMPTY_DOCUMENT = 7;
     private static final int CLOSED = 8;
 
-    private final String in;
-    private final int end;
+    private String in;
+    private int end;
     private int pos;
 
     /** The token peeked and not yet consumed, or {@code null}. */
@@ -52,6 +52,9 @@ final class StringJsonReader extends JsonReader {
     /** See {@link #nextBackslash}; -1 until the first scan. */
     private int backslash = -1;
 
+    /** Whether a decode is using this reader now (see {@link #reset}). */
+    boolean inUse;
+
     private int[] stack = new int[16];
     private int depth;
     private String[] pathNames = new String[16];
@@ -59,9 +62,38 @@ final class StringJsonReader extends JsonReader {
 
     StringJsonReader(String in) {
         super(UNUSED);
-        this.in = in;
-        this.end = in.length();
+        reset(in);
+    }
+
+    /**
+     * Starts over on {@code text}, as a new reader would: Gson's constructor, which every reader runs, allocates a
+     * 1,024-character buffer this class never uses, so a decoder can keep one reader per thread.
+     *
+     * @return this reader
+     */
+    StringJsonReader reset(String text) {
+        this.in = text;
+        this.end = text.length();
+        pos = 0;
+        peeked = null;
+        numberEnd = 0;
+        backslash = -1;
+        Arrays.fill(pathNames, 0, Math.max(depth, 1), null);
+        depth = 0;
         stack[depth++] = EMPTY_DOCUMENT;
+        pathIndices[0] = 0;
+        return this;
+    }
+
+    /** Ends a use: drops the text (it may be large) and the names read from it. */
+    void release() {
+        Arrays.fill(pathNames, 0, Math.max(depth, 1), null);
+        in = "";
+        end = 0;
+        pos = 0;
+        depth = 0;
+        stack[depth++] = EMPTY_DOCUMENT;
+        inUse = false;
     }
 
     // ---------------------------------------------------------------------------------------------- structure
@@ -211,6 +243,32 @@ final class StringJsonReader extends JsonReader {
     }
 
     // ---------------------------------------------------------------------------------------------- values
+
+    /**
+     * {@link #nextName()}, returning the instance from {@code known} when the name is one of them and written without
+     * escapes: no new string, and its hash code is already computed for the caller's map lookup.
+     *
+     * @param known candidate names
+     * @return the name
+     * @throws IOException as {@link #nextName()}
+     */
+    String nextKnownName(String[] known) throws IOException {
+        expect(JsonToken.NAME);
+        int start = pos + 1;
+        int close = in.indexOf('"', start);
+        if (close >= 0 && nextBackslash(start) > close) {
+            int len = close - start;
+            for (String k : known) {
+                if (k.length() == len && in.regionMatches(start, k, 0, len)) {
+                    pos = close + 1; // a known name holds no control character: nothing else to check
+                    pathNames[depth - 1] = k;
+                    peeked = null;
+                    return k;
+                }
+            }
+        }
+        return nextName();
+    }
 
     @Override
     public String nextName() throws IOException {

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
@@ -60,9 +61,14 @@ public final class WireCodec {
     /** Created after {@link #PRUNED}, which its constructor reads. */
     private static final WireCodec INSTANCE = new WireCodec();
 
+    /** One reader per thread: see {@link StringJsonReader#reset}. */
+    private static final ThreadLocal<StringJsonReader> READERS = ThreadLocal.withInitial(() -> new StringJsonReader(""));
+
     private final Gson gson;
     private final RecordAdapter<WireMessage> messages;
     private final RecordAdapter<WireAck> acks;
+    /** The names of {@link #messages} and {@link #acks} together, for {@link StringJsonReader#nextKnownName}. */
+    private final String[] frameNames;
 
     @SuppressWarnings("unchecked")
     private WireCodec() {
@@ -85,6 +91,8 @@ public final class WireCodec {
                 .create();
         this.messages = (RecordAdapter<WireMessage>) gson.getAdapter(WireMessage.class);
         this.acks = (RecordAdapter<WireAck>) gson.getAdapter(WireAck.class);
+        this.frameNames = java.util.stream.Stream.concat(Arrays.stream(messages.names()), Arrays.stream(acks.names()))
+                .distinct().toArray(String[]::new);
     }
 
     /**
@@ -275,7 +283,7 @@ public final class WireCodec {
         Object[] ack = new Object[acks.size()];
         boolean hasOk = false;
         while (in.hasNext()) {
-            String name = in.nextName();
+            String name = in instanceof StringJsonReader s ? s.nextKnownName(frameNames) : in.nextName();
             int m = messages.indexOf(name);
             int a = acks.indexOf(name);
             hasOk |= "ok".equals(name);
@@ -302,7 +310,11 @@ public final class WireCodec {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "empty body: a JSON object is required");
         }
         checkSize(text, maxBytes);
-        JsonReader in = new StringJsonReader(text); // strict, like Gson's with Strictness.STRICT
+        // strict, like Gson's with Strictness.STRICT; one reader per thread, or a fresh one when a decode runs inside
+        // another on the same thread
+        StringJsonReader cached = READERS.get();
+        StringJsonReader in = cached.inUse ? new StringJsonReader(text) : cached.reset(text);
+        in.inUse = true;
         T value;
         try {
             if (in.peek() != JsonToken.BEGIN_OBJECT) {
@@ -324,6 +336,8 @@ public final class WireCodec {
             throw invalid(type, e);
         } catch (StackOverflowError e) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: nested too deeply");
+        } finally {
+            in.release();
         }
         return value;
     }

@@ -29,6 +29,8 @@ class StringJsonReaderTest {
         Random rnd = new Random(SEED);
         int failures = 0;
         int documents = 0;
+        // one reader reset for every document, as the codec reuses one per thread, also after a failure half-way
+        StringJsonReader reused = new StringJsonReader("");
         for (int i = 0; i < 6000; i++) {
             String doc = value(rnd, 0);
             for (String text : mutations(rnd, doc)) {
@@ -36,6 +38,9 @@ class StringJsonReaderTest {
                 List<String> gson = walk(gsonReader(text), new Random(i));
                 List<String> ours = walk(new StringJsonReader(text), new Random(i));
                 assertThat(ours).as("tokens of %s", text).isEqualTo(gson);
+                List<String> again = walk(reused.reset(text), new Random(i));
+                reused.release();
+                assertThat(again).as("tokens of %s with a reused reader", text).isEqualTo(gson);
                 if (gson.get(gson.size() - 1).startsWith("!")) {
                     failures++;
                 }
@@ -43,6 +48,35 @@ class StringJsonReaderTest {
         }
         // the mutations must exercise the error paths as much as the happy path
         assertThat(failures).isBetween(documents / 4, documents * 3 / 4);
+    }
+
+    @Test
+    void knownNamesAreReturnedAsTheGivenInstancesAndEverythingElseAsNextNameWould() throws IOException {
+        String[] known = {"type", "id", "to"};
+        String json = "{\"type\":1,\"\\u0074o\":2,\"ids\":3,\"id\":4,\"\":5,\"typ\":6}";
+        StringJsonReader r = new StringJsonReader(json);
+        JsonReader gson = gsonReader(json);
+        r.beginObject();
+        gson.beginObject();
+        List<String> names = new ArrayList<>();
+        while (r.hasNext()) {
+            String name = r.nextKnownName(known);
+            assertThat(name).isEqualTo(gson.nextName());
+            assertThat(r.getPath()).isEqualTo(gson.getPath());
+            if (name.equals("type") || name.equals("id")) {
+                assertThat(name).as("the given instance").isSameAs(name.equals("type") ? known[0] : known[1]);
+            }
+            names.add(name);
+            assertThat(r.nextLong()).isEqualTo(gson.nextLong());
+        }
+        r.endObject();
+        assertThat(names).containsExactly("type", "to", "ids", "id", "", "typ");
+        // a raw control character in a name is refused as by nextName, known name or not
+        assertThatThrownBy(() -> {
+            StringJsonReader bad = new StringJsonReader("{\"i\u0001d\":1}");
+            bad.beginObject();
+            bad.nextKnownName(known);
+        }).isInstanceOf(MalformedJsonException.class);
     }
 
     @Test
