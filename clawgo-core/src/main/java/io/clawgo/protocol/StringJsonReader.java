@@ -87,12 +87,7 @@ final class StringJsonReader extends JsonReader {
 
     /** Ends a use: drops the text (it may be large) and the names read from it. */
     void release() {
-        Arrays.fill(pathNames, 0, Math.max(depth, 1), null);
-        in = "";
-        end = 0;
-        pos = 0;
-        depth = 0;
-        stack[depth++] = EMPTY_DOCUMENT;
+        reset("");
         inUse = false;
     }
 
