@@ -3,6 +3,7 @@ package io.clawgo.internal.gateway;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
 import io.clawgo.internal.transport.DispatchMode;
@@ -31,7 +32,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -106,12 +106,8 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
 
-        AtomicInteger n = new AtomicInteger();
-        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, r -> {
-            Thread t = new Thread(r, "clawgo-gateway-timer-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2,
+                new NamedThreadFactory("clawgo-gateway-timer-"));
         // per-request timers are cancelled by the thousands: drop them from the queue at once
         timers.setRemoveOnCancelPolicy(true);
         scheduler = timers;
@@ -151,16 +147,10 @@ public final class GatewayRuntime implements AutoCloseable {
         dispatcher = new NodeDispatcher(registry, router, dispatchAudit);
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
-            AtomicInteger cb = new AtomicInteger();
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
             // are bounded per node by the transports
             callbacks = new ThreadPoolExecutor(cbThreads, cbThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                    r -> {
-                        Thread t = new Thread(r, "clawgo-callback-" + cb.incrementAndGet());
-                        t.setDaemon(true);
-                        t.setUncaughtExceptionHandler((th, e) -> LOG.error("uncaught exception in {}", th.getName(), e));
-                        return t;
-                    });
+                    new NamedThreadFactory("clawgo-callback-"));
             callbacks.allowCoreThreadTimeOut(true);
         }
         NodesView[] viewRef = new NodesView[1];

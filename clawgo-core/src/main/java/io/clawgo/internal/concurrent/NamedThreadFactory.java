@@ -1,4 +1,4 @@
-package io.clawgo.internal.node;
+package io.clawgo.internal.concurrent;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -6,13 +6,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Daemon threads named {@code <prefix>N}, N from 1; an uncaught exception is logged, never printed. */
-final class NamedThreadFactory implements ThreadFactory {
+public final class NamedThreadFactory implements ThreadFactory {
     private static final Logger LOG = LoggerFactory.getLogger(NamedThreadFactory.class);
 
     private final String prefix;
     private final AtomicInteger next = new AtomicInteger(1);
 
-    NamedThreadFactory(String prefix) {
+    /** @param prefix the thread name before the number, for example {@code clawgo-callback-} */
+    public NamedThreadFactory(String prefix) {
         this.prefix = prefix;
     }
 
