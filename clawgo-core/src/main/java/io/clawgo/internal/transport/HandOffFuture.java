@@ -30,22 +30,20 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
      *                 down), the task runs on the completing thread rather than throwing there
      */
     public HandOffFuture(Executor executor) {
-        this(neverRejecting(Objects.requireNonNull(executor, "executor")), true);
+        Objects.requireNonNull(executor, "executor");
+        this.executor = executor instanceof NeverRejecting n ? n : new NeverRejecting(executor);
     }
 
-    private HandOffFuture(Executor guarded, boolean unused) {
-        this.executor = guarded;
-    }
-
-    /** A task {@code executor} refuses runs at once: a completing reader must never see an exception. */
-    private static Executor neverRejecting(Executor executor) {
-        return task -> {
+    /** Runs a task the executor refuses at once: a completing reader must never see an exception. */
+    private record NeverRejecting(Executor delegate) implements Executor {
+        @Override
+        public void execute(Runnable task) {
             try {
-                executor.execute(task);
+                delegate.execute(task);
             } catch (RejectedExecutionException e) {
                 task.run();
             }
-        };
+        }
     }
 
     /**
@@ -70,7 +68,7 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
 
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new HandOffFuture<>(executor, true);
+        return new HandOffFuture<>(executor); // already wrapped: used as it is
     }
 
     @Override
