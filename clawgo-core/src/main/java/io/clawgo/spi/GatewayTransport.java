@@ -31,9 +31,9 @@ public interface GatewayTransport extends AutoCloseable {
      * checked, when the dispatch started, that the node is registered, online and supports the action. A stage that
      * has not completed one second after {@code timeout} is answered {@code timeout} by core.
      *
-     * <p>The stage may be completed on any thread, an I/O thread included: core only does quick bookkeeping there and
-     * runs callers' continuations on its own pool. After a {@code p2p_*} failure, though, the router may call the next
-     * transport's {@code send} on that thread.
+     * <p>The stage may be completed on any thread, an I/O thread included: core only does quick bookkeeping there,
+     * runs callers' continuations on its callback pool and starts a fallback attempt (after a {@code p2p_*} failure)
+     * on a pool of its own.
      *
      * @param request the request; {@code node} and {@code action} are set
      * @param timeout the time this attempt may take: what earlier attempts of the same dispatch left

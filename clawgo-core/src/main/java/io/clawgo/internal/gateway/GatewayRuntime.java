@@ -69,6 +69,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private NodeDispatcher dispatcher;
     /** Runs what callers of {@link #dispatchForCaller} attach to its futures without an executor. */
     private ThreadPoolExecutor callbacks;
+    /** Starts the router's attempts after a P2P transport failure, off the thread that reported it. */
+    private ThreadPoolExecutor fallbacks;
     private DefaultSubagentRuntime subagents;
     private NodesView view;
     private Server server;
@@ -143,7 +145,11 @@ public final class GatewayRuntime implements AutoCloseable {
         dispatchAudit = new JsonlAudit(dataDir.resolve("nodes-dispatch-audit.jsonl"), config.auditMaxBytes(), 500,
                 auditFlusher);
         taskAudit = new JsonlAudit(dataDir.resolve("subagent-tasks.jsonl"), config.auditMaxBytes(), 200, auditFlusher);
-        router = new Router(p2pChain, relay, config.dispatch(), scheduler);
+        // fallbacks are rare and bounded by the dispatches in flight: two threads, unbounded queue
+        fallbacks = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new NamedThreadFactory("clawgo-fallback-"));
+        fallbacks.allowCoreThreadTimeOut(true);
+        router = new Router(p2pChain, relay, config.dispatch(), scheduler, fallbacks);
         dispatcher = new NodeDispatcher(registry, router, dispatchAudit);
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
@@ -276,6 +282,9 @@ public final class GatewayRuntime implements AutoCloseable {
         closeQuietly(registry);
         if (callbacks != null) {
             callbacks.shutdown(); // a continuation attached later runs on the completing thread
+        }
+        if (fallbacks != null) {
+            fallbacks.shutdown(); // transports are closed: a later fallback attempt runs at once and fails fast
         }
         closeQuietly(dispatchAudit); // writes what is pending
         closeQuietly(taskAudit);

@@ -4,7 +4,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -31,19 +30,7 @@ public final class HandOffFuture<T> extends CompletableFuture<T> {
      */
     public HandOffFuture(Executor executor) {
         Objects.requireNonNull(executor, "executor");
-        this.executor = executor instanceof NeverRejecting n ? n : new NeverRejecting(executor);
-    }
-
-    /** Runs a task the executor refuses at once: a completing reader must never see an exception. */
-    private record NeverRejecting(Executor delegate) implements Executor {
-        @Override
-        public void execute(Runnable task) {
-            try {
-                delegate.execute(task);
-            } catch (RejectedExecutionException e) {
-                task.run();
-            }
-        }
+        this.executor = NeverRejecting.wrap(executor);
     }
 
     /**

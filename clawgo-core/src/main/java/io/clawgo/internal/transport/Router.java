@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +23,10 @@ import java.util.concurrent.TimeUnit;
  * <p>In {@code auto} mode the relay is tried only when the P2P attempt failed before the node ran the request
  * ({@link ErrorCodes#P2P_TRANSPORT_FAILURES}); an application error from the node is returned as is, so a
  * non-idempotent action never runs twice. The whole dispatch, fallback included, ends within the given timeout.
+ *
+ * <p>Transports may complete on any thread, a socket reader included: what runs there is this class's bookkeeping.
+ * A fallback attempt is the exception, because the next transport's {@code send} may take its time: it starts on the
+ * fallback executor.
  */
 public final class Router implements AutoCloseable {
     /** Precision of the guard that ends a dispatch whose transport does not answer within its timeout. */
@@ -31,6 +36,7 @@ public final class Router implements AutoCloseable {
     private final GatewayTransport relay;
     private final DispatchPolicy policy;
     private final DeadlineGuard guard;
+    private final Executor fallbacks;
 
     /**
      * @param p2p    P2P transports in order of preference (the configured one first, then fallbacks such as the
@@ -38,13 +44,15 @@ public final class Router implements AutoCloseable {
      * @param relay  the relay transport (never {@code null})
      * @param policy    fallback policy
      * @param scheduler runs the sweep of the guard against transports that never answer
+     * @param fallbacks starts the attempts after a P2P transport failure (a task it refuses runs at once)
      */
     public Router(List<GatewayTransport> p2p, GatewayTransport relay, DispatchPolicy policy,
-                  ScheduledExecutorService scheduler) {
+                  ScheduledExecutorService scheduler, Executor fallbacks) {
         this.p2p = List.copyOf(p2p);
         this.relay = relay;
         this.policy = policy;
         this.guard = new DeadlineGuard(scheduler, GUARD_SWEEP_MILLIS);
+        this.fallbacks = NeverRejecting.wrap(fallbacks);
     }
 
     /** Stops the guard's sweep; the transports are closed by their owner. */
@@ -85,8 +93,9 @@ public final class Router implements AutoCloseable {
             boolean transportFailure = !r.ok() && ErrorCodes.P2P_TRANSPORT_FAILURES.contains(r.code());
             boolean more = order.size() > 1 && !remaining(deadline).isZero();
             if (transportFailure && more) {
-                return chain(request, mode, order.subList(1, order.size()), deadline,
-                        firstFailed == null ? t.name() : firstFailed, r);
+                String from = firstFailed == null ? t.name() : firstFailed;
+                return CompletableFuture.supplyAsync(() -> chain(request, mode, order.subList(1, order.size()),
+                        deadline, from, r), fallbacks).thenCompose(next -> next);
             }
             Response annotated = annotate(r, mode, t.name(), firstFailed);
             if (!r.ok() && lastFailure != null && lastFailure.error() != null) {

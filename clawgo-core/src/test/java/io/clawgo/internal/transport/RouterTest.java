@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -61,17 +63,23 @@ class RouterTest {
     private static final Request REQ = new Request("run", "edge-1", null, null, null);
     private static final Duration T = Duration.ofSeconds(2);
     private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor();
+    private static final ExecutorService FALLBACKS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "router-fallback");
+        t.setDaemon(true);
+        return t;
+    });
 
     @AfterAll
     static void stopTimers() {
         TIMERS.shutdownNow();
+        FALLBACKS.shutdownNow();
     }
 
     @Test
     void autoPrefersP2pAndAnnotates() {
         Scripted p2p = Scripted.ok("websocket_tunnel");
         Scripted relay = Scripted.ok("http_relay");
-        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
+        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(r.ok()).isTrue();
         assertThat(r.payload()).containsEntry("dispatch_mode", "auto").containsEntry("used_transport", "websocket_tunnel")
                 .doesNotContainKey("fallback_from").containsEntry("result", "from websocket_tunnel");
@@ -84,7 +92,7 @@ class RouterTest {
         Scripted webrtc = Scripted.failing("webrtc", ErrorCodes.P2P_TIMEOUT);
         Scripted tunnel = Scripted.failing("websocket_tunnel", ErrorCodes.P2P_UNAVAILABLE);
         Scripted relay = Scripted.ok("http_relay");
-        Response r = new Router(List.of(webrtc, tunnel), relay, DispatchPolicy.DEFAULT, TIMERS)
+        Response r = new Router(List.of(webrtc, tunnel), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS)
                 .dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(r.ok()).isTrue();
         assertThat(r.payload()).containsEntry("used_transport", "http_relay").containsEntry("fallback_from", "webrtc");
@@ -92,9 +100,29 @@ class RouterTest {
 
         Scripted tunnelOk = Scripted.ok("websocket_tunnel");
         Response viaTunnel = new Router(List.of(Scripted.failing("webrtc", ErrorCodes.P2P_TIMEOUT), tunnelOk), relay,
-                DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
+                DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(viaTunnel.payload()).containsEntry("used_transport", "websocket_tunnel")
                 .containsEntry("fallback_from", "webrtc");
+    }
+
+    @Test
+    void aFallbackAttemptStartsOnTheFallbackExecutorNotOnTheThreadThatReportedTheFailure() {
+        CompletableFuture<Response> failure = new CompletableFuture<>();
+        Scripted p2p = new Scripted("websocket_tunnel", r -> failure);
+        AtomicReference<String> relayThread = new AtomicReference<>();
+        Scripted relay = new Scripted("http_relay", r -> {
+            relayThread.set(Thread.currentThread().getName());
+            return CompletableFuture.completedFuture(Response.ok(Map.of()));
+        });
+        CompletableFuture<Response> result = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS)
+                .dispatch(REQ, DispatchMode.AUTO, T);
+        Thread reader = new Thread(() -> failure.complete(Response.error(REQ, ErrorCodes.P2P_UNAVAILABLE, "closed")),
+                "socket-reader");
+        reader.start();
+        Response r = result.join();
+        assertThat(r.payload()).containsEntry("used_transport", "http_relay")
+                .containsEntry("fallback_from", "websocket_tunnel");
+        assertThat(relayThread.get()).isEqualTo("router-fallback");
     }
 
     @Test
@@ -102,12 +130,12 @@ class RouterTest {
         Scripted p2p = Scripted.failing("websocket_tunnel", ErrorCodes.REMOTE_ERROR);
         Scripted timeout = Scripted.failing("webrtc", ErrorCodes.TIMEOUT);
         Scripted relay = Scripted.ok("http_relay");
-        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
+        Response r = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(r.ok()).isFalse();
         assertThat(r.code()).isEqualTo(ErrorCodes.REMOTE_ERROR);
         assertThat(r.payload()).containsEntry("used_transport", "websocket_tunnel");
         // a request that was sent but not answered in time may have run: no second attempt either
-        Response t = new Router(List.of(timeout), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.AUTO, T).join();
+        Response t = new Router(List.of(timeout), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(t.code()).isEqualTo(ErrorCodes.TIMEOUT);
         assertThat(relay.calls).hasValue(0);
     }
@@ -116,22 +144,22 @@ class RouterTest {
     void policyAndModesAreHonoured() {
         Scripted p2p = Scripted.failing("websocket_tunnel", ErrorCodes.P2P_UNAVAILABLE);
         Scripted relay = Scripted.ok("http_relay");
-        Response noFallback = new Router(List.of(p2p), relay, new DispatchPolicy(true, false), TIMERS)
+        Response noFallback = new Router(List.of(p2p), relay, new DispatchPolicy(true, false), TIMERS, FALLBACKS)
                 .dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(noFallback.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
         assertThat(relay.calls).hasValue(0);
 
-        Response relayFirst = new Router(List.of(p2p), relay, new DispatchPolicy(false, true), TIMERS)
+        Response relayFirst = new Router(List.of(p2p), relay, new DispatchPolicy(false, true), TIMERS, FALLBACKS)
                 .dispatch(REQ, DispatchMode.AUTO, T).join();
         assertThat(relayFirst.payload()).containsEntry("used_transport", "http_relay").doesNotContainKey("fallback_from");
 
-        Response p2pOnly = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.P2P, T).join();
+        Response p2pOnly = new Router(List.of(p2p), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.P2P, T).join();
         assertThat(p2pOnly.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
         assertThat(p2pOnly.payload()).containsEntry("dispatch_mode", "p2p");
 
-        Response disabled = new Router(List.of(), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.P2P, T).join();
+        Response disabled = new Router(List.of(), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.P2P, T).join();
         assertThat(disabled.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
-        Response relayMode = new Router(List.of(), relay, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.RELAY, T).join();
+        Response relayMode = new Router(List.of(), relay, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.RELAY, T).join();
         assertThat(relayMode.payload()).containsEntry("dispatch_mode", "relay").containsEntry("used_transport", "http_relay");
     }
 
@@ -142,14 +170,14 @@ class RouterTest {
         });
         Scripted exceptional = new Scripted("worse", r -> CompletableFuture.failedFuture(new RuntimeException("kaput")));
         Scripted silent = new Scripted("silent", r -> new CompletableFuture<>());
-        Router router = new Router(List.of(), throwing, DispatchPolicy.DEFAULT, TIMERS);
+        Router router = new Router(List.of(), throwing, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS);
         Response r1 = router.dispatch(REQ, DispatchMode.RELAY, T).join();
         assertThat(r1.code()).isEqualTo(ErrorCodes.TRANSPORT_ERROR);
         assertThat(r1.error()).contains("boom");
-        Response r2 = new Router(List.of(), exceptional, DispatchPolicy.DEFAULT, TIMERS).dispatch(REQ, DispatchMode.RELAY, T).join();
+        Response r2 = new Router(List.of(), exceptional, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS).dispatch(REQ, DispatchMode.RELAY, T).join();
         assertThat(r2.code()).isEqualTo(ErrorCodes.TRANSPORT_ERROR);
         long t0 = System.nanoTime();
-        Response r3 = new Router(List.of(), silent, DispatchPolicy.DEFAULT, TIMERS)
+        Response r3 = new Router(List.of(), silent, DispatchPolicy.DEFAULT, TIMERS, FALLBACKS)
                 .dispatch(REQ, DispatchMode.RELAY, Duration.ofMillis(100)).join();
         assertThat(r3.code()).isEqualTo(ErrorCodes.TIMEOUT);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));

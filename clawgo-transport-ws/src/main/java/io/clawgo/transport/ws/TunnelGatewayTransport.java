@@ -26,10 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -50,12 +47,9 @@ import org.slf4j.LoggerFactory;
  * {@code timeout} and the entry is removed. When a connection closes or is replaced, every request in flight on it fails at once with
  * {@code p2p_unavailable}. The per-node session table is bounded to {@link #MAX_SESSIONS} entries.
  *
- * <p><b>Threads.</b> An answer completes its future on the thread that has it (the socket reader, the deadline sweep):
- * what runs there is the router's and the dispatcher's bookkeeping, quick and non-blocking, and core hands the
- * caller's own continuations to its callback pool. A transport failure ({@link ErrorCodes#P2P_TRANSPORT_FAILURES}) is
- * the exception: the router then tries the next transport, whose {@code send} may take its time, so such results go
- * through this transport's own small pool ({@code clawgo-tunnel-N}) unless
- * {@link io.clawgo.config.P2pConfig#directCallbacks()} is on.
+ * <p><b>Threads.</b> An answer completes its future on the thread that has it (the socket reader, the deadline sweep,
+ * the sender): what runs there is core's bookkeeping, quick and non-blocking; core runs callers' continuations on its
+ * callback pool and starts a fallback attempt on its own pool.
  */
 final class TunnelGatewayTransport implements GatewayTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelGatewayTransport.class);
@@ -73,9 +67,6 @@ final class TunnelGatewayTransport implements GatewayTransport {
     /** Connection state by {@link ControlChannel#generation()}. */
     private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
     private final Sessions sessions = new Sessions(MAX_SESSIONS);
-    private final ThreadPoolExecutor completions;
-    /** {@link io.clawgo.config.P2pConfig#directCallbacks()}: complete transport failures on the thread that has them. */
-    private final boolean direct;
     /** Requests whose deadline {@link #sweep} watches, with their connection. */
     private final ConcurrentHashMap<Pending, Conn> timed = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> sweeper;
@@ -84,17 +75,6 @@ final class TunnelGatewayTransport implements GatewayTransport {
     TunnelGatewayTransport(GatewayContext context) {
         this.context = context;
         this.maxInFlight = Math.max(1, context.p2p().maxInFlightPerNode());
-        this.direct = context.p2p().directCallbacks();
-        int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
-        AtomicInteger n = new AtomicInteger();
-        this.completions = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "clawgo-tunnel-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    t.setUncaughtExceptionHandler((th, e) -> LOG.error("uncaught exception in {}", th.getName(), e));
-                    return t;
-                });
-        this.completions.allowCoreThreadTimeOut(true);
         this.sweeper = context.scheduler().scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
@@ -209,15 +189,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
         c.release();
         p.finished = true;
         timed.remove(p);
-        if (direct || r.ok() || !ErrorCodes.P2P_TRANSPORT_FAILURES.contains(r.code())) {
-            p.future.complete(r);
-            return true;
-        }
-        try {
-            completions.execute(() -> p.future.complete(r));
-        } catch (RejectedExecutionException e) {
-            p.future.complete(r);
-        }
+        p.future.complete(r);
         return true;
     }
 
@@ -366,15 +338,6 @@ final class TunnelGatewayTransport implements GatewayTransport {
         }
         conns.clear();
         sessions.closeAll();
-        completions.shutdown();
-        try {
-            if (!completions.awaitTermination(2, TimeUnit.SECONDS)) {
-                completions.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            completions.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
         if (failed > 0) {
             LOG.info("websocket_tunnel closed; failed {} request(s) in flight with p2p_unavailable", failed);
         }
