@@ -109,7 +109,7 @@ class DirectExecutionTest {
             assertThat(handlerThread.get()).as("the handler ran on the socket reader, not the request pool")
                     .isNotNull().doesNotStartWith("clawgo-node-exec-");
             assertThat(completer).as("run where the answer arrived, not on a pool")
-                    .doesNotStartWith("clawgo-tunnel-").doesNotStartWith("clawgo-callback-");
+                    .doesNotStartWith("clawgo-callback-");
             // the node still answers heartbeats and many requests in a row
             for (int i = 0; i < 200; i++) {
                 Response r = gw.dispatch(new Request("run", "direct", null, null, Map.of("v", "x" + i)), "p2p",
