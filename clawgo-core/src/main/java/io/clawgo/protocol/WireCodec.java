@@ -24,6 +24,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The one JSON codec of clawgo-java: snake_case field names, unknown fields ignored, empty fields omitted, timestamps
@@ -91,7 +92,7 @@ public final class WireCodec {
                 .create();
         this.messages = (RecordAdapter<WireMessage>) gson.getAdapter(WireMessage.class);
         this.acks = (RecordAdapter<WireAck>) gson.getAdapter(WireAck.class);
-        this.frameNames = java.util.stream.Stream.concat(Arrays.stream(messages.names()), Arrays.stream(acks.names()))
+        this.frameNames = Stream.concat(Arrays.stream(messages.names()), Arrays.stream(acks.names()))
                 .distinct().toArray(String[]::new);
     }
 

@@ -3,6 +3,7 @@ package io.clawgo.internal.audit;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Formats an instant as RFC 3339 UTC with milliseconds ({@code 2026-11-26T04:42:07.123Z}) for audit lines, about
@@ -35,7 +36,7 @@ public final class UtcMillis {
         if (m.epochMinute != epochMinute) {
             LocalDateTime t = LocalDateTime.ofEpochSecond(epochMinute * 60, 0, ZoneOffset.UTC);
             if (t.getYear() < 0 || t.getYear() > 9999) {
-                return at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+                return at.truncatedTo(ChronoUnit.MILLIS).toString();
             }
             StringBuilder p = new StringBuilder(17);
             pad(p, t.getYear(), 4).append('-');
