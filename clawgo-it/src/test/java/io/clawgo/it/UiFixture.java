@@ -5,6 +5,7 @@ import io.clawgo.NodeAgent;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.TempDirs;
 import io.clawgo.testing.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,5 +120,6 @@ final class UiFixture implements AutoCloseable {
             n.close();
         }
         gateway.close();
+        TempDirs.deleteQuietly(dataDir);
     }
 }

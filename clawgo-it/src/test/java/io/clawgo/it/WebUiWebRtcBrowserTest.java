@@ -7,6 +7,7 @@ import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.TempDirs;
 import io.clawgo.testing.TestHttp;
 import java.io.IOException;
 import java.net.URL;
@@ -36,6 +37,7 @@ class WebUiWebRtcBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private static Gateway gateway;
+    private static Path dir;
     private static NodeAgent rtcNode;
     private static NodeAgent wsNode;
     private static Browser browser;
@@ -85,7 +87,7 @@ class WebUiWebRtcBrowserTest {
         assumeTrue(System.getenv("CLAWGO_WEBRTC_NETNS") != null,
                 "not running inside the test network namespace (run through Maven, see the pom)");
 
-        Path dir = Files.createTempDirectory("clawgo-it-webrtc-ui");
+        dir = Files.createTempDirectory("clawgo-it-webrtc-ui");
         gateway = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
                 .p2p(P2pConfig.of("webrtc").withReadyTimeout(Duration.ofSeconds(3)))
                 .start();
@@ -120,6 +122,7 @@ class WebUiWebRtcBrowserTest {
         if (gateway != null) {
             gateway.close();
         }
+        TempDirs.deleteQuietly(dir);
     }
 
     private WebElement visible(By by) {

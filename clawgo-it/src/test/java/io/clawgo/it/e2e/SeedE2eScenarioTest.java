@@ -2,6 +2,7 @@ package io.clawgo.it.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clawgo.testing.TempDirs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -64,7 +65,7 @@ class SeedE2eScenarioTest {
         Path jar = Path.of(System.getProperty("clawgo.jar",
                 repo.resolve("clawgo-examples/target/clawgo.jar").toString()));
         Path logs = repo.resolve("clawgo-it/target/e2e-logs");
-        deleteTree(logs);
+        TempDirs.deleteQuietly(logs);
 
         ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
         pb.environment().put("CLAWGO_JAR", jar.toString());
@@ -181,17 +182,6 @@ class SeedE2eScenarioTest {
             }
         }
         throw new IllegalStateException("docs/e2e/seed-e2e.sh not found above " + start);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static String tail(List<String> lines, int n) {

@@ -6,16 +6,15 @@ import io.clawgo.Gateway;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.testing.SeedEndpoint;
+import io.clawgo.testing.TempDirs;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -92,11 +91,7 @@ class RestBodyFuzzTest {
         if (seed != null) {
             seed.close();
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort
-        }
+        TempDirs.deleteQuietly(dir);
     }
 
     record Reply(int status, String contentType, String body) {

@@ -12,7 +12,7 @@ import io.clawgo.protocol.Response;
 import io.clawgo.testing.RawControlClient;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A node that registers over the control socket but never answers offers (written from the protocol document, with
@@ -32,6 +33,8 @@ class BrokenSignallingTest {
     private static Gateway gw;
     private static SeedEndpoint seed;
     private static RawControlClient mute;
+    @TempDir
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
@@ -41,7 +44,7 @@ class BrokenSignallingTest {
         System.setProperty("clawgo.webrtc.backoff_max_ms", "400");
         try {
             seed = SeedEndpoint.start("mute");
-            gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(Files.createTempDirectory("clawgo-webrtc-broken"))
+            gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(data)
                     .transport("webrtc").start();
         } finally {
             System.clearProperty("clawgo.webrtc.ready_timeout_ms");

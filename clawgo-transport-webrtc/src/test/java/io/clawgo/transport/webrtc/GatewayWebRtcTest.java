@@ -13,7 +13,6 @@ import io.clawgo.testing.TestHttp;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real gateway with {@code transport = webrtc} and real node agents (two in this JVM, one in a separate process),
@@ -35,11 +35,12 @@ class GatewayWebRtcTest {
     private static final List<AutoCloseable> CLOSE = new ArrayList<>();
     private static Gateway gw;
     private static SeedEndpoint seedA;
+    @TempDir
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         NetNs.assumeInside();
-        Path data = Files.createTempDirectory("clawgo-webrtc-gw");
         seedA = keep(SeedEndpoint.start("edge-a"));
         SeedEndpoint seedB = keep(SeedEndpoint.start("edge-b"));
         gw = keep(Gateway.builder().host("127.0.0.1").port(0).dataDir(data).transport("webrtc").start());

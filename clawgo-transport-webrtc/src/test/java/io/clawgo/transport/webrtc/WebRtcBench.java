@@ -20,8 +20,10 @@ import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.TempDirs;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -468,8 +470,8 @@ public final class WebRtcBench {
     // ---------------------------------------------------------------------------------------------- (c) gateway
 
     private static Result gateway(int size, int rounds) throws Exception {
-        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0)
-                .dataDir(Files.createTempDirectory("clawgo-webrtc-bench")).transport("webrtc").start();
+        Path dir = Files.createTempDirectory("clawgo-webrtc-bench");
+        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(dir).transport("webrtc").start();
              NodeAgent node = NodeAgent.builder().gateway(gw.url()).id("bench").actions(List.of("run"))
                      .maxConcurrentRequests(16).maxQueuedRequests(256)
                      .handler(req -> Response.ok(Map.of("data", req.args().getOrDefault("data", "")))).build()) {
@@ -479,13 +481,15 @@ public final class WebRtcBench {
             }
             Request req = new Request("run", "bench", null, null, Map.of("data", "x".repeat(size)));
             return measure("gateway", size, rounds, () -> gw.dispatch(req, "p2p", Duration.ofSeconds(30)));
+        } finally {
+            TempDirs.deleteQuietly(dir);
         }
     }
 
     private static double gatewaySetup(int sessions) throws Exception {
         long[] us = new long[sessions];
-        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0)
-                .dataDir(Files.createTempDirectory("clawgo-webrtc-bench")).transport("webrtc").start()) {
+        Path dir = Files.createTempDirectory("clawgo-webrtc-bench");
+        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(dir).transport("webrtc").start()) {
             for (int i = 0; i < sessions; i++) {
                 String id = "setup-" + i;
                 try (NodeAgent node = NodeAgent.builder().gateway(gw.url()).id(id).actions(List.of("run"))
@@ -508,6 +512,8 @@ public final class WebRtcBench {
                             .toNanos();
                 }
             }
+        } finally {
+            TempDirs.deleteQuietly(dir);
         }
         return percentile(us, 0.5) / 1000.0;
     }
