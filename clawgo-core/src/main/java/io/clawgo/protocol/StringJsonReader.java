@@ -611,13 +611,9 @@ final class StringJsonReader extends JsonReader {
         return backslash;
     }
 
-    /** Whether a character below U+0020 is in {@code [from, to)}; without a branch per character. */
+    /** Whether a character below U+0020 is in {@code [from, to)}. */
     private boolean hasControl(int from, int to) {
-        int acc = 0;
-        for (int i = from; i < to; i++) {
-            acc |= in.charAt(i) - 0x20; // negative only for a control character
-        }
-        return acc < 0;
+        return ControlChars.any(in, from, to);
     }
 
     /** The slow path of {@link #readString(boolean)}: from {@code i}, the first escape or control character on. */
