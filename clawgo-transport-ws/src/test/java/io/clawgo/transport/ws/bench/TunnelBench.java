@@ -208,6 +208,7 @@ public final class TunnelBench {
         long startTime = 0;
         long startCpu = 0;
         Map<Long, ThreadCpu> startThreads = Map.of();
+        Map<String, long[]> startSwitches = Map.of();
         while (true) {
             long now = System.nanoTime();
             if (startCount < 0 && now >= measureFrom) {
@@ -215,6 +216,7 @@ public final class TunnelBench {
                 startTime = now;
                 startCpu = processCpuNanos();
                 startThreads = threadCpu();
+                startSwitches = switches();
             }
             if (now >= end) {
                 break;
@@ -246,6 +248,7 @@ public final class TunnelBench {
                 }
             });
             System.out.println(sb);
+            System.out.println(switchesLine(startSwitches, switches(), count));
         }
         if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + ": requests still in flight after 30 s");
@@ -274,6 +277,58 @@ public final class TunnelBench {
             }
         }
         return out;
+    }
+
+    /**
+     * Voluntary and involuntary context switches per native thread name (Linux, {@code /proc/self/task}; the JVM gives
+     * a native thread the first 15 characters of its name), digits removed: a pool is one group. Empty elsewhere.
+     */
+    private static Map<String, long[]> switches() {
+        Map<String, long[]> out = new java.util.HashMap<>();
+        Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks)) {
+            return out;
+        }
+        try (Stream<Path> list = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) list::iterator) {
+                try {
+                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+                    long[] sum = out.computeIfAbsent(name, k -> new long[2]);
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            sum[0] += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            sum[1] += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended while being read
+                }
+            }
+        } catch (java.io.IOException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** Context switches per round trip by thread group between two {@link #switches()} readings. */
+    private static String switchesLine(Map<String, long[]> before, Map<String, long[]> after, long count) {
+        StringBuilder sb = new StringBuilder("    context switches per round trip (voluntary/involuntary):");
+        long[] total = new long[2];
+        after.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            long v = e.getValue()[0] - b[0];
+            long n = e.getValue()[1] - b[1];
+            total[0] += v;
+            total[1] += n;
+            if ((v + n) * 20 >= count) {
+                sb.append(String.format(Locale.ROOT, " %s %.2f/%.2f;", e.getKey(), v / (double) count,
+                        n / (double) count));
+            }
+        });
+        sb.append(String.format(Locale.ROOT, " all %.2f/%.2f", total[0] / (double) Math.max(1, count),
+                total[1] / (double) Math.max(1, count)));
+        return sb.toString();
     }
 
     private static long processCpuNanos() {
