@@ -41,6 +41,7 @@ class GatewayWithNodesTest {
     }
 
     @Test
+    @SuppressWarnings("try") // node b is closed inside the block on purpose: it goes offline while a stays
     void twoNodesRegisterStayOnlineWithHeartbeatsAndGoOfflineWhenStopped() throws Exception {
         try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
                 .p2p(P2pConfig.disabled()).nodeTtl(Duration.ofMillis(2500)).start();

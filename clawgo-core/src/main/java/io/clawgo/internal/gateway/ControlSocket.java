@@ -219,15 +219,19 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
-        LOG.info("control connection of {} closed: {} {}", nodeId == null ? remote() : "node " + nodeId, statusCode,
-                reason == null ? "" : reason);
-        retired = true;
-        synchronized (queue) {
-            queue.clear();
-            queuedBytes = 0;
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        try {
+            LOG.info("control connection of {} closed: {} {}", nodeId == null ? remote() : "node " + nodeId,
+                    statusCode, reason == null ? "" : reason);
+            retired = true;
+            synchronized (queue) {
+                queue.clear();
+                queuedBytes = 0;
+            }
+            hub.unbind(this, "disconnected");
+        } finally {
+            callback.succeed(); // Jetty may now release the connection
         }
-        hub.unbind(this, "disconnected");
     }
 
     @Override

@@ -94,8 +94,8 @@ class GatewayKilledMidRequestTest {
             first.kill();
 
             // the REST caller: a ClawgoException with a code, not a hang until the 60 s deadline
-            ExecutionException failed = catchThrowableOfType(() -> rest.get(20, TimeUnit.SECONDS),
-                    ExecutionException.class);
+            ExecutionException failed = catchThrowableOfType(ExecutionException.class,
+                    () -> rest.get(20, TimeUnit.SECONDS));
             long restMs = Faults.millisSince(killedAt);
             assertThat(failed).as("the REST call failed").isNotNull();
             assertThat(failed.getCause()).isInstanceOf(ClawgoException.class);

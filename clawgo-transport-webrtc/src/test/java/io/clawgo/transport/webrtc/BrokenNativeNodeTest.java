@@ -40,6 +40,7 @@ class BrokenNativeNodeTest {
     Path dir;
 
     @Test
+    @SuppressWarnings("try") // stdin is held only to be closed at the end: that tells the node process to exit
     void aNodeThatCannotLoadTheLibraryStopsOfferingWebrtc() throws Exception {
         NetNs.assumeInside();
         Path broken = dir.resolve("broken-natives.jar");
