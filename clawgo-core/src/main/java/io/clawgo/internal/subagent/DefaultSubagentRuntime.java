@@ -1,6 +1,7 @@
 package io.clawgo.internal.subagent;
 
 import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.transport.DispatchMode;
 import io.clawgo.internal.transport.NodeDispatcher;
@@ -35,7 +36,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -100,12 +100,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         this.scheduler = scheduler;
         this.maxTasks = maxTasks;
         this.running = new Semaphore(maxRunning);
-        AtomicInteger n = new AtomicInteger();
-        this.localExecutor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "clawgo-agent-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.localExecutor = Executors.newCachedThreadPool(new NamedThreadFactory("clawgo-agent-"));
     }
 
     @Override
