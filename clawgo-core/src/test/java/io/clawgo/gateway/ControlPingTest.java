@@ -40,6 +40,21 @@ class ControlPingTest {
     }
 
     /** The reasons of the node's {@code offline} events in the node audit, oldest first. */
+    /**
+     * The reasons of the node's offline events once there is one (the registry flips the node offline, then appends
+     * the audit line: a test that saw it offline may read the file before the line is there).
+     */
+    private List<String> awaitOfflineReasons(String node) throws Exception {
+        TestHttp.await(Duration.ofSeconds(5), () -> {
+            try {
+                return !offlineReasons(node).isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        return offlineReasons(node);
+    }
+
     private List<String> offlineReasons(String node) throws Exception {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("nodes-audit.jsonl"))) {
@@ -65,7 +80,7 @@ class ControlPingTest {
                     .as("offline within 5 s of the black hole").isTrue();
             assertThat(proxy.awaitTargetClosed(Duration.ofSeconds(5))).as("the gateway dropped the connection")
                     .isTrue();
-            assertThat(offlineReasons("edge-ho")).containsExactly("half_open");
+            assertThat(awaitOfflineReasons("edge-ho")).containsExactly("half_open");
             assertThat(gw.status()).extractingByKey("stats").asInstanceOf(
                     org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("nodes_online", 0);
         }
@@ -101,7 +116,7 @@ class ControlPingTest {
             // then the TTL applies as before: closed with 4002, offline for "ttl"
             assertThat(c.awaitClose(Duration.ofSeconds(10))).isEqualTo(4002);
             assertThat(gw.node("pong-only").get().online()).isFalse();
-            assertThat(offlineReasons("pong-only")).containsExactly("ttl");
+            assertThat(awaitOfflineReasons("pong-only")).containsExactly("ttl");
         }
     }
 
@@ -114,7 +129,7 @@ class ControlPingTest {
             assertThat(c.exchange(register("no-ping"))).containsEntry("ok", true);
             proxy.blackHole();
             assertThat(TestHttp.await(Duration.ofSeconds(10), () -> !gw.node("no-ping").get().online())).isTrue();
-            assertThat(offlineReasons("no-ping")).containsExactly("ttl");
+            assertThat(awaitOfflineReasons("no-ping")).containsExactly("ttl");
         }
     }
 
@@ -134,7 +149,7 @@ class ControlPingTest {
                 proxy.blackHole(); // the agent's own close and reconnects vanish in it too
                 assertThat(TestHttp.await(Duration.ofSeconds(5), () -> !gw.node("edge-agent").get().online()))
                         .isTrue();
-                assertThat(offlineReasons("edge-agent")).containsExactly("half_open");
+                assertThat(awaitOfflineReasons("edge-agent")).containsExactly("half_open");
             } finally {
                 agent.close();
             }
