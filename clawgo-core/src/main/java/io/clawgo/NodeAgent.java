@@ -1,10 +1,11 @@
 package io.clawgo;
 
+import io.clawgo.config.ClientTls;
 import io.clawgo.internal.node.GatewayHttpException;
 import io.clawgo.internal.node.NodeEvents;
 import io.clawgo.internal.node.NodeRuntime;
 import io.clawgo.internal.node.NodeSettings;
-import io.clawgo.config.ClientTls;
+import io.clawgo.internal.transport.TransportCatalog;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
 import io.clawgo.protocol.NodeInfo;
@@ -16,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -125,6 +127,16 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
+     * The P2P transports this node runs: every one found and available here, or those named with
+     * {@link Builder#transports(List)}. Empty before {@link #start()}.
+     *
+     * @return transport names, for example {@code [websocket_tunnel, webrtc]}
+     */
+    public List<String> transports() {
+        return runtime.transports().stream().map(t -> t.name()).toList();
+    }
+
+    /**
      * The gateway base URL.
      *
      * @return the normalised URL: scheme lower-cased, host, port and path prefix kept, no trailing slash
@@ -214,6 +226,7 @@ public final class NodeAgent implements AutoCloseable {
         private Duration backoffMin = NodeSettings.DEFAULT_BACKOFF_MIN;
         private Duration backoffMax = NodeSettings.DEFAULT_BACKOFF_MAX;
         private boolean directHandler;
+        private List<String> transports;
         private ClientTls tls;
         private Listener listener = new Listener() {
         };
@@ -373,6 +386,18 @@ public final class NodeAgent implements AutoCloseable {
         public Builder directHandler(boolean v) { this.directHandler = v; return this; }
 
         /**
+         * Limits the P2P transports this node runs and offers to the named ones, for example
+         * {@code List.of("websocket_tunnel")} on a node that must not use webrtc although its jar is there (UDP blocked
+         * where it runs). An empty list: no P2P transport, the gateway reaches the node over the relay only. Names
+         * not found by {@code ServiceLoader} are rejected at {@link #build()}; a named transport that cannot run here
+         * (webrtc without its native library) is skipped at start with a WARN, as without this option.
+         *
+         * @param names transport names; {@code null} (the default) for every transport found
+         * @return this builder
+         */
+        public Builder transports(List<String> names) { this.transports = names; return this; }
+
+        /**
          * Sets how many requests are executed at once.
          *
          * @param v at least 1; default 16
@@ -482,6 +507,7 @@ public final class NodeAgent implements AutoCloseable {
                 ep = NodeSettings.normalizeGatewayUrl(ep, "endpoint");
             }
             Objects.requireNonNull(capabilities, "capabilities");
+            List<String> onlyTransports = transports == null ? null : checkTransports(transports);
             NodeInfo info = NodeInfo.builder(nodeId)
                     .name(blankToNull(name) == null ? nodeId : name.trim())
                     .tags(clean(tags))
@@ -498,9 +524,29 @@ public final class NodeAgent implements AutoCloseable {
             NodeSettings settings = new NodeSettings(gw, blankToNull(token), info, handler, heartbeatInterval,
                     NodeSettings.ackTimeoutFor(heartbeatInterval), NodeSettings.REGISTER_TIMEOUT,
                     NodeSettings.STABLE_AFTER, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                    maxMessageBytes, backoffMin, backoffMax, directHandler);
+                    maxMessageBytes, backoffMin, backoffMax, directHandler, onlyTransports);
             return new NodeAgent(settings, listener == null ? new Listener() {
             } : listener, tls);
+        }
+
+        /** Trimmed, lower-case, distinct names, each found by {@code ServiceLoader} where {@link #build()} runs. */
+        private static List<String> checkTransports(List<String> names) {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                    ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader();
+            List<String> found = TransportCatalog.load(loader).names();
+            Set<String> out = new LinkedHashSet<>();
+            for (String n : names) {
+                String name = n == null ? "" : n.trim().toLowerCase(Locale.ROOT);
+                if (name.isEmpty()) {
+                    throw new IllegalArgumentException("transports: a transport name is blank");
+                }
+                if (!found.contains(name)) {
+                    throw new IllegalArgumentException("transports: no transport '" + name
+                            + "' on the class path (found: " + String.join(", ", found) + ")");
+                }
+                out.add(name);
+            }
+            return List.copyOf(out);
         }
 
         private static void requireRange(String option, Duration d, Duration min, Duration max) {

@@ -10,12 +10,9 @@ import io.clawgo.protocol.Response;
 import io.clawgo.testing.TempDirs;
 import io.clawgo.testing.TestHttp;
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -44,29 +41,13 @@ class WebUiWebRtcBrowserTest {
     private static Map<String, Object> rtcPayload;
     private static Map<String, Object> wsPayload;
 
-    /** Hides the webrtc provider from ServiceLoader, so a node built under it offers only the tunnel. */
-    static final class WithoutWebRtc extends ClassLoader {
-        WithoutWebRtc(ClassLoader parent) {
-            super(parent);
-        }
-
-        @Override
-        public Enumeration<URL> getResources(String name) throws IOException {
-            Enumeration<URL> all = super.getResources(name);
-            if (!name.equals("META-INF/services/io.clawgo.spi.TransportProvider")) {
-                return all;
-            }
-            List<URL> kept = Collections.list(all).stream()
-                    .filter(u -> !u.toString().contains("clawgo-transport-webrtc")).toList();
-            return Collections.enumeration(kept);
-        }
-    }
-
-    private static NodeAgent node(String id) {
+    /** A node with every transport found, or only those named. */
+    private static NodeAgent node(String id, List<String> transports) {
         return NodeAgent.builder().gateway(gateway.url()).token(TOKEN).id(id).name(id)
                 .actions(List.of("run", "agent_task"))
                 .heartbeatInterval(Duration.ofSeconds(2))
                 .handler(req -> Response.ok(Map.of("result", req.action() + " from " + id)))
+                .transports(transports)
                 .build();
     }
 
@@ -92,14 +73,8 @@ class WebUiWebRtcBrowserTest {
                 .p2p(P2pConfig.of("webrtc").withReadyTimeout(Duration.ofSeconds(3)))
                 .start();
         assumeTrue(gateway.p2pTransport().orElse("").equals("webrtc"), "the webrtc transport is not available here");
-        rtcNode = node("edge-rtc");
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(new WithoutWebRtc(previous));
-        try {
-            wsNode = node("edge-ws");
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
-        }
+        rtcNode = node("edge-rtc", null);
+        wsNode = node("edge-ws", List.of("websocket_tunnel"));
         rtcNode.start();
         wsNode.start();
         assertThat(rtcNode.awaitConnected(WAIT)).isTrue();

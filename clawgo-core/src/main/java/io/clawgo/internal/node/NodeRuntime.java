@@ -219,8 +219,13 @@ public final class NodeRuntime implements AutoCloseable {
 
     private List<NodeTransport> createTransports() {
         TransportCatalog catalog = TransportCatalog.load(serviceLoader);
+        List<String> only = settings.transports();
         List<NodeTransport> out = new ArrayList<>();
         for (TransportProvider p : catalog.bestAvailable()) {
+            if (only != null && !only.contains(p.name())) {
+                LOG.debug("node {}: transport {} left out (not in the node's transports {})", nodeId, p.name(), only);
+                continue;
+            }
             try {
                 NodeTransport t = p.createNodeTransport(context);
                 if (t != null) {
@@ -242,6 +247,10 @@ public final class NodeRuntime implements AutoCloseable {
         List<NodeTransport> ts = transports;
         List<String> given = settings.info().transports();
         if (ts.isEmpty() && given.isEmpty()) {
+            if (settings.transports() != null) {
+                // limited to no P2P transport: an empty list would mean "did not say", so name the relay
+                return settings.info().toBuilder().transports(List.of(RELAY_ONLY)).build();
+            }
             return settings.info(); // no list: gateways try every transport, as with nodes that send none
         }
         List<String> names = new ArrayList<>();

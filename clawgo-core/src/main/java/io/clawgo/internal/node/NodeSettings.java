@@ -6,6 +6,7 @@ import io.clawgo.protocol.WireCodec;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -27,6 +28,8 @@ import java.util.Objects;
  * @param backoffMin            smallest reconnect delay
  * @param backoffMax            largest reconnect delay (also the delay after a rejected token)
  * @param directHandler         run the in-process handler on the receiving thread (no request pool)
+ * @param transports            the P2P transports the node may run, by name (normalised), or {@code null} for every
+ *                              transport found
  */
 public record NodeSettings(
         String gatewayUrl,
@@ -43,7 +46,8 @@ public record NodeSettings(
         int maxMessageBytes,
         Duration backoffMin,
         Duration backoffMax,
-        boolean directHandler) {
+        boolean directHandler,
+        List<String> transports) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
     public static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(10);
@@ -68,6 +72,7 @@ public record NodeSettings(
         if (gatewayToken != null && gatewayToken.isBlank()) {
             gatewayToken = null;
         }
+        transports = transports == null ? null : List.copyOf(transports);
     }
 
     /** Settings with every default, for {@code info} registering at {@code gatewayUrl} (normalised here). */
@@ -75,7 +80,7 @@ public record NodeSettings(
         return new NodeSettings(normalizeGatewayUrl(gatewayUrl, "gateway"), gatewayToken, info, null,
                 DEFAULT_HEARTBEAT, ackTimeoutFor(DEFAULT_HEARTBEAT), REGISTER_TIMEOUT, STABLE_AFTER,
                 DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_QUEUED, DEFAULT_REQUEST_TIMEOUT, WireCodec.DEFAULT_MAX_BYTES,
-                DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, false);
+                DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, false, null);
     }
 
     /**
@@ -108,25 +113,25 @@ public record NodeSettings(
     public NodeSettings withHandler(RequestHandler h) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, h, heartbeatInterval, ackTimeout, registerTimeout,
                 stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout, maxMessageBytes, backoffMin,
-                backoffMax, directHandler);
+                backoffMax, directHandler, transports);
     }
 
     public NodeSettings withHeartbeat(Duration interval, Duration ackDeadline) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, interval, ackDeadline, registerTimeout,
                 stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout, maxMessageBytes, backoffMin,
-                backoffMax, directHandler);
+                backoffMax, directHandler, transports);
     }
 
     public NodeSettings withBackoff(Duration min, Duration max) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
                 registerTimeout, stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                maxMessageBytes, min, max, directHandler);
+                maxMessageBytes, min, max, directHandler, transports);
     }
 
     public NodeSettings withLimits(int maxConcurrent, int maxQueued, Duration execTimeout, int maxBytes) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
                 registerTimeout, stableAfter, maxConcurrent, maxQueued, execTimeout, maxBytes, backoffMin,
-                backoffMax, directHandler);
+                backoffMax, directHandler, transports);
     }
 
     @Override

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -153,16 +152,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         List<DemoNode> nodes = new ArrayList<>();
         if (webrtc) {
-            nodes.add(startNode(gateway, token, WEBRTC_NODE, Set.of(), owned));
+            nodes.add(startNode(gateway, token, WEBRTC_NODE, null, owned));
         }
-        nodes.add(startNode(gateway, token, TUNNEL_NODE, Set.of(WEBRTC), owned));
+        nodes.add(startNode(gateway, token, TUNNEL_NODE, List.of(TUNNEL), owned));
         for (DemoNode n : nodes) {
             if (!n.agent.awaitConnected(Duration.ofSeconds(15))) {
                 Cli.error(spec, "node " + n.id + " did not connect to the gateway within 15 s");
                 return Cli.FAILED;
             }
             Cli.out(spec, "Node registered: " + n.id + " -> " + gateway.url() + " (offers "
-                    + (n.hidden.isEmpty() && webrtc ? "webrtc, websocket_tunnel" : TUNNEL) + "; endpoint "
+                    + String.join(", ", n.agent.transports()) + "; endpoint "
                     + n.endpoint.url() + ", 127.0.0.1 only)");
         }
         Cli.out(spec, "Dispatching to " + String.join(" and ", nodes.stream().map(n -> "node." + n.id + ".main")
@@ -200,7 +199,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** A node of the demo, its endpoint, and the transports it does not offer. */
-    private record DemoNode(String id, NodeAgent agent, DemoEndpoint endpoint, Set<String> hidden) {
+    private record DemoNode(String id, NodeAgent agent, DemoEndpoint endpoint) {
     }
 
     /** One dispatch's outcome. */
@@ -208,33 +207,23 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts a node forwarding to its own endpoint. The node finds its transports through the context class loader
-     * captured by {@code build()}: with {@code hidden} transports, it is built under a loader that does not list them.
+     * Starts a node forwarding to its own endpoint, limited to the {@code transports} named ({@code null}: every
+     * transport found), as {@code NodeAgent.Builder.transports} does for any node.
      */
-    private static DemoNode startNode(Gateway gateway, String token, String id, Set<String> hidden,
+    private static DemoNode startNode(Gateway gateway, String token, String id, List<String> transports,
                                       List<AutoCloseable> owned) throws IOException {
         DemoEndpoint endpoint = DemoEndpoint.start(id);
         owned.add(endpoint);
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
-        NodeAgent agent;
-        try {
-            if (!hidden.isEmpty()) {
-                ClassLoader base = before != null ? before : DemoCommand.class.getClassLoader();
-                thread.setContextClassLoader(new HidingTransportsClassLoader(base, hidden));
-            }
-            agent = NodeAgent.builder()
-                    .gateway(gateway.url()).token(token)
-                    .id(id).name("clawgo demo node " + id)
-                    .endpoint(endpoint.url())
-                    .actions(List.of("run", "agent_task"))
-                    .build();
-        } finally {
-            thread.setContextClassLoader(before);
-        }
+        NodeAgent agent = NodeAgent.builder()
+                .gateway(gateway.url()).token(token)
+                .id(id).name("clawgo demo node " + id)
+                .endpoint(endpoint.url())
+                .actions(List.of("run", "agent_task"))
+                .transports(transports)
+                .build();
         owned.add(agent);
         agent.start();
-        return new DemoNode(id, agent, endpoint, hidden);
+        return new DemoNode(id, agent, endpoint);
     }
 
     private Row dispatch(GatewayClient client, DemoNode n) {

@@ -82,6 +82,11 @@ final class NodeRegisterCommand implements java.util.concurrent.Callable<Integer
                     + "camera, screen, location, canvas.")
     Capabilities capabilities = Capabilities.DEFAULT;
 
+    @Option(names = "--transports", paramLabel = "CSV", split = ",", hideParamSyntax = true,
+            description = "With --watch: run and offer only these P2P transports, e.g. websocket_tunnel "
+                    + "(default: every one on the class path; http_relay alone: the relay only).")
+    List<String> transports;
+
     @Option(names = "--watch", description = "Stay connected (control WebSocket, heartbeats, reconnects).")
     boolean watch;
 
@@ -112,6 +117,7 @@ final class NodeRegisterCommand implements java.util.concurrent.Callable<Integer
                     .models(models)
                     .tags(tags)
                     .capabilities(capabilities)
+                    .transports(transports)
                     .heartbeatInterval(Duration.ofSeconds(heartbeatSec))
                     .listener(events)
                     .build();

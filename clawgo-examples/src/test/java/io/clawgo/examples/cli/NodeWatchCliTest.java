@@ -88,6 +88,25 @@ class NodeWatchCliTest {
     }
 
     @Test
+    void watchWithTransportsHttpRelayOffersNoP2pAndIsReachedOverTheRelay() throws Exception {
+        String id = "cli-watch-relay";
+        try (CliProcess node = CliProcess.start("node", "register", "--gateway", gateway.url(), "--token", TOKEN,
+                "--id", id, "--endpoint", endpoint.url(), "--actions", "run", "--transports", "http_relay",
+                "--watch")) {
+            node.awaitStdout("^" + Pattern.quote("Node registered: " + id + " -> " + gateway.url()) + "$",
+                    Duration.ofSeconds(20));
+            assertThat(gateway.node(id).orElseThrow().transports()).as(node.dump()).containsExactly("http_relay");
+
+            TestHttp.Reply http = TestHttp.post(gateway.url() + "/webui/api/node_dispatches/replay", TOKEN,
+                    "{\"node\":\"" + id + "\",\"action\":\"run\",\"mode\":\"auto\",\"timeout_sec\":20}");
+            assertThat(http.status()).as(http.body()).isEqualTo(200);
+            Map<?, ?> payload = (Map<?, ?>) ((Map<?, ?>) http.json().get("result")).get("payload");
+            assertThat(payload.get("used_transport")).as(http.body()).isEqualTo("http_relay");
+            assertThat(endpoint.paths()).contains("/run");
+        }
+    }
+
+    @Test
     void watchWithAWrongTokenExits1InsteadOfRetryingForever() throws Exception {
         try (CliProcess node = CliProcess.start("node", "register", "--gateway", gateway.url(), "--token", "wrong",
                 "--id", "cli-watch-denied", "--watch")) {

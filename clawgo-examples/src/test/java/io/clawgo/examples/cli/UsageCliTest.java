@@ -32,6 +32,8 @@ class UsageCliTest {
                         "--heartbeat-sec must be in 1..3600", "clawgo node register --help"),
                 Arguments.of(new String[] {"node", "register", "--id", "bad id!"}, "id must be",
                         "clawgo node register --help"),
+                Arguments.of(new String[] {"node", "register", "--transports", "webtrc", "--watch"},
+                        "no transport 'webtrc'", "clawgo node register --help"),
                 Arguments.of(new String[] {"dispatch", "--task", "x"}, "missing required option",
                         "clawgo dispatch --help"),
                 Arguments.of(new String[] {"gateway", "--port", "70000"}, "--port must be in 0..65535",
