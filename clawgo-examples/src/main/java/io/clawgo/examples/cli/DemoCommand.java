@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         List<DemoNode> nodes = new ArrayList<>();
         if (webrtc) {
-            nodes.add(startNode(gateway, token, WEBRTC_NODE, null, owned));
+            nodes.add(startNode(gateway, token, WEBRTC_NODE, List.of(WEBRTC, TUNNEL), owned));
         }
         nodes.add(startNode(gateway, token, TUNNEL_NODE, List.of(TUNNEL), owned));
         for (DemoNode n : nodes) {
@@ -207,8 +207,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts a node forwarding to its own endpoint, limited to the {@code transports} named ({@code null}: every
-     * transport found), as {@code NodeAgent.Builder.transports} does for any node.
+     * Starts a node forwarding to its own endpoint, limited to the {@code transports} named (so that the examples
+     * module's own {@code tcp_example} provider stays out of the demo), as {@code NodeAgent.Builder.transports} does
+     * for any node.
      */
     private static DemoNode startNode(Gateway gateway, String token, String id, List<String> transports,
                                       List<AutoCloseable> owned) throws IOException {
