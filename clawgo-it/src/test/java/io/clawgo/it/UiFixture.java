@@ -89,6 +89,7 @@ final class UiFixture implements AutoCloseable {
                 .capabilities(new Capabilities(true, true, true, false, false, false, false))
                 .agents(agents)
                 .heartbeatInterval(Duration.ofSeconds(2))
+                .transports(List.of(TRANSPORT)) // the same on every machine, whatever else is on the class path
                 .handler(req -> Response.ok(Map.of(
                         "result", req.action() + " from " + id + (req.task() == null ? "" : ": " + req.task()))))
                 .build();

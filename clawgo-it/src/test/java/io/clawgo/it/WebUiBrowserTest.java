@@ -183,6 +183,7 @@ class WebUiBrowserTest {
         WebElement edge1 = driver.findElement(By.cssSelector("[data-testid='node-card'][data-node='edge-1']"));
         assertThat(edge1.getText()).contains("Edge One", "linux / amd64", "v0.1.0", "http://127.0.0.1:1/edge-1",
                 "agent_task", "llama3:8b", "gpu", "invoke", "coder");
+        assertThat(text(edge1, "[data-field='transports'] dd")).isEqualTo(UiFixture.TRANSPORT);
         assertThat(driver.findElements(By.cssSelector("[data-testid='node-card'][data-node='local']"))).hasSize(1);
         browser.screenshot("nodes");
 
@@ -192,6 +193,7 @@ class WebUiBrowserTest {
         assertThat(detail.getAttribute("data-node")).isEqualTo("edge-1");
         until(d -> "open".equals(d.findElement(tid("node-p2p-status")).getText()) ? true : null);
         assertThat(visible(tid("node-p2p-transport")).getText()).isEqualTo(UiFixture.TRANSPORT);
+        assertThat(text(detail, "[data-field='transports'] dd")).isEqualTo(UiFixture.TRANSPORT);
         assertThat(visible(tid("node-p2p-retries")).getText()).isEqualTo("0");
         WebElement row = visible(tid("node-dispatch-row"));
         assertThat(text(row, "[data-col='used_transport']")).isEqualTo(UiFixture.TRANSPORT);

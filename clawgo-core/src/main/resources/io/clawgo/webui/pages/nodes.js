@@ -127,6 +127,7 @@ function updateCard(card, node, session, p2p) {
       kv('Models', chips(node.models)),
       kv('Tags', chips(node.tags, 'chip-tag')),
       kv('Capabilities', chips(capabilityNames(node.capabilities))),
+      node.id === 'local' ? null : kv('Transports', transports(node)),
       kv(
         'Agents',
         chips(
@@ -153,6 +154,13 @@ function updateCard(card, node, session, p2p) {
 
 function platform(node) {
   return `${node.os || '?'} / ${node.arch || '?'}`;
+}
+
+/** The P2P transports a node offers; a node that does not say is tried with every transport of the gateway. */
+function transports(node) {
+  return node.transports && node.transports.length
+    ? chips(node.transports, 'mono')
+    : h('span', { class: 'muted', title: 'the gateway tries its own transports' }, 'not stated');
 }
 
 function kv(label, value) {
@@ -221,6 +229,7 @@ function detailView(nodeId) {
       kv('Capabilities', chips(capabilityNames(node.capabilities))),
       kv('Actions', chips(node.actions, 'mono')),
       kv('Models', chips(node.models)),
+      node.id === 'local' ? null : kv('Transports', transports(node)),
     ]);
     const slot = info.querySelector('.seen-slot');
     if (slot && slot._ts !== seen) {
