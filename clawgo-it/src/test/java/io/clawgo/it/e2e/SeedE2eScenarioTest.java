@@ -2,6 +2,7 @@ package io.clawgo.it.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clawgo.it.Repo;
 import io.clawgo.testing.TempDirs;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,7 +61,7 @@ class SeedE2eScenarioTest {
                         && (netns == null || netns.equals("manual")),
                 "runs in the default Surefire execution, not in the webrtc-in-netns one");
 
-        Path repo = repoRoot();
+        Path repo = Repo.root();
         Path script = repo.resolve("docs/e2e/seed-e2e.sh");
         Path jar = Path.of(System.getProperty("clawgo.jar",
                 repo.resolve("clawgo-examples/target/clawgo.jar").toString()));
@@ -170,18 +171,6 @@ class SeedE2eScenarioTest {
             }
         }
         return Files.isExecutable(Path.of("/usr/sbin", command)) || Files.isExecutable(Path.of("/sbin", command));
-    }
-
-    /** The repository root: the module's parent (Surefire's {@code basedir}), else the first ancestor with the script. */
-    private static Path repoRoot() {
-        String basedir = System.getProperty("basedir");
-        Path start = Path.of(basedir != null ? basedir : System.getProperty("user.dir")).toAbsolutePath();
-        for (Path p = start; p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("docs/e2e/seed-e2e.sh"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("docs/e2e/seed-e2e.sh not found above " + start);
     }
 
     private static String tail(List<String> lines, int n) {
