@@ -51,9 +51,13 @@ public final class NodeAgent implements AutoCloseable {
     private final NodeRuntime runtime;
 
     private NodeAgent(NodeSettings settings, Listener listener, ClientTls tls) {
-        this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener),
-                Thread.currentThread().getContextClassLoader() != null
-                        ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader(), tls);
+        this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener), providerLoader(), tls);
+    }
+
+    /** Where transport providers are looked for: the thread's context class loader, else this library's. */
+    private static ClassLoader providerLoader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null ? context : NodeAgent.class.getClassLoader();
     }
 
     /**
@@ -531,9 +535,7 @@ public final class NodeAgent implements AutoCloseable {
 
         /** Trimmed, lower-case, distinct names, each found by {@code ServiceLoader} where {@link #build()} runs. */
         private static List<String> checkTransports(List<String> names) {
-            ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
-                    ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader();
-            List<String> found = TransportCatalog.load(loader).names();
+            List<String> found = TransportCatalog.load(providerLoader()).names();
             Set<String> out = new LinkedHashSet<>();
             for (String n : names) {
                 String name = n == null ? "" : n.trim().toLowerCase(Locale.ROOT);
