@@ -16,7 +16,7 @@ final class ControlChars {
     /** Characters copied and tested at a time. */
     private static final int CHUNK = 2048;
     /** Shorter ranges take the plain loop: the copy is not worth it. */
-    private static final int MIN_WORDS = 32;
+    private static final int MIN_CHARS = 32;
     private static final long BELOW_SPACE = 0x2020202020202020L;
     private static final long HIGH_BITS = 0x8080808080808080L;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[CHUNK]);
@@ -26,7 +26,7 @@ final class ControlChars {
 
     /** Whether {@code s} has a character below U+0020 in {@code [from, to)}. */
     static boolean any(String s, int from, int to) {
-        if (to - from < MIN_WORDS) {
+        if (to - from < MIN_CHARS) {
             return exact(s, from, to);
         }
         byte[] low = SCRATCH.get();

@@ -198,7 +198,7 @@ final class DemoCommand implements Callable<Integer> {
                 .start();
     }
 
-    /** A node of the demo, its endpoint, and the transports it does not offer. */
+    /** A node of the demo and its endpoint. */
     private record DemoNode(String id, NodeAgent agent, DemoEndpoint endpoint) {
     }
 

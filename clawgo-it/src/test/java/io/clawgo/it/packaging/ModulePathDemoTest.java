@@ -31,8 +31,8 @@ class ModulePathDemoTest {
         Path classpathFile = examples.resolve("runtime-classpath.txt");
         Path jar;
         try (Stream<Path> files = Files.list(examples)) {
-            jar = files.filter(p -> p.getFileName().toString().matches("clawgo-examples-.*\\.jar")
-                            && !p.getFileName().toString().endsWith("-sources.jar"))
+            // the module's own jar: clawgo-examples-<version>.jar, not -sources, -javadoc or the shaded clawgo.jar
+            jar = files.filter(p -> p.getFileName().toString().matches("clawgo-examples-\\d[\\w.]*(-SNAPSHOT)?\\.jar"))
                     .findFirst().orElse(null);
         }
         assumeTrue(jar != null && Files.isRegularFile(classpathFile),

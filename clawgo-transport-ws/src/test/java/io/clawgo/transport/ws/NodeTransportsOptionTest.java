@@ -13,8 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,21 +24,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @SuppressWarnings("try") // nodes are opened in try-with-resources only to be closed
 class NodeTransportsOptionTest {
+    // one gateway for the class: each test has its own node id
     @TempDir
-    Path dir;
-    Gateway gw;
+    static Path dir;
+    static Gateway gw;
 
-    @BeforeEach
-    void start() {
+    @BeforeAll
+    static void start() {
         gw = TunnelTests.gateway(dir);
     }
 
-    @AfterEach
-    void stop() {
+    @AfterAll
+    static void stop() {
         gw.close();
     }
 
-    private Response dispatch(String node, String mode) throws Exception {
+    private static Response dispatch(String node, String mode) throws Exception {
         return gw.dispatch(new Request("run", node, null, null, Map.of()), mode, Duration.ofSeconds(10))
                 .get(15, TimeUnit.SECONDS);
     }
