@@ -249,10 +249,14 @@ class NodeAgentTest {
             assertThat(r.message().id()).isEqualTo("hb-1");
             assertThat(r.raw()).isEqualTo("{\"type\":\"heartbeat\",\"id\":\"hb-1\"}");
         }
+        // a fixed rate: one late tick (a loaded machine) shortens the next gap, so judge the mean over three and
+        // only bound each gap from above
         for (int i = 1; i < 4; i++) {
             long gapMs = TimeUnit.NANOSECONDS.toMillis(hbs.get(i).atNanos() - hbs.get(i - 1).atNanos());
-            assertThat(gapMs).as("gap between heartbeats %d and %d", i - 1, i).isBetween(700L, 1400L);
+            assertThat(gapMs).as("gap between heartbeats %d and %d", i - 1, i).isLessThan(2000L);
         }
+        long meanMs = TimeUnit.NANOSECONDS.toMillis(hbs.get(3).atNanos() - hbs.get(0).atNanos()) / 3;
+        assertThat(meanMs).as("mean gap between heartbeats").isBetween(800L, 1400L);
         assertThat(gw.connectionCount()).isEqualTo(1);
     }
 
