@@ -5,6 +5,7 @@ import io.clawgo.config.DispatchPolicy;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;
+import io.clawgo.internal.gateway.GatewayEvents;
 import io.clawgo.internal.gateway.GatewayRuntime;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
 import io.clawgo.internal.transport.DispatchMode;
@@ -15,6 +16,7 @@ import io.clawgo.subagent.AgentHandler;
 import io.clawgo.subagent.SubagentRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -173,6 +175,77 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Told what happens on a gateway: nodes going online and offline, and every finished dispatch. Every method has an
+     * empty default. For metrics, tracing or reacting to nodes in the application that embeds the gateway.
+     *
+     * <p>Calls come one at a time, in the order things happened, on a thread of the gateway's own
+     * ({@code clawgo-gateway-events-N}), never on the threads that serve nodes or callers, so a slow listener does not
+     * slow the gateway. Return quickly all the same: at most 10,000 events wait for the listener, and beyond that new
+     * ones are dropped, with a WARN a minute that counts them. An exception from a method is logged at WARN and the next
+     * event comes as usual. {@link Gateway#close()} waits up to 2 s for the listener to take the events still queued.
+     */
+    public interface Listener {
+        /**
+         * A node became online: it registered for the first time, or came back after being offline.
+         *
+         * @param node the node as the registry holds it now
+         */
+        default void onNodeOnline(NodeInfo node) {
+        }
+
+        /**
+         * A node went offline.
+         *
+         * @param node   the node as the registry holds it now
+         * @param reason {@code disconnected} (its control connection closed), {@code ttl} (not heard from within the
+         *               node TTL), {@code half_open} (its connection stopped answering pings)
+         */
+        default void onNodeOffline(NodeInfo node, String reason) {
+        }
+
+        /**
+         * A node was deleted ({@code POST /webui/api/nodes} {@code delete}) or pruned after the offline retention.
+         *
+         * @param nodeId its id
+         */
+        default void onNodeRemoved(String nodeId) {
+        }
+
+        /**
+         * A node dispatch finished, successfully or not.
+         *
+         * @param event what was asked, what came back, over which transport, and how long it took
+         */
+        default void onDispatch(DispatchEvent event) {
+        }
+    }
+
+    /** The application's {@link Listener} behind the runtime's internal events. */
+    private record ListenerBridge(Listener listener) implements GatewayEvents {
+        @Override
+        public void onOnline(NodeInfo n) {
+            listener.onNodeOnline(n);
+        }
+
+        @Override
+        public void onOffline(NodeInfo n, String reason) {
+            listener.onNodeOffline(n, reason);
+        }
+
+        @Override
+        public void onRemoved(String id) {
+            listener.onNodeRemoved(id);
+        }
+
+        @Override
+        public void onDispatch(Request request, DispatchMode mode, Response response, Instant startedAt,
+                               long durationNanos) {
+            listener.onDispatch(new DispatchEvent(request, mode.wire(), response, startedAt,
+                    Duration.ofNanos(durationNanos)));
+        }
+    }
+
+    /**
      * Configures and starts a {@link Gateway}. Values are checked by {@link #start()}, except where a method says
      * otherwise. Not thread-safe.
      */
@@ -180,6 +253,7 @@ public final class Gateway implements AutoCloseable {
         private GatewayConfig config = GatewayConfig.defaults();
         private final List<DefaultSubagentRuntime.LocalAgent> agents = new ArrayList<>();
         private ClassLoader classLoader = Gateway.class.getClassLoader();
+        private Listener listener;
 
         private Builder() {
         }
@@ -401,6 +475,18 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
+         * Sets the listener told of nodes going online and offline and of every finished dispatch (see
+         * {@link Listener} for the thread it is called on).
+         *
+         * @param l the listener; {@code null} for none (the default)
+         * @return this builder
+         */
+        public Builder listener(Listener l) {
+            this.listener = l;
+            return this;
+        }
+
+        /**
          * Validates the configuration, creates the transports, opens the data directory and starts the server. On
          * failure, whatever was already started is released.
          *
@@ -411,7 +497,8 @@ public final class Gateway implements AutoCloseable {
          *                         port is taken), or {@code start_failed} for any other start failure
          */
         public Gateway start() {
-            GatewayRuntime runtime = new GatewayRuntime(config, agents, classLoader);
+            GatewayRuntime runtime = new GatewayRuntime(config, agents, classLoader,
+                    listener == null ? null : new ListenerBridge(listener));
             try {
                 runtime.start();
             } catch (ConfigException e) {

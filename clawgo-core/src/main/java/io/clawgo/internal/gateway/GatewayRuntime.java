@@ -53,6 +53,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private final GatewayConfig config;
     private final List<DefaultSubagentRuntime.LocalAgent> localAgents;
     private final ClassLoader classLoader;
+    /** The application's listener, or {@code null}. */
+    private final GatewayEvents listener;
 
     private ScheduledExecutorService scheduler;
     /** Writes the dispatch and task audits in batches: file I/O off the dispatch path and off the timers. */
@@ -73,14 +75,19 @@ public final class GatewayRuntime implements AutoCloseable {
     private ThreadPoolExecutor fallbacks;
     private DefaultSubagentRuntime subagents;
     private NodesView view;
+    private EventThread events;
     private Server server;
     private int port;
 
+    /**
+     * @param listener told of node liveness and finished dispatches on a thread of its own, or {@code null}
+     */
     public GatewayRuntime(GatewayConfig config, List<DefaultSubagentRuntime.LocalAgent> localAgents,
-                          ClassLoader classLoader) {
+                          ClassLoader classLoader, GatewayEvents listener) {
         this.config = config.validate();
         this.localAgents = List.copyOf(localAgents);
         this.classLoader = classLoader;
+        this.listener = listener;
     }
 
     /** Starts everything; on failure, releases what was started and rethrows. */
@@ -119,6 +126,10 @@ public final class GatewayRuntime implements AutoCloseable {
         registry.start();
         hub = new ControlHub(registry);
         registry.addListener(hub);
+        if (listener != null) {
+            events = new EventThread(listener, EventThread.CAPACITY);
+            registry.addListener(events);
+        }
 
         GatewayContext context = new Context();
         relay = relayProvider.createGatewayTransport(context);
@@ -150,7 +161,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 new NamedThreadFactory("clawgo-fallback-"));
         fallbacks.allowCoreThreadTimeOut(true);
         router = new Router(p2pChain, relay, config.dispatch(), scheduler, fallbacks);
-        dispatcher = new NodeDispatcher(registry, router, dispatchAudit);
+        dispatcher = new NodeDispatcher(registry, router, dispatchAudit,
+                events == null ? NodeDispatcher.Observer.NONE : events);
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
@@ -288,6 +300,8 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         closeQuietly(dispatchAudit); // writes what is pending
         closeQuietly(taskAudit);
+        closeQuietly(events); // delivers what is queued, for a bounded time
+        events = null;
         if (auditFlusher != null) {
             auditFlusher.shutdownNow();
             auditFlusher = null;

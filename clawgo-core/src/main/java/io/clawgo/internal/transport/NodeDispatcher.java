@@ -19,23 +19,42 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one entry point for sending a request to a node: checks the node (known, online, supports the action), routes
- * it, and appends every dispatch to the dispatch audit.
+ * it, appends every dispatch to the dispatch audit and tells its {@link Observer}.
  */
 public final class NodeDispatcher {
+    /** Told of every dispatch once it has completed, on the completing thread: it must return at once. */
+    @FunctionalInterface
+    public interface Observer {
+        /** Observes nothing. */
+        Observer NONE = (request, mode, response, startedAt, durationNanos) -> {
+        };
+
+        /**
+         * @param request       the request as the caller gave it
+         * @param mode          the dispatch mode
+         * @param response      the response the caller gets (an error response when the dispatch failed)
+         * @param startedAt     when the dispatch was asked for
+         * @param durationNanos how long it took until the response
+         */
+        void onDispatch(Request request, DispatchMode mode, Response response, Instant startedAt, long durationNanos);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(NodeDispatcher.class);
     private static final int TASK_PREVIEW_CHARS = 200;
 
     private final NodeRegistry registry;
     private final Router router;
     private final JsonlAudit audit;
+    private final Observer observer;
     /** Dispatch counts per minute of the last hour: [minute index][0 = all, 1 = failed]. */
     private final long[][] minutes = new long[60][2];
     private final long[] minuteStamp = new long[60];
 
-    public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit) {
+    public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer) {
         this.registry = registry;
         this.router = router;
         this.audit = audit;
+        this.observer = observer;
     }
 
     /** Dispatches; the future always completes normally within {@code timeout}. */
@@ -47,7 +66,7 @@ public final class NodeDispatcher {
                 ? CompletableFuture.completedFuture(rejected)
                 : router.dispatch(request, mode, timeout);
         return result.thenApply(r -> {
-            record(at, request, mode, r, (System.nanoTime() - started) / 1_000_000);
+            record(at, request, mode, r, System.nanoTime() - started);
             return r;
         });
     }
@@ -117,7 +136,7 @@ public final class NodeDispatcher {
         return null;
     }
 
-    private void record(Instant at, Request request, DispatchMode mode, Response r, long durationMs) {
+    private void record(Instant at, Request request, DispatchMode mode, Response r, long durationNanos) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("time", UtcMillis.format(at));
         row.put("node", request.node());
@@ -136,7 +155,7 @@ public final class NodeDispatcher {
         if (fallback != null) {
             row.put("fallback_from", fallback);
         }
-        row.put("duration_ms", durationMs);
+        row.put("duration_ms", durationNanos / 1_000_000);
         if (request.task() != null && !request.task().isEmpty()) {
             String t = request.task();
             row.put("task", t.length() > TASK_PREVIEW_CHARS ? t.substring(0, TASK_PREVIEW_CHARS) + "..." : t);
@@ -147,6 +166,11 @@ public final class NodeDispatcher {
             // no transport when the router refused before sending (node_offline, node_not_found, ...)
             LOG.info("dispatch {} to {} failed{}: {} {}", request.action(), request.node(),
                     used == null ? "" : " over " + used, r.code(), r.error());
+        }
+        try {
+            observer.onDispatch(request, mode, r, at, durationNanos);
+        } catch (RuntimeException e) {
+            LOG.warn("dispatch observer failed: {}", e.toString());
         }
     }
 }
