@@ -1,5 +1,6 @@
 package io.clawgo.examples.docs;
 
+import io.clawgo.DispatchEvent;
 import io.clawgo.Gateway;
 import io.clawgo.GatewayClient;
 import io.clawgo.NodeAgent;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +88,27 @@ final class DocSnippets {
         out.add(p2p.get("transport") + ": " + p2p.get("active_sessions") + " active sessions");
         // end::embedding-status[]
         return out;
+    }
+
+    /** A gateway whose listener counts dispatches by transport and outcome; run by the test. */
+    static Gateway countingGateway(Path dataDir, Map<String, LongAdder> counts) {
+        // tag::embedding-gateway-listener[]
+        Gateway gateway = Gateway.builder().host("127.0.0.1").port(0).dataDir(dataDir)
+                .listener(new Gateway.Listener() {
+                    @Override
+                    public void onDispatch(DispatchEvent e) {            // node, action, mode, response, duration
+                        String key = (e.usedTransport() == null ? "none" : e.usedTransport()) + "/" + e.code();
+                        counts.computeIfAbsent(key, k -> new LongAdder()).increment();
+                    }
+
+                    @Override
+                    public void onNodeOffline(NodeInfo node, String reason) {    // disconnected, ttl, half_open
+                        LOG.info("node {} offline: {}", node.id(), reason);
+                    }
+                })
+                .start();
+        // end::embedding-gateway-listener[]
+        return gateway;
     }
 
     /** A node with its lifecycle listener and TLS trust (compiled only: no such gateway). */

@@ -205,4 +205,17 @@ class DocSnippetsTest {
             assertThat(DocSnippets.client(gateway.url(), "doc-token")).isEqualTo("echo: hi");
         }
     }
+
+    @Test
+    void theListenerSnippetCountsDispatches(@TempDir Path dir) {
+        Map<String, java.util.concurrent.atomic.LongAdder> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        try (Gateway gateway = DocSnippets.countingGateway(dir, counts)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(gateway.dispatch(new io.clawgo.protocol.Request("run", "ghost", null, null, null), "auto",
+                        Duration.ofSeconds(5)).join().code()).isEqualTo("node_not_found");
+            }
+        } // close delivers the queued events
+        assertThat(counts).containsOnlyKeys("none/node_not_found");
+        assertThat(counts.get("none/node_not_found").sum()).isEqualTo(3);
+    }
 }
