@@ -17,6 +17,7 @@ import io.clawgo.protocol.WireCodec;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.spi.TransportProvider;
+import io.clawgo.testing.BlackHoleProxy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URL;
@@ -388,14 +389,36 @@ class NodeAgentTest {
         String big = "x".repeat(10_000);
         gw.sendToAll("{\"type\":\"node_request\",\"id\":\"wire-big\",\"request\":{\"action\":\"run\",\"task\":\""
                 + big + "\"}}");
+        // far above the limit: the socket skips it unread (the client receives it in parts), and reads on
+        String huge = "y".repeat(200_000);
+        gw.sendToAll("{\"type\":\"node_request\",\"id\":\"wire-huge\",\"request\":{\"action\":\"run\",\"task\":\""
+                + huge + "\"}}");
         gw.sendNodeRequest("wire-ok", "frames-1", Request.of("run"));
 
         assertThat(awaitResponse("wire-ok").response().code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
         assertThat(gw.find(m -> "wire-big".equals(m.id()))).isEmpty();
+        assertThat(gw.find(m -> "wire-huge".equals(m.id()))).isEmpty();
         assertThat(gw.find(m -> "wire-bad".equals(m.id()))).isEmpty();
         assertThat(agent.isConnected()).isTrue();
         assertThat(gw.connectionCount()).isEqualTo(1);
         assertThat(rec.disconnects).isEmpty();
+    }
+
+    @Test
+    void aGatewayThatStopsAnsweringPingsIsDroppedBeforeTheHeartbeatDeadline() throws Exception {
+        Recorder rec = new Recorder();
+        try (BlackHoleProxy proxy = new BlackHoleProxy(gw.port())) {
+            // heartbeats every second: pings every 5 s, heartbeat ack deadline 20 s
+            NodeAgent agent = connected(node("pong-1").gateway(proxy.url()).listener(rec));
+            long t0 = System.nanoTime();
+            proxy.blackHole();
+            assertThat(poll(Duration.ofSeconds(15), () -> !rec.disconnects.isEmpty()))
+                    .as("dropped within two ping intervals").isTrue();
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(rec.disconnects.get(0)).contains("no pong within");
+            assertThat(tookMs).isLessThan(12_000);
+            agent.close();
+        }
     }
 
     @Test
