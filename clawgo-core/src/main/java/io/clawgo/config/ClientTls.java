@@ -18,11 +18,11 @@ import javax.net.ssl.X509TrustManager;
  * certificate. Without it, the JVM's default trust store applies.
  */
 public final class ClientTls {
-    private final SSLContext context;
+    private final SSLSocketFactory socketFactory;
     private final X509TrustManager trustManager;
 
-    private ClientTls(SSLContext context, X509TrustManager trustManager) {
-        this.context = context;
+    private ClientTls(SSLSocketFactory socketFactory, X509TrustManager trustManager) {
+        this.socketFactory = socketFactory;
         this.trustManager = trustManager;
     }
 
@@ -73,7 +73,7 @@ public final class ClientTls {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] {trustManager}, null);
-            return new ClientTls(ctx, trustManager);
+            return new ClientTls(ctx.getSocketFactory(), trustManager);
         } catch (GeneralSecurityException e) {
             throw new ConfigException("cannot create a TLS context: " + e.getMessage(), e);
         }
@@ -85,16 +85,7 @@ public final class ClientTls {
      * @return the socket factory
      */
     public SSLSocketFactory socketFactory() {
-        return context.getSocketFactory();
-    }
-
-    /**
-     * The TLS context that uses {@link #trustManager()}.
-     *
-     * @return the context
-     */
-    public SSLContext sslContext() {
-        return context;
+        return socketFactory;
     }
 
     /**

@@ -131,11 +131,10 @@ public final class NodeRuntime implements AutoCloseable {
         this.http = hb.build();
         this.rest = new GatewayRestClient(http, settings.gatewayUrl(), settings.gatewayToken(),
                 settings.maxMessageBytes(), REST_TIMEOUT);
+        this.sockets = new ControlSocketClient(http, settings.pingInterval());
         this.scheduler = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("clawgo-node-timer-"));
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.sockets = new ControlSocketClient(tls == null ? null : tls.sslContext(), settings.pingInterval(),
-                scheduler, settings.maxMessageBytes());
         this.executor = new RequestExecutor(nodeId, settings.handler(),
                 new EndpointClient(http, settings.maxMessageBytes()), settings.info().endpoint(),
                 settings.info().token(), settings.maxConcurrentRequests(), settings.maxQueuedRequests(),
@@ -718,7 +717,6 @@ public final class NodeRuntime implements AutoCloseable {
         }
         executor.close();
         scheduler.shutdownNow();
-        sockets.close();
         ioExecutor.shutdown();
         try {
             if (!ioExecutor.awaitTermination(500, TimeUnit.MILLISECONDS)) {

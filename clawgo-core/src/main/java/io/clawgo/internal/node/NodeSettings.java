@@ -94,7 +94,7 @@ public record NodeSettings(
         return twice.compareTo(MIN_ACK_TIMEOUT) > 0 ? twice : MIN_ACK_TIMEOUT;
     }
 
-    /** WebSocket ping interval of the control socket: {@code clamp(heartbeat / 2, 5 s, 25 s)}. */
+    /** OkHttp ping interval: {@code clamp(heartbeat / 2, 5 s, 25 s)}. */
     public Duration pingInterval() {
         long ms = heartbeatInterval.toMillis() / 2;
         return Duration.ofMillis(Math.max(5_000, Math.min(25_000, ms)));

@@ -43,9 +43,8 @@ class ModulePathDemoTest {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--module-path", modulePath,
-                // the demo's local endpoint uses the JDK's HTTP server, and the node's control socket the JDK's HTTP
-                // client: JDK modules that an automatic module cannot require, so a modular application requires them
-                "--add-modules", "ALL-MODULE-PATH,jdk.httpserver,java.net.http",
+                // the demo's local endpoint uses the JDK's HTTP server, which a module of the application would require
+                "--add-modules", "ALL-MODULE-PATH,jdk.httpserver",
                 "-m", "io.clawgo.examples/io.clawgo.examples.cli.ClawgoCli",
                 "demo", "--once", "--port", "0"));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

@@ -2,6 +2,7 @@ package io.clawgo.transport.ws.bench;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.Payloads;
@@ -22,6 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import okhttp3.OkHttpClient;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -30,12 +34,12 @@ import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
- * Benchmark of {@code websocket_tunnel} against a raw WebSocket echo on the same stack (Jetty 12 server, the JDK's
- * {@code java.net.http} WebSocket client as the node uses it, 127.0.0.1), in one run:
+ * Benchmark of {@code websocket_tunnel} against a raw WebSocket echo on the same stack (Jetty 12 server, OkHttp client,
+ * 127.0.0.1), in one run:
  *
  * <ul>
- *   <li>(a) raw: the JDK's WebSocket client sends a text message of N bytes to a Jetty 12 echo endpoint and waits for
- *       it to come back; (a') the same with the roles turned round, as in the tunnel: Jetty sends, the client echoes;</li>
+ *   <li>(a) raw: an OkHttp WebSocket client sends a text message of N bytes to a Jetty 12 echo endpoint and waits for
+ *       it to come back;</li>
  *   <li>(b) tunnel: {@code Gateway.dispatch(request, "p2p", ...)} (router, dispatch audit and all) to a
  *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload;</li>
  *   <li>(c) direct: (b) with {@code Gateway.Builder#directCallbacks} and {@code NodeAgent.Builder#directHandler}.</li>
@@ -160,17 +164,7 @@ public final class TunnelBench {
         int warm = quick ? 300 : small ? 3000 : 600;
         int samples = quick ? 1000 : small ? 8000 : 2000;
         long[] lat = new long[samples];
-        long seqCpuFrom = 0;
-        Map<Long, ThreadCpu> seqThreads = Map.of();
-        Map<String, long[]> seqSwitches = Map.of();
         for (int i = 0; i < warm + samples; i++) {
-            if (i == warm) {
-                if (threads) {
-                    seqThreads = threadCpu();
-                    seqSwitches = switches();
-                }
-                seqCpuFrom = processCpuNanos();
-            }
             long t0 = System.nanoTime();
             boolean ok = stack.roundTrip(payload);
             long t = System.nanoTime() - t0;
@@ -181,17 +175,13 @@ public final class TunnelBench {
                 lat[i - warm] = t;
             }
         }
-        double seqCpuUs = (processCpuNanos() - seqCpuFrom) / 1e3 / samples;
-        if (threads) {
-            printThreads("sequential", seqThreads, seqSwitches, samples);
-        }
         Arrays.sort(lat);
         double p50 = lat[samples / 2] / 1e3;
         double p99 = lat[(int) Math.ceil(samples * 0.99) - 1] / 1e3;
 
         double[] tput = throughput(name, stack, payload, quick ? 500 : 1000, quick ? 1500 : 4000);
-        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %6.1f us CPU/rt sequential  %9.0f"
-                + " msg/s  %6.1f us CPU/msg%n", name, size, p50, p99, seqCpuUs, tput[0], tput[1]);
+        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %9.0f msg/s  %6.1f us CPU/msg%n",
+                name, size, p50, p99, tput[0], tput[1]);
         return new Cell(p50, p99, tput[0], tput[1]);
     }
 
@@ -241,7 +231,24 @@ public final class TunnelBench {
         double secs = (System.nanoTime() - startTime) / 1e9;
         double cpuUs = (processCpuNanos() - startCpu) / 1e3;
         if (threads) {
-            printThreads("64 in flight", startThreads, startSwitches, count);
+            // per thread id, grouped by the name the thread had at the start: OkHttp renames its task threads while
+            // they run a task; threads that ended during the phase are missing
+            Map<String, Long> groups = new java.util.TreeMap<>();
+            Map<Long, ThreadCpu> before = startThreads;
+            threadCpu().forEach((id, now) -> {
+                ThreadCpu then = before.get(id);
+                groups.merge(then != null ? then.group() : now.group(), now.nanos() - (then != null ? then.nanos() : 0),
+                        Long::sum);
+            });
+            StringBuilder sb = new StringBuilder("    CPU us per round trip by thread:");
+            groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+                double us = e.getValue() / 1e3 / Math.max(1, count);
+                if (us >= 0.05) {
+                    sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
+                }
+            });
+            System.out.println(sb);
+            System.out.println(switchesLine(startSwitches, switches(), count));
         }
         if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + ": requests still in flight after 30 s");
@@ -250,28 +257,6 @@ public final class TunnelBench {
             throw new IllegalStateException(name + ": " + failed.get() + " round trips failed");
         }
         return new double[] {count / secs, cpuUs / count};
-    }
-
-    /** CPU per round trip of each thread group and context switches since {@code startThreads}/{@code startSwitches}. */
-    private static void printThreads(String phase, Map<Long, ThreadCpu> startThreads, Map<String, long[]> startSwitches,
-                                     long count) {
-        // per thread id, grouped by the name the thread had at the start (a pool thread may rename itself while it
-        // runs a task); threads that ended during the phase are missing
-        Map<String, Long> groups = new java.util.TreeMap<>();
-        threadCpu().forEach((id, now) -> {
-            ThreadCpu then = startThreads.get(id);
-            groups.merge(then != null ? then.group() : now.group(), now.nanos() - (then != null ? then.nanos() : 0),
-                    Long::sum);
-        });
-        StringBuilder sb = new StringBuilder("    " + phase + ": CPU us per round trip by thread:");
-        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
-            double us = e.getValue() / 1e3 / Math.max(1, count);
-            if (us >= 0.05) {
-                sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
-            }
-        });
-        System.out.println(sb);
-        System.out.println(switchesLine(startSwitches, switches(), count));
     }
 
     /** A live thread's group (its name with digits removed: a pool is one group) and CPU time so far. */
@@ -414,14 +399,15 @@ public final class TunnelBench {
     // ------------------------------------------------------------------------------------------------- stacks
 
     /**
-     * (a) Jetty 12 echo endpoint + the JDK's WebSocket client, configured like the gateway and the node (the node's
-     * control socket is this client, delivering on its selector thread). With {@code serverSends} the roles turn round
-     * as in the tunnel: the server side sends from the caller's thread and the client echoes from its reader.
+     * (a) Jetty 12 echo endpoint + OkHttp WebSocket client, configured like the gateway and the node. With
+     * {@code serverSends} the roles turn round as in the tunnel: the server side sends from the caller's thread and
+     * the client echoes from its reader.
      */
     private static final class RawEcho implements Stack {
         private final boolean serverSends;
         private final Server server;
-        private final JdkSocket client;
+        private final OkHttpClient client;
+        private final WebSocket ws;
         /** Round trips in flight, in order: one socket keeps order, so the next echo answers the oldest. */
         private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> waiting =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -449,16 +435,32 @@ public final class TunnelBench {
             });
             server.setHandler(ws);
             server.start();
-            String url = "ws://127.0.0.1:" + connector.getLocalPort() + "/echo";
-            JdkSocket[] self = new JdkSocket[1];
-            client = new JdkSocket(url, text -> {
-                if (serverSends) {
-                    self[0].send(text);
-                } else {
-                    answered(text);
-                }
-            });
-            self[0] = client;
+            // as the node agent: TCP_NODELAY
+            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5))
+                    .socketFactory(new NoDelaySocketFactory()).build();
+            CompletableFuture<Void> open = new CompletableFuture<>();
+            this.ws = client.newWebSocket(new okhttp3.Request.Builder()
+                    .url("ws://127.0.0.1:" + connector.getLocalPort() + "/echo").build(), new WebSocketListener() {
+                        @Override
+                        public void onOpen(WebSocket webSocket, okhttp3.Response response) {
+                            open.complete(null);
+                        }
+
+                        @Override
+                        public void onMessage(WebSocket webSocket, String text) {
+                            if (serverSends) {
+                                webSocket.send(text);
+                            } else {
+                                answered(text);
+                            }
+                        }
+
+                        @Override
+                        public void onFailure(WebSocket webSocket, Throwable t, okhttp3.Response response) {
+                            open.completeExceptionally(t);
+                        }
+                    });
+            open.get(10, TimeUnit.SECONDS);
             if (serverSends) {
                 serverOpen.get(10, TimeUnit.SECONDS);
             }
@@ -477,83 +479,21 @@ public final class TunnelBench {
             waiting.add(new Object[] {payload, done});
             if (serverSends) {
                 serverSession.sendText(payload, Callback.NOOP);
-            } else {
-                client.send(payload);
+            } else if (!ws.send(payload)) {
+                throw new IllegalStateException("raw send refused");
             }
         }
 
         @Override
         public void close() {
-            client.close();
+            ws.close(1000, "bye");
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
             try {
                 server.stop();
             } catch (Exception e) {
                 System.err.println("stopping the echo server failed: " + e);
             }
-        }
-    }
-
-    /**
-     * A JDK WebSocket client as the node uses it: callbacks on the selector thread, whole messages assembled, one send
-     * in flight at a time with a queue behind it.
-     */
-    private static final class JdkSocket implements java.net.http.WebSocket.Listener {
-        private final java.net.http.WebSocket ws;
-        private final Consumer<String> onMessage;
-        private final StringBuilder parts = new StringBuilder();
-        private final java.util.concurrent.ConcurrentLinkedQueue<String> out =
-                new java.util.concurrent.ConcurrentLinkedQueue<>();
-        private final java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean();
-
-        JdkSocket(String url, Consumer<String> onMessage) throws Exception {
-            this.onMessage = onMessage;
-            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().executor(Runnable::run).build();
-            ws = http.newWebSocketBuilder().buildAsync(java.net.URI.create(url), this).get(10, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
-                                                              boolean last) {
-            if (last && parts.length() == 0) {
-                onMessage.accept(data.toString());
-            } else {
-                parts.append(data);
-                if (last) {
-                    onMessage.accept(parts.toString());
-                    parts.setLength(0);
-                }
-            }
-            w.request(1);
-            return null;
-        }
-
-        void send(String text) {
-            out.add(text);
-            pump();
-        }
-
-        private void pump() {
-            while (!out.isEmpty() && sending.compareAndSet(false, true)) {
-                String next = out.poll();
-                if (next == null) {
-                    sending.set(false);
-                    continue;
-                }
-                CompletableFuture<java.net.http.WebSocket> f = ws.sendText(next, true);
-                if (f.isDone()) {
-                    sending.set(false);
-                    continue;
-                }
-                f.whenComplete((r, e) -> {
-                    sending.set(false);
-                    pump();
-                });
-                return;
-            }
-        }
-
-        void close() {
-            ws.abort();
         }
     }
 
