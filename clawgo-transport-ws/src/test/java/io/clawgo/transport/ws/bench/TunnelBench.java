@@ -164,7 +164,17 @@ public final class TunnelBench {
         int warm = quick ? 300 : small ? 3000 : 600;
         int samples = quick ? 1000 : small ? 8000 : 2000;
         long[] lat = new long[samples];
+        long seqCpuFrom = 0;
+        Map<Long, ThreadCpu> seqThreads = Map.of();
+        Map<String, long[]> seqSwitches = Map.of();
         for (int i = 0; i < warm + samples; i++) {
+            if (i == warm) {
+                if (threads) {
+                    seqThreads = threadCpu();
+                    seqSwitches = switches();
+                }
+                seqCpuFrom = processCpuNanos();
+            }
             long t0 = System.nanoTime();
             boolean ok = stack.roundTrip(payload);
             long t = System.nanoTime() - t0;
@@ -175,13 +185,17 @@ public final class TunnelBench {
                 lat[i - warm] = t;
             }
         }
+        double seqCpuUs = (processCpuNanos() - seqCpuFrom) / 1e3 / samples;
+        if (threads) {
+            printThreads("sequential", seqThreads, seqSwitches, samples);
+        }
         Arrays.sort(lat);
         double p50 = lat[samples / 2] / 1e3;
         double p99 = lat[(int) Math.ceil(samples * 0.99) - 1] / 1e3;
 
         double[] tput = throughput(name, stack, payload, quick ? 500 : 1000, quick ? 1500 : 4000);
-        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %9.0f msg/s  %6.1f us CPU/msg%n",
-                name, size, p50, p99, tput[0], tput[1]);
+        System.out.printf(Locale.ROOT, "  %-6s %6d B  p50 %8.1f us  p99 %8.1f us  %6.1f us CPU/rt sequential  %9.0f"
+                + " msg/s  %6.1f us CPU/msg%n", name, size, p50, p99, seqCpuUs, tput[0], tput[1]);
         return new Cell(p50, p99, tput[0], tput[1]);
     }
 
@@ -231,24 +245,7 @@ public final class TunnelBench {
         double secs = (System.nanoTime() - startTime) / 1e9;
         double cpuUs = (processCpuNanos() - startCpu) / 1e3;
         if (threads) {
-            // per thread id, grouped by the name the thread had at the start: OkHttp renames its task threads while
-            // they run a task; threads that ended during the phase are missing
-            Map<String, Long> groups = new java.util.TreeMap<>();
-            Map<Long, ThreadCpu> before = startThreads;
-            threadCpu().forEach((id, now) -> {
-                ThreadCpu then = before.get(id);
-                groups.merge(then != null ? then.group() : now.group(), now.nanos() - (then != null ? then.nanos() : 0),
-                        Long::sum);
-            });
-            StringBuilder sb = new StringBuilder("    CPU us per round trip by thread:");
-            groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
-                double us = e.getValue() / 1e3 / Math.max(1, count);
-                if (us >= 0.05) {
-                    sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
-                }
-            });
-            System.out.println(sb);
-            System.out.println(switchesLine(startSwitches, switches(), count));
+            printThreads("64 in flight", startThreads, startSwitches, count);
         }
         if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + ": requests still in flight after 30 s");
@@ -257,6 +254,28 @@ public final class TunnelBench {
             throw new IllegalStateException(name + ": " + failed.get() + " round trips failed");
         }
         return new double[] {count / secs, cpuUs / count};
+    }
+
+    /** CPU per round trip of each thread group and context switches since {@code startThreads}/{@code startSwitches}. */
+    private static void printThreads(String phase, Map<Long, ThreadCpu> startThreads, Map<String, long[]> startSwitches,
+                                     long count) {
+        // per thread id, grouped by the name the thread had at the start: OkHttp renames its task threads while they
+        // run a task; threads that ended during the phase are missing
+        Map<String, Long> groups = new java.util.TreeMap<>();
+        threadCpu().forEach((id, now) -> {
+            ThreadCpu then = startThreads.get(id);
+            groups.merge(then != null ? then.group() : now.group(), now.nanos() - (then != null ? then.nanos() : 0),
+                    Long::sum);
+        });
+        StringBuilder sb = new StringBuilder("    " + phase + ": CPU us per round trip by thread:");
+        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+            double us = e.getValue() / 1e3 / Math.max(1, count);
+            if (us >= 0.05) {
+                sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
+            }
+        });
+        System.out.println(sb);
+        System.out.println(switchesLine(startSwitches, switches(), count));
     }
 
     /** A live thread's group (its name with digits removed: a pool is one group) and CPU time so far. */
