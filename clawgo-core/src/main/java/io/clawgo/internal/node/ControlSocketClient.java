@@ -60,6 +60,10 @@ final class ControlSocketClient {
     ControlSocketClient(OkHttpClient base, Duration pingInterval) {
         this.client = base.newBuilder()
                 .pingInterval(pingInterval.toMillis(), TimeUnit.MILLISECONDS)
+                // no write timeout on the socket: with one, Okio's watchdog thread is woken for every frame written
+                // (a context switch per frame); a gateway that stops reading is caught by the pings and the heartbeat
+                // ack deadline, which cancel the socket and with it a blocked write
+                .writeTimeout(Duration.ZERO)
                 .build();
     }
 

@@ -454,8 +454,8 @@ public final class TunnelBench {
             });
             server.setHandler(ws);
             server.start();
-            // as the node agent: TCP_NODELAY
-            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5))
+            // as the node agent: TCP_NODELAY, no write timeout
+            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5)).writeTimeout(Duration.ZERO)
                     .socketFactory(new NoDelaySocketFactory()).build();
             CompletableFuture<Void> open = new CompletableFuture<>();
             this.ws = client.newWebSocket(new okhttp3.Request.Builder()
