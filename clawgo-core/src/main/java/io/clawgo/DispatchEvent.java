@@ -16,12 +16,11 @@ import java.util.Objects;
  * @param response  what the caller got: the node's response, or an error response with a {@code code}
  * @param startedAt when the dispatch was asked for
  * @param duration  from then until the response
+ * @throws NullPointerException when a component is {@code null}
  */
 public record DispatchEvent(Request request, String mode, Response response, Instant startedAt, Duration duration) {
 
-    /**
-     * @throws NullPointerException when a component is {@code null}
-     */
+    // every component is required: NullPointerException otherwise
     public DispatchEvent {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(mode, "mode");
