@@ -16,11 +16,19 @@ import java.util.Objects;
  * @param response  what the caller got: the node's response, or an error response with a {@code code}
  * @param startedAt when the dispatch was asked for
  * @param duration  from then until the response
- * @throws NullPointerException when a component is {@code null}
  */
 public record DispatchEvent(Request request, String mode, Response response, Instant startedAt, Duration duration) {
 
-    // every component is required: NullPointerException otherwise
+    /**
+     * Checks that every component is there.
+     *
+     * @param request   the request as the caller gave it
+     * @param mode      {@code auto}, {@code p2p} or {@code relay}
+     * @param response  what the caller got
+     * @param startedAt when the dispatch was asked for
+     * @param duration  from then until the response
+     * @throws NullPointerException when a component is {@code null}
+     */
     public DispatchEvent {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(mode, "mode");
