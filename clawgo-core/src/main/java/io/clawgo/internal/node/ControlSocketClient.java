@@ -60,9 +60,11 @@ final class ControlSocketClient {
     ControlSocketClient(OkHttpClient base, Duration pingInterval) {
         this.client = base.newBuilder()
                 .pingInterval(pingInterval.toMillis(), TimeUnit.MILLISECONDS)
-                // no write timeout on the socket: with one, Okio's watchdog thread is woken for every frame written
-                // (a context switch per frame); a gateway that stops reading is caught by the pings and the heartbeat
-                // ack deadline, which cancel the socket and with it a blocked write
+                // no read or write timeout on the socket: with them, Okio's watchdog thread is woken for every frame
+                // written and every read of a large frame (a context switch each); a gateway that goes silent or stops
+                // reading is caught by the pings and the heartbeat ack deadline, which cancel the socket and with it a
+                // blocked read or write
+                .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)
                 .build();
     }

@@ -454,8 +454,9 @@ public final class TunnelBench {
             });
             server.setHandler(ws);
             server.start();
-            // as the node agent: TCP_NODELAY, no write timeout
-            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5)).writeTimeout(Duration.ZERO)
+            // as the node agent: TCP_NODELAY, no read or write timeout
+            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5)).readTimeout(Duration.ZERO)
+                    .writeTimeout(Duration.ZERO)
                     .socketFactory(new NoDelaySocketFactory()).build();
             CompletableFuture<Void> open = new CompletableFuture<>();
             this.ws = client.newWebSocket(new okhttp3.Request.Builder()
