@@ -44,7 +44,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * Benchmark (not a test): (a) raw webrtc-java DataChannel echo, (b) the webrtc transport itself (gateway side to node
+ * Benchmark (not a test): (a) raw webrtc-java DataChannel echo, (a') the same echo sent from a pool thread that the
+ * answerer's callback hands each message to (the one hand-off a node must make), (b) the webrtc transport itself (gateway side to node
  * side, in-memory signalling), (b') the same with the node's handler run on the receiving thread, (c) a full {@code Gateway.dispatch} over webrtc to a {@code NodeAgent}; for 200 B and
  * 64 KiB payloads: latency p50/p99, throughput with 64 in flight, and setup time (offer to open). Must run inside a
  * network namespace with a non-loopback interface:
@@ -89,6 +90,8 @@ public final class WebRtcBench {
                 System.err.printf(Locale.ROOT, "repetition %d/%d%n", r, repeat);
                 add(cells, "a", raw(lease.factory(), SMALL, rounds));
                 add(cells, "a", raw(lease.factory(), LARGE, rounds / 5));
+                add(cells, "a'", raw(lease.factory(), SMALL, rounds, true));
+                add(cells, "a'", raw(lease.factory(), LARGE, rounds / 5, true));
                 add(cells, "b", transport(SMALL, rounds, false));
                 add(cells, "b", transport(LARGE, rounds / 5, false));
                 add(cells, "b'", transport(SMALL, rounds, true));
@@ -105,11 +108,12 @@ public final class WebRtcBench {
             System.out.println("| path | payload | p50 µs | p99 µs | msgs/s (64 in flight) | MB/s payload | setup p50 ms |");
             System.out.println("|---|---|---|---|---|---|---|");
             Map<String, String> names = Map.of("a", "(a) raw webrtc-java echo",
+                    "a'", "(a') raw echo, answered from a pool thread",
                     "b", "(b) webrtc transport (send -> node -> response)",
                     "b'", "(b') webrtc transport, direct handler on the node",
                     "c", "(c) Gateway.dispatch over webrtc (NodeAgent)");
-            Map<String, Double> setups = Map.of("a", rawSetup, "b", tSetup, "b'", tSetup, "c", gSetup);
-            for (String path : List.of("a", "b", "b'", "c")) {
+            Map<String, Double> setups = Map.of("a", rawSetup, "a'", rawSetup, "b", tSetup, "b'", tSetup, "c", gSetup);
+            for (String path : List.of("a", "a'", "b", "b'", "c")) {
                 row(names.get(path), median(cells.get(path + " " + SMALL)), setups.get(path));
                 row(names.get(path), median(cells.get(path + " " + LARGE)), setups.get(path));
             }
@@ -117,11 +121,11 @@ public final class WebRtcBench {
             System.out.println();
             Result rs = median(cells.get("a " + SMALL));
             Result rl = median(cells.get("a " + LARGE));
-            for (String path : List.of("b", "b'", "c")) {
+            for (String path : List.of("a'", "b", "b'", "c")) {
                 ratios("(" + path + ")/(a)", rs, rl, median(cells.get(path + " " + SMALL)),
                         median(cells.get(path + " " + LARGE)));
             }
-            for (String path : List.of("b", "b'", "c")) {
+            for (String path : List.of("a'", "b", "b'", "c")) {
                 System.out.printf(Locale.ROOT, "(%s)/(a) latency p50 ratio per repetition: 200 B %s%n", path,
                         perRepetition(cells.get("a " + SMALL), cells.get(path + " " + SMALL)));
             }
@@ -180,8 +184,12 @@ public final class WebRtcBench {
 
     // ----------------------------------------------------------------------------------------------------- (a) raw
 
-    /** Two peer connections of the shared factory, signalled in memory, the answerer echoing in its callback. */
+    /**
+     * Two peer connections of the shared factory, signalled in memory, the answerer echoing in its callback, or with a
+     * {@code hopPool}, from a thread of that pool (like a node's request executor: 16 threads, a bounded queue).
+     */
     private static final class RawPair implements AutoCloseable {
+        final ExecutorService hopPool;
         final RTCPeerConnection a;
         final RTCPeerConnection b;
         final RTCDataChannel da;
@@ -194,6 +202,12 @@ public final class WebRtcBench {
         volatile java.util.function.IntConsumer onEcho = n -> { };
 
         RawPair(PeerConnectionFactory f) {
+            this(f, false);
+        }
+
+        RawPair(PeerConnectionFactory f, boolean hop) {
+            hopPool = hop ? new java.util.concurrent.ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(256)) : null;
             a = f.createPeerConnection(new RTCConfiguration(), observer(toB, true));
             b = f.createPeerConnection(new RTCConfiguration(), new PeerConnectionObserver() {
                 @Override
@@ -218,7 +232,18 @@ public final class WebRtcBench {
                             try {
                                 byte[] copy = new byte[buf.data.remaining()];
                                 buf.data.get(copy);
-                                ch.send(new RTCDataChannelBuffer(ByteBuffer.wrap(copy), buf.binary));
+                                RTCDataChannelBuffer echo = new RTCDataChannelBuffer(ByteBuffer.wrap(copy), buf.binary);
+                                if (hopPool == null) {
+                                    ch.send(echo);
+                                } else {
+                                    hopPool.execute(() -> {
+                                        try {
+                                            ch.send(echo);
+                                        } catch (Exception e) {
+                                            // the channel closing at the end of the cell
+                                        }
+                                    });
+                                }
                             } catch (Throwable t) {
                                 // keep the native thread alive
                             }
@@ -293,6 +318,9 @@ public final class WebRtcBench {
                 db.dispose();
             }
             sig.shutdownNow();
+            if (hopPool != null) {
+                hopPool.shutdownNow();
+            }
         }
     }
 
@@ -339,7 +367,11 @@ public final class WebRtcBench {
     }
 
     private static Result raw(PeerConnectionFactory f, int size, int rounds) throws Exception {
-        try (RawPair p = new RawPair(f)) {
+        return raw(f, size, rounds, false);
+    }
+
+    private static Result raw(PeerConnectionFactory f, int size, int rounds, boolean hop) throws Exception {
+        try (RawPair p = new RawPair(f, hop)) {
             p.connect();
             BlockingQueue<Integer> echoes = new ArrayBlockingQueue<>(1);
             p.onEcho = echoes::offer;
@@ -376,7 +408,7 @@ public final class WebRtcBench {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             Result r = new Result(size, percentile(lat, 0.5), percentile(lat, 0.99), n / secs);
-            System.err.println("raw " + r);
+            System.err.println((hop ? "raw-hop " : "raw ") + r);
             return r;
         }
     }

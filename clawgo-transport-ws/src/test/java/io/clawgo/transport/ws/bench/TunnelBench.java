@@ -43,6 +43,9 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  *   <li>(b) tunnel: {@code Gateway.dispatch(request, "p2p", ...)} (router, dispatch audit and all) to a
  *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload;</li>
  *   <li>(c) direct: (b) with {@code Gateway.Builder#directCallbacks} and {@code NodeAgent.Builder#directHandler}.</li>
+ *   <li>rawrev: (a) with the roles turned round as in the tunnel (the server sends, the client echoes);</li>
+ *   <li>rawhop: rawrev with the client's echo sent from a pool its reader hands each message to: the one hand-off a
+ *       node must make, and nothing else of the tunnel (the floor of (b)).</li>
  * </ul>
  *
  * <p>For 200 B and 64 KiB: p50/p99 latency of sequential round trips after a warm-up (the caller waits as a user
@@ -57,12 +60,14 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  *     io.clawgo.transport.ws.bench.TunnelBench [--rounds 3]
  * </pre>
  *
- * <p>Options: {@code --rounds N} (default 1; repeats everything and reports medians), {@code --quick} (shorter phases).
+ * <p>Options: {@code --rounds N} (default 1; repeats everything and reports medians), {@code --quick} (shorter phases),
+ * {@code --sizes 200,65536}, {@code --stacks raw,rawrev,rawhop,tunnel,direct}, {@code --threads} (CPU time and context
+ * switches per thread group).
  */
 public final class TunnelBench {
     private static final int IN_FLIGHT = 64;
     private static final int[] ALL_SIZES = {200, 64 * 1024};
-    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "tunnel", "direct");
+    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "rawhop", "tunnel", "direct");
 
     private final boolean quick;
     /** Whether to print the CPU time per round trip of each thread group in the throughput phase. */
@@ -113,11 +118,12 @@ public final class TunnelBench {
                 case "--stacks" -> stacks = List.of(args[++i].split(","));
                 case "--threads" -> threads = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,rawrev,tunnel,direct, --threads)");
+                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,rawrev,rawhop,tunnel,direct,"
+                        + " --threads)");
             }
         }
         if (!ALL_STACKS.containsAll(stacks)) {
-            throw new IllegalArgumentException("--stacks takes raw, rawrev, tunnel and direct");
+            throw new IllegalArgumentException("--stacks takes raw, rawrev, rawhop, tunnel and direct");
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try {
@@ -133,14 +139,16 @@ public final class TunnelBench {
         long started = System.nanoTime();
         Path dir = Files.createTempDirectory("clawgo-bench");
         Map<String, List<Cell>> results = new LinkedHashMap<>();
-        try (RawEcho raw = new RawEcho(false); RawEcho rawrev = new RawEcho(true); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
+        try (RawEcho raw = new RawEcho(false, false); RawEcho rawrev = new RawEcho(true, false);
+             RawEcho rawhop = new RawEcho(true, true); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
              Tunnel direct = new Tunnel(dir.resolve("direct"), true)) {
             for (int round = 1; round <= rounds; round++) {
                 System.out.printf(Locale.ROOT, "round %d/%d%n", round, rounds);
                 for (int size : sizes) {
                     String payload = Payloads.ascii(size);
                     // interleave the stacks so that drift in machine load hits all of them
-                    Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "tunnel", tunnel, "direct", direct);
+                    Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "rawhop", rawhop, "tunnel", tunnel,
+                            "direct", direct);
                     for (String name : stacks) {
                         results.computeIfAbsent(name + " " + size, k -> new ArrayList<>())
                                 .add(measure(name, byName.get(name), payload));
@@ -393,6 +401,7 @@ public final class TunnelBench {
         return switch (stack) {
             case "raw" -> "raw WebSocket echo";
             case "rawrev" -> "raw WebSocket echo, server sends";
+            case "rawhop" -> "raw echo, server sends, client echoes from a pool";
             case "tunnel" -> "websocket_tunnel dispatch (defaults)";
             default -> "websocket_tunnel dispatch (direct modes)";
         };
@@ -420,10 +429,14 @@ public final class TunnelBench {
     /**
      * (a) Jetty 12 echo endpoint + OkHttp WebSocket client, configured like the gateway and the node. With
      * {@code serverSends} the roles turn round as in the tunnel: the server side sends from the caller's thread and
-     * the client echoes from its reader.
+     * the client echoes from its reader. With {@code hop} as well, the client's reader hands every message to a pool
+     * like the node agent's request executor (16 threads, a bounded queue), whose thread sends the echo: the one
+     * thread hand-off the issue asks of a node ("a slow request does not block heartbeats or other requests"), and
+     * nothing else of the tunnel.
      */
     private static final class RawEcho implements Stack {
         private final boolean serverSends;
+        private final java.util.concurrent.ThreadPoolExecutor hopPool;
         private final Server server;
         private final OkHttpClient client;
         private final WebSocket ws;
@@ -434,8 +447,20 @@ public final class TunnelBench {
         private volatile Session serverSession;
         private final CompletableFuture<Void> serverOpen = new CompletableFuture<>();
 
-        RawEcho(boolean serverSends) throws Exception {
+        RawEcho(boolean serverSends, boolean hop) throws Exception {
             this.serverSends = serverSends;
+            if (hop) {
+                AtomicLong n = new AtomicLong();
+                hopPool = new java.util.concurrent.ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
+                        new ArrayBlockingQueue<>(256), r -> {
+                            Thread t = new Thread(r, "bench-hop-" + n.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+                hopPool.allowCoreThreadTimeOut(true);
+            } else {
+                hopPool = null;
+            }
             QueuedThreadPool threads = new QueuedThreadPool(200, 8);
             threads.setName("bench-echo-http");
             threads.setDaemon(true);
@@ -468,7 +493,9 @@ public final class TunnelBench {
 
                         @Override
                         public void onMessage(WebSocket webSocket, String text) {
-                            if (serverSends) {
+                            if (hopPool != null) {
+                                hopPool.execute(() -> webSocket.send(text));
+                            } else if (serverSends) {
                                 webSocket.send(text);
                             } else {
                                 answered(text);
@@ -507,6 +534,9 @@ public final class TunnelBench {
         @Override
         public void close() {
             ws.close(1000, "bye");
+            if (hopPool != null) {
+                hopPool.shutdown();
+            }
             client.dispatcher().executorService().shutdown();
             client.connectionPool().evictAll();
             try {
