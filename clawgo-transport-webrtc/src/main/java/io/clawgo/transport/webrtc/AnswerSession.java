@@ -29,11 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AnswerSession implements PeerLink.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(AnswerSession.class);
-    /**
-     * Requests up to this size are parsed on the native callback thread and handed straight to the node's executor
-     * (one thread hop less); larger ones are parsed on the pool.
-     */
-    static final int INLINE_LIMIT = 16 * 1024;
 
     final String attempt;
     private final NodeContext ctx;
@@ -70,7 +65,7 @@ final class AnswerSession implements PeerLink.Listener {
     void start(PeerConnectionFactory factory, RTCConfiguration config, RTCSessionDescription offer,
                List<RTCIceCandidate> early) {
         PeerLink l = PeerLink.create(factory, config, pool, this, settings, ctx.maxMessageBytes(), true,
-                INLINE_LIMIT);
+                PeerLink.INLINE_LIMIT);
         link = l;
         if (closed) {
             l.close();
@@ -159,7 +154,7 @@ final class AnswerSession implements PeerLink.Listener {
 
     /**
      * A request from the gateway: run it concurrently, answer on the channel. Small requests arrive here on the native
-     * callback thread (see {@link #INLINE_LIMIT}): parse, hand to the executor, return. A result that is there at once
+     * callback thread (see {@link PeerLink#INLINE_LIMIT}): parse, hand to the executor, return. A result that is there at once
      * (a direct handler, {@code node_busy}) is answered from this thread when it is small, like a raw echo.
      */
     @Override
@@ -227,7 +222,7 @@ final class AnswerSession implements PeerLink.Listener {
                 LOG.debug("node {}: could not send the response to {}: {}", ctx.nodeId(), id, err.getMessage());
             }
         });
-        if (out.length > INLINE_LIMIT) {
+        if (out.length > PeerLink.INLINE_LIMIT) {
             offCallback.execute(write); // a large answer is chunked and written from the pool, not a callback thread
         } else {
             write.run();

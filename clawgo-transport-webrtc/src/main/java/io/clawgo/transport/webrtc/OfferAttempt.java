@@ -68,7 +68,7 @@ final class OfferAttempt implements PeerLink.Listener {
         PeerLink l;
         try {
             l = PeerLink.create(env.factory(), env.rtcConfig(), env.pool, this, env.settings,
-                    env.ctx.maxMessageBytes(), false, 0);
+                    env.ctx.maxMessageBytes(), false, PeerLink.INLINE_LIMIT);
             link = l;
             if (ended) {
                 l.close();
@@ -338,6 +338,12 @@ final class OfferAttempt implements PeerLink.Listener {
         }
     }
 
+    /**
+     * A node's answer. Small ones arrive here on the native callback thread (see {@link PeerLink#INLINE_LIMIT}):
+     * decode, complete the pending request, return. What runs on completion is core's quick bookkeeping (the SPI's
+     * contract: callers' continuations go to the gateway's callback pool, a fallback attempt to a pool of its own), so a
+     * waiting caller is woken without a thread hop.
+     */
     @Override
     public void onMessage(byte[] utf8) {
         WireMessage msg;

@@ -81,6 +81,12 @@ final class PeerLink {
     private final Executor pool;
     private final WebRtcSettings settings;
     private final int inlineLimit;
+    /**
+     * Messages that arrive in one frame of at most this many bytes are decoded on the native callback thread on both
+     * sides (one thread hop less per message); larger ones on the pool, so that a callback thread never spends long
+     * on one message.
+     */
+    static final int INLINE_LIMIT = 16 * 1024;
     private final SerialExecutor events;
     private final Listener listener;
     private final ChunkCodec codec;

@@ -157,6 +157,52 @@ class TransportPairTest {
     }
 
     @Test
+    void smallAnswersCompleteOnTheCallbackThreadWhereAContinuationMaySendAgain() throws Exception {
+        // a node_response of up to 16 KiB is decoded and completed on the gateway's DataChannel callback thread (no
+        // hop to the pool); larger ones on the pool. A continuation that runs there and sends again over the same
+        // channel, small and chunked, must neither deadlock nor lose an answer
+        try (TransportPair p = pair("inline", P2pConfig.of("webrtc"), 5000, req -> {
+            Thread.sleep(5); // the answer comes after the continuation is attached
+            long size = (Long) req.args().get("size");
+            return Response.ok(Map.of("i", req.args().get("i"), "data", pattern((int) size)));
+        })) {
+            assertThat(p.send(new Request("run", null, null, null, Map.of("i", -1L, "size", 0L)), 10_000)
+                    .get(15, TimeUnit.SECONDS).ok()).isTrue();
+            String test = Thread.currentThread().getName();
+            CompletableFuture<String> small = p.send(new Request("run", null, null, null,
+                    Map.of("i", 0L, "size", 100L)), 10_000).thenApply(r -> Thread.currentThread().getName());
+            CompletableFuture<String> large = p.send(new Request("run", null, null, null,
+                    Map.of("i", 0L, "size", 40_000L)), 10_000).thenApply(r -> Thread.currentThread().getName());
+            assertThat(small.get(15, TimeUnit.SECONDS)).as("completed on the callback thread")
+                    .isNotEqualTo(test).doesNotStartWith("clawgo-webrtc-gw");
+            assertThat(large.get(15, TimeUnit.SECONDS)).as("a chunked answer is decoded on the pool")
+                    .startsWith("clawgo-webrtc-gw");
+
+            // four chains of 30 requests, each sent from the completion of the one before
+            List<CompletableFuture<Long>> chains = new java.util.ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                chains.add(chain(p, c * 100L, 30));
+            }
+            for (int c = 0; c < chains.size(); c++) {
+                assertThat(chains.get(c).get(30, TimeUnit.SECONDS)).isEqualTo(c * 100L + 29);
+            }
+            assertThat(p.session().status()).isEqualTo("open");
+        }
+    }
+
+    /** {@code left} requests one after the other, each sent from the continuation of the previous answer. */
+    private static CompletableFuture<Long> chain(TransportPair p, long i, int left) {
+        long size = i % 3 == 0 ? 40_000 : 200;
+        return p.send(new Request("run", null, null, null, Map.of("i", i, "size", size)), 10_000).thenCompose(r -> {
+            if (!r.ok() || !Long.valueOf(i).equals(r.payload().get("i"))
+                    || ((String) r.payload().get("data")).length() != size) {
+                return CompletableFuture.failedFuture(new AssertionError("answer " + i + ": " + r));
+            }
+            return left == 1 ? CompletableFuture.completedFuture(i) : chain(p, i + 1, left - 1);
+        });
+    }
+
+    @Test
     void aStraySignalIsRefusedAndCreatesNoSession() throws Exception {
         try (TransportPair p = echo("stray")) {
             p.fromNode(WireMessage.signal("signal_answer", "stray", "gateway", "stray",

@@ -21,6 +21,7 @@ import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.TempDirs;
+import io.clawgo.testing.ThreadStats;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,8 +55,10 @@ import java.util.function.Supplier;
  * cd clawgo-transport-webrtc
  * mvn -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt &amp;&amp; mvn -q test-compile
  * src/test/netns/bin/java -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     io.clawgo.transport.webrtc.WebRtcBench [samples, default 3000] [--repeat N, default 3]
+ *     io.clawgo.transport.webrtc.WebRtcBench [samples, default 3000] [--repeat N, default 3] [--threads]
  * </pre>
+ * {@code --threads} prints, for every sequential 200 B phase, the CPU time and context switches per round trip of each
+ * thread group, native libwebrtc threads included.
  * Prints a Markdown table.
  */
 public final class WebRtcBench {
@@ -63,6 +66,8 @@ public final class WebRtcBench {
     private static final int LARGE = 64 * 1024;
     private static final int WINDOW = 64;
     private static final List<String> ROWS = new ArrayList<>();
+    /** {@code --threads}: print CPU time and context switches per round trip by thread for sequential 200 B phases. */
+    private static boolean threads;
 
     private WebRtcBench() {
     }
@@ -78,6 +83,8 @@ public final class WebRtcBench {
         for (int i = 0; i < args.length; i++) {
             if ("--repeat".equals(args[i])) {
                 repeat = Integer.parseInt(args[++i]);
+            } else if ("--threads".equals(args[i])) {
+                threads = true;
             } else {
                 rounds = Integer.parseInt(args[i]); // sequential round trips per cell (default 3000)
             }
@@ -174,6 +181,12 @@ public final class WebRtcBench {
         System.out.printf(Locale.ROOT, "%s latency p50 ratio: 200 B %.2f, 64 KiB %.2f; throughput ratio: 200 B %.2f,"
                         + " 64 KiB %.2f%n", name, s.p50 / rs.p50, l.p50 / rl.p50, s.msgsPerSec / rs.msgsPerSec,
                 l.msgsPerSec / rl.msgsPerSec);
+    }
+
+    private static void printThreads(String name, int size, ThreadStats before, int rounds) {
+        if (threads && size == SMALL) {
+            System.err.println(ThreadStats.snapshot().perOperationSince(before, rounds, name + " sequential"));
+        }
     }
 
     private static double percentile(long[] nanos, double p) {
@@ -378,7 +391,11 @@ public final class WebRtcBench {
             byte[] payload = new byte[size];
             int warm = Math.max(100, rounds / 6);
             long[] lat = new long[rounds];
+            ThreadStats before = null;
             for (int i = -warm; i < rounds; i++) {
+                if (i == 0) {
+                    before = ThreadStats.snapshot();
+                }
                 long t0 = System.nanoTime();
                 p.da.send(new RTCDataChannelBuffer(ByteBuffer.wrap(payload), true));
                 if (echoes.poll(10, TimeUnit.SECONDS) == null) {
@@ -388,6 +405,7 @@ public final class WebRtcBench {
                     lat[i] = System.nanoTime() - t0;
                 }
             }
+            printThreads(hop ? "raw-hop" : "raw", size, before, rounds);
             int n = size == SMALL ? 20_000 : 1_500;
             Semaphore window = new Semaphore(WINDOW);
             CountDownLatch done = new CountDownLatch(n);
@@ -462,7 +480,11 @@ public final class WebRtcBench {
             throws Exception {
         int warm = Math.max(100, rounds / 6);
         long[] lat = new long[rounds];
+        ThreadStats before = null;
         for (int i = -warm; i < rounds; i++) {
+            if (i == 0) {
+                before = ThreadStats.snapshot();
+            }
             long t0 = System.nanoTime();
             Response r = call.get().get(30, TimeUnit.SECONDS);
             if (!r.ok()) {
@@ -472,6 +494,7 @@ public final class WebRtcBench {
                 lat[i] = System.nanoTime() - t0;
             }
         }
+        printThreads(name, size, before, rounds);
         int n = size == SMALL ? 10_000 : 1_500;
         Semaphore window = new Semaphore(WINDOW);
         CountDownLatch done = new CountDownLatch(n);

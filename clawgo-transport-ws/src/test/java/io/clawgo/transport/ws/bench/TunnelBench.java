@@ -6,6 +6,7 @@ import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.Payloads;
+import io.clawgo.testing.ThreadStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -173,13 +174,11 @@ public final class TunnelBench {
         int samples = quick ? 1000 : small ? 8000 : 2000;
         long[] lat = new long[samples];
         long seqCpuFrom = 0;
-        Map<Long, ThreadCpu> seqThreads = Map.of();
-        Map<String, long[]> seqSwitches = Map.of();
+        ThreadStats seqThreads = null;
         for (int i = 0; i < warm + samples; i++) {
             if (i == warm) {
                 if (threads) {
-                    seqThreads = threadCpu();
-                    seqSwitches = switches();
+                    seqThreads = ThreadStats.snapshot();
                 }
                 seqCpuFrom = processCpuNanos();
             }
@@ -195,7 +194,7 @@ public final class TunnelBench {
         }
         double seqCpuUs = (processCpuNanos() - seqCpuFrom) / 1e3 / samples;
         if (threads) {
-            printThreads("sequential", seqThreads, seqSwitches, samples);
+            System.out.println(ThreadStats.snapshot().perOperationSince(seqThreads, samples, "sequential"));
         }
         Arrays.sort(lat);
         double p50 = lat[samples / 2] / 1e3;
@@ -229,16 +228,14 @@ public final class TunnelBench {
         long startCount = -1;
         long startTime = 0;
         long startCpu = 0;
-        Map<Long, ThreadCpu> startThreads = Map.of();
-        Map<String, long[]> startSwitches = Map.of();
+        ThreadStats startThreads = null;
         while (true) {
             long now = System.nanoTime();
             if (startCount < 0 && now >= measureFrom) {
                 startCount = completed.get();
                 startTime = now;
                 startCpu = processCpuNanos();
-                startThreads = threadCpu();
-                startSwitches = switches();
+                startThreads = ThreadStats.snapshot();
             }
             if (now >= end) {
                 break;
@@ -253,7 +250,7 @@ public final class TunnelBench {
         double secs = (System.nanoTime() - startTime) / 1e9;
         double cpuUs = (processCpuNanos() - startCpu) / 1e3;
         if (threads) {
-            printThreads("64 in flight", startThreads, startSwitches, count);
+            System.out.println(ThreadStats.snapshot().perOperationSince(startThreads, count, "64 in flight"));
         }
         if (!window.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + ": requests still in flight after 30 s");
@@ -262,100 +259,6 @@ public final class TunnelBench {
             throw new IllegalStateException(name + ": " + failed.get() + " round trips failed");
         }
         return new double[] {count / secs, cpuUs / count};
-    }
-
-    /** CPU per round trip of each thread group and context switches since {@code startThreads}/{@code startSwitches}. */
-    private static void printThreads(String phase, Map<Long, ThreadCpu> startThreads, Map<String, long[]> startSwitches,
-                                     long count) {
-        // per thread id, grouped by the name the thread had at the start: OkHttp renames its task threads while they
-        // run a task; threads that ended during the phase are missing
-        Map<String, Long> groups = new java.util.TreeMap<>();
-        threadCpu().forEach((id, now) -> {
-            ThreadCpu then = startThreads.get(id);
-            groups.merge(then != null ? then.group() : now.group(), now.nanos() - (then != null ? then.nanos() : 0),
-                    Long::sum);
-        });
-        StringBuilder sb = new StringBuilder("    " + phase + ": CPU us per round trip by thread:");
-        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
-            double us = e.getValue() / 1e3 / Math.max(1, count);
-            if (us >= 0.05) {
-                sb.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), us));
-            }
-        });
-        System.out.println(sb);
-        System.out.println(switchesLine(startSwitches, switches(), count));
-    }
-
-    /** A live thread's group (its name with digits removed: a pool is one group) and CPU time so far. */
-    private record ThreadCpu(String group, long nanos) {
-    }
-
-    /** The live threads by id. */
-    private static Map<Long, ThreadCpu> threadCpu() {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        Map<Long, ThreadCpu> out = new java.util.HashMap<>();
-        for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (info == null) {
-                continue;
-            }
-            long t = mx.getThreadCpuTime(info.getThreadId());
-            if (t > 0) {
-                out.put(info.getThreadId(), new ThreadCpu(info.getThreadName().replaceAll("[0-9]+", "N"), t));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Voluntary and involuntary context switches per native thread name (Linux, {@code /proc/self/task}; the JVM gives
-     * a native thread the first 15 characters of its name), digits removed: a pool is one group. Empty elsewhere.
-     */
-    private static Map<String, long[]> switches() {
-        Map<String, long[]> out = new java.util.HashMap<>();
-        Path tasks = Path.of("/proc/self/task");
-        if (!Files.isDirectory(tasks)) {
-            return out;
-        }
-        try (Stream<Path> list = Files.list(tasks)) {
-            for (Path t : (Iterable<Path>) list::iterator) {
-                try {
-                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
-                    long[] sum = out.computeIfAbsent(name, k -> new long[2]);
-                    for (String line : Files.readAllLines(t.resolve("status"))) {
-                        if (line.startsWith("voluntary_ctxt_switches:")) {
-                            sum[0] += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-                            sum[1] += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                        }
-                    }
-                } catch (java.io.IOException | RuntimeException e) {
-                    // the thread ended while being read
-                }
-            }
-        } catch (java.io.IOException e) {
-            return out;
-        }
-        return out;
-    }
-
-    /** Context switches per round trip by thread group between two {@link #switches()} readings. */
-    private static String switchesLine(Map<String, long[]> before, Map<String, long[]> after, long count) {
-        StringBuilder sb = new StringBuilder("    context switches per round trip (voluntary/involuntary):");
-        long[] total = new long[2];
-        after.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            long[] b = before.getOrDefault(e.getKey(), new long[2]);
-            long v = e.getValue()[0] - b[0];
-            long n = e.getValue()[1] - b[1];
-            total[0] += v;
-            total[1] += n;
-            if ((v + n) * 20 >= count) {
-                sb.append(String.format(Locale.ROOT, " %s %.2f/%.2f;", e.getKey(), v / (double) count,
-                        n / (double) count));
-            }
-        });
-        sb.append(String.format(Locale.ROOT, " all %.2f/%.2f", total[0] / (double) Math.max(1, count),
-                total[1] / (double) Math.max(1, count)));
-        return sb.toString();
     }
 
     private static long processCpuNanos() {
