@@ -65,7 +65,10 @@ final class PeerLink {
 
         void onConnectionState(RTCPeerConnectionState state);
 
-        /** A complete UTF-8 JSON message; called on the pool, possibly concurrently with other messages. */
+        /**
+         * A complete UTF-8 JSON message; called on the native callback thread for a message of one frame within the
+         * link's inline limit, else on the pool, possibly concurrently with other messages.
+         */
         void onMessage(byte[] utf8);
 
         /** A frame that broke the framing rules (its message was dropped). */
@@ -131,7 +134,8 @@ final class PeerLink {
      * @param acceptsChannel {@code true} on the answerer: take the {@code clawgo} channel the offerer opens
      * @param inlineLimit    messages that arrive in one frame of at most this many bytes are given to
      *                       {@link Listener#onMessage} on the native callback thread (the listener must then only do
-     *                       bounded, non-blocking work and must not send from there; see {@link #offCallback}); 0
+     *                       bounded, non-blocking work; a {@link #send} from there never waits: when the channel's
+     *                       lock is taken the writer carries on from the pool; see also {@link #offCallback}); 0
      *                       delivers every message on the pool
      */
     static PeerLink create(PeerConnectionFactory factory, RTCConfiguration config, Executor pool, Listener listener,

@@ -92,9 +92,16 @@ public final class WebRtcBench {
         try (SharedFactory.Lease lease = SharedFactory.acquire()) {
             // the cells of one repetition run one after the other; repetitions interleave them, so that drift in the
             // machine's load hits every path, and the table shows medians over the repetitions
+            // repetition 0 warms the JIT up for every path and is not counted: the transport's paths run much more
+            // Java code than the raw echo, and C2 was still compiling it (tens of µs of CPU per round trip on the
+            // compiler threads, `--threads`) during the first counted repetitions of a 2-core machine
             Map<String, List<Result>> cells = new java.util.LinkedHashMap<>();
-            for (int r = 1; r <= repeat; r++) {
-                System.err.printf(Locale.ROOT, "repetition %d/%d%n", r, repeat);
+            for (int r = 0; r <= repeat; r++) {
+                System.err.printf(Locale.ROOT, r == 0 ? "warm-up repetition (not counted)%n"
+                        : "repetition %d/%d%n", r, repeat);
+                if (r == 1) {
+                    cells.clear();
+                }
                 add(cells, "a", raw(lease.factory(), SMALL, rounds));
                 add(cells, "a", raw(lease.factory(), LARGE, rounds / 5));
                 add(cells, "a'", raw(lease.factory(), SMALL, rounds, true));
