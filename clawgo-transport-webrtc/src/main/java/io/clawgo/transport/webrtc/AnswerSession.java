@@ -154,8 +154,8 @@ final class AnswerSession implements PeerLink.Listener {
 
     /**
      * A request from the gateway: run it concurrently, answer on the channel. Small requests arrive here on the native
-     * callback thread (see {@link PeerLink#INLINE_LIMIT}): parse, hand to the executor, return. A result that is there at once
-     * (a direct handler, {@code node_busy}) is answered from this thread when it is small, like a raw echo.
+     * callback thread (see {@link PeerLink#INLINE_LIMIT}): parse, hand to the executor, return. A result that is there
+     * at once (a direct handler, {@code node_busy}) is answered from this thread when it is small, like a raw echo.
      */
     @Override
     public void onMessage(byte[] utf8) {

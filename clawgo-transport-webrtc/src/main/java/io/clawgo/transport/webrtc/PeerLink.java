@@ -78,18 +78,19 @@ final class PeerLink {
         void onStall(String error);
     }
 
-    /** Set while a native callback of this library runs on the current thread. */
-    private static final ThreadLocal<Boolean> IN_CALLBACK = ThreadLocal.withInitial(() -> Boolean.FALSE);
-
-    private final Executor pool;
-    private final WebRtcSettings settings;
-    private final int inlineLimit;
     /**
      * Messages that arrive in one frame of at most this many bytes are decoded on the native callback thread on both
      * sides (one thread hop less per message); larger ones on the pool, so that a callback thread never spends long
      * on one message.
      */
     static final int INLINE_LIMIT = 16 * 1024;
+
+    /** Set while a native callback of this library runs on the current thread. */
+    private static final ThreadLocal<Boolean> IN_CALLBACK = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    private final Executor pool;
+    private final WebRtcSettings settings;
+    private final int inlineLimit;
     private final SerialExecutor events;
     private final Listener listener;
     private final ChunkCodec codec;
