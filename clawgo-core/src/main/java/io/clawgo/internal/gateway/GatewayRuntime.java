@@ -226,6 +226,9 @@ public final class GatewayRuntime implements AutoCloseable {
                         + " ms");
         if (config.token().isEmpty() && config.nodeTokens().isEmpty()) {
             LOG.warn("no gateway token set: every route is open to anyone who can reach port {}", port);
+        } else if (config.token().isEmpty()) {
+            LOG.warn("no gateway token set: node tokens guard only /nodes/*; the REST API and the web UI are open to "
+                    + "anyone who can reach port {}", port);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.clawgo.internal.transport;
 
+import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.http.EndpointClient;
 import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.protocol.ErrorCodes;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
@@ -32,7 +35,9 @@ final class HttpRelayTransport implements GatewayTransport {
 
     HttpRelayTransport(GatewayContext context) {
         this.context = context;
-        Dispatcher dispatcher = new Dispatcher();
+        // OkHttp's own dispatcher threads are neither daemon nor named like the library's
+        Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), new NamedThreadFactory("clawgo-relay-")));
         dispatcher.setMaxRequests(MAX_CALLS);
         dispatcher.setMaxRequestsPerHost(MAX_CALLS_PER_HOST);
         this.http = new OkHttpClient.Builder()

@@ -74,8 +74,12 @@ final class WebRtcGatewayTransport implements GatewayTransport {
             return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                     "node " + node + " does not offer webrtc (its transports: " + info.transports() + ")"));
         }
-        long millis = timeout == null || timeout.isNegative() || timeout.isZero()
-                ? env.ctx.p2p().requestTimeout().toMillis() : timeout.toMillis();
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            // what earlier attempts of the dispatch left: nothing (the SPI's contract; as websocket_tunnel does)
+            return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_TIMEOUT,
+                    "no time left to send the request to node " + node));
+        }
+        long millis = timeout == null ? env.ctx.p2p().requestTimeout().toMillis() : Math.max(1, timeout.toMillis());
         GatewaySession s = sessions.get(node);
         if (s == null) {
             if (env.ctx.controlChannel(node).isEmpty()) {

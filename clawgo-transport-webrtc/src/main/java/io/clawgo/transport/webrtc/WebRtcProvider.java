@@ -53,7 +53,7 @@ public final class WebRtcProvider extends TransportProvider {
         }
     }
 
-    /** Below the WebSocket tunnel's default (5): an empty transport name prefers the simpler tunnel. */
+    /** Below the WebSocket tunnel's (6): an empty transport name prefers the simpler tunnel. */
     @Override
     public int priority() {
         return 4;

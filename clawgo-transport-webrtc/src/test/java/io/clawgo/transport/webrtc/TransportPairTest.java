@@ -203,6 +203,22 @@ class TransportPairTest {
     }
 
     @Test
+    void noTimeLeftIsP2pTimeoutAtOnceAndNoTimeoutGivenUsesTheConfiguredOne() throws Exception {
+        // the SPI's contract: zero or less is what earlier attempts left (nothing), null is "none given"
+        try (TransportPair p = echo("budget")) {
+            for (Duration none : List.of(Duration.ZERO, Duration.ofMillis(-5))) {
+                Response r = p.gateway.send(Request.of("run").withNode(p.nodeId), none).toCompletableFuture()
+                        .get(1, TimeUnit.SECONDS);
+                assertThat(r.code()).as("%s", none).isEqualTo(ErrorCodes.P2P_TIMEOUT);
+            }
+            assertThat(p.toNode).as("no offer for a request without time").isEmpty();
+            Response r = p.gateway.send(Request.of("run").withNode(p.nodeId), null).toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS);
+            assertThat(r.ok()).as("%s", r).isTrue();
+        }
+    }
+
+    @Test
     void aStraySignalIsRefusedAndCreatesNoSession() throws Exception {
         try (TransportPair p = echo("stray")) {
             p.fromNode(WireMessage.signal("signal_answer", "stray", "gateway", "stray",
@@ -292,6 +308,49 @@ class TransportPairTest {
             assertThat(p.session()).as("an offline node has no session record").isNull();
             Response after = p.send(Request.of("run"), 2000).get(5, TimeUnit.SECONDS);
             assertThat(after.code()).isEqualTo(ErrorCodes.P2P_UNAVAILABLE);
+        }
+    }
+
+    @Test
+    void aSessionThatEndsUnderneathIsTornDownAndTheNextRequestOpensANewOne() throws Exception {
+        // the node drops its peer connection while its control socket stays up (as a node that lost its session does):
+        // the gateway must notice from the channel, fail the request in flight long before its timeout, and open a
+        // new session for the next request
+        try (TransportPair p = pair("reopen", P2pConfig.of("webrtc"), 5000, req -> {
+            Thread.sleep(((Number) req.args().getOrDefault("sleep", 0L)).longValue());
+            return Response.ok(Map.of());
+        })) {
+            assertThat(p.send(Request.of("run"), 10_000).get(15, TimeUnit.SECONDS).ok()).isTrue();
+            assertThat(p.session().status()).isEqualTo("open");
+            CompletableFuture<Response> inFlight = p.send(new Request("run", null, null, null,
+                    Map.of("sleep", 3000L)), 20_000);
+            Thread.sleep(200);
+            long t0 = System.nanoTime();
+            p.node.onDisconnected(); // only the node's side: the gateway still has the control channel
+            Response lost = inFlight.get(10, TimeUnit.SECONDS);
+            long noticedMs = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(lost.ok()).isFalse();
+            // it was sent, so the node may have run it: not a code that makes the router retry elsewhere
+            assertThat(lost.code()).as("%s", lost).isEqualTo(ErrorCodes.TRANSPORT_ERROR);
+            assertThat(noticedMs).as("failed when the channel closed, not at the 20 s timeout").isLessThan(5000);
+            assertThat(p.session().status()).isIn("closed", "disconnected", "failed");
+            assertThat(p.session().lastError()).isNotBlank();
+
+            // the next request (after the short backoff of these settings) opens a new session
+            Response again = null;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < end) {
+                again = p.send(Request.of("run"), 5_000).get(10, TimeUnit.SECONDS);
+                if (again.ok() || !ErrorCodes.P2P_UNAVAILABLE.equals(again.code())) {
+                    break;
+                }
+                Thread.sleep(100); // still inside the backoff
+            }
+            assertThat(again).isNotNull();
+            assertThat(again.ok()).as("%s", again).isTrue();
+            assertThat(p.session().status()).isEqualTo("open");
+            assertThat(p.session().retryCount()).isEqualTo(1);
+            assertThat(p.toNode.stream().filter(m -> m.normalizedType().equals("signal_offer")).count()).isEqualTo(2);
         }
     }
 

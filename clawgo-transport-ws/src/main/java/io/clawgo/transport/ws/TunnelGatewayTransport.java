@@ -108,7 +108,9 @@ final class TunnelGatewayTransport implements GatewayTransport {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                     "node " + node + " has no open control connection"));
         }
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        // none given: gateway.nodes.p2p.request_timeout_sec
+        Duration wait = timeout != null ? timeout : context.p2p().requestTimeout();
+        if (wait.isNegative() || wait.isZero()) {
             return done(Response.error(request, ErrorCodes.P2P_TIMEOUT,
                     "no time left to send the request to node " + node));
         }
@@ -130,11 +132,11 @@ final class TunnelGatewayTransport implements GatewayTransport {
         String id = p.id;
         long nanos;
         try {
-            nanos = timeout.toNanos();
+            nanos = wait.toNanos();
         } catch (ArithmeticException e) {
             nanos = Long.MAX_VALUE / 4;
         }
-        p.timeout = timeout;
+        p.timeout = wait;
         p.deadlineAt = System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4);
         timed.put(p, c);
         if (p.finished) {
