@@ -36,7 +36,9 @@ public interface GatewayTransport extends AutoCloseable {
      * on a pool of its own.
      *
      * @param request the request; {@code node} and {@code action} are set
-     * @param timeout the time this attempt may take: what earlier attempts of the same dispatch left
+     * @param timeout the time this attempt may take: what earlier attempts of the same dispatch left. Zero or less
+     *                means none is left: answer {@code p2p_timeout} at once without sending. Core never passes
+     *                {@code null}; the built-in transports treat it as {@code p2p().requestTimeout()}
      * @return a stage that completes normally with the node's response or a failed {@link Response}; a blank
      *         {@code node}, {@code action} or {@code code} is filled in by core
      */
