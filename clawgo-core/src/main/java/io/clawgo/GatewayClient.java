@@ -72,10 +72,12 @@ public final class GatewayClient implements AutoCloseable {
      */
     public static GatewayClient create(String baseUrl, String token, ClientTls tls) {
         String url = NodeSettings.normalizeGatewayUrl(baseUrl, "baseUrl");
+        // no read or write timeout: every call has its own deadline (DEFAULT_TIMEOUT or withTimeout), and
+        // dispatch_and_wait sends nothing until the task ends, which may take longer than any socket timeout
         OkHttpClient.Builder b = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
-                .readTimeout(Duration.ofSeconds(60))
-                .writeTimeout(Duration.ofSeconds(60));
+                .readTimeout(Duration.ZERO)
+                .writeTimeout(Duration.ZERO);
         if (tls != null) {
             b.sslSocketFactory(tls.socketFactory(), tls.trustManager());
         }

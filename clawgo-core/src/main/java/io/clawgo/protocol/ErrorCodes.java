@@ -28,7 +28,10 @@ public final class ErrorCodes {
      * failure.
      */
     public static final String P2P_BUSY = "p2p_busy";
-    /** Kept from the original code set; clawgo-java itself does not produce it. */
+    /**
+     * The gateway's HTTP relay already has its maximum of requests in flight to the node (256) or in all (4096); the
+     * request was not sent. Retry later.
+     */
     public static final String RELAY_UNAVAILABLE = "relay_unavailable";
     /** The node has no usable endpoint to relay or forward to (and, on the node, no in-process handler either). */
     public static final String ENDPOINT_MISSING = "endpoint_missing";

@@ -10,7 +10,7 @@ public interface AgentHandler {
     /**
      * Runs one task. When the task's timeout ({@link SpawnRequest#timeout()}) passes first, the task fails with code
      * {@code timeout} and the return value is ignored; the thread is not interrupted then, only when the gateway
-     * closes.
+     * closes. Until this method returns, the task still counts against the 256 that may run at once.
      *
      * @param task the task's {@code running} snapshot; {@link SubagentTask#task()} is the text
      * @return the result text; {@code null} counts as empty

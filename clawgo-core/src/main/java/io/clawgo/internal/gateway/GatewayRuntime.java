@@ -166,7 +166,7 @@ public final class GatewayRuntime implements AutoCloseable {
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
-            // are bounded per node by the transports
+            // are bounded per node by the transports (the relay: 256 per node, 4096 in all)
             callbacks = new ThreadPoolExecutor(cbThreads, cbThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                     new NamedThreadFactory("clawgo-callback-"));
             callbacks.allowCoreThreadTimeOut(true);

@@ -13,6 +13,11 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
@@ -47,10 +52,19 @@ public final class EndpointClient {
 
     private final OkHttpClient client;
     private final int maxBytes;
+    private final ScheduledExecutorService timer;
 
-    public EndpointClient(OkHttpClient client, int maxBytes) {
-        this.client = client;
+    /**
+     * @param client   the HTTP client to share (connections, dispatcher); its read and write timeouts are not used: the
+     *                 deadline of each call bounds it, so an endpoint that takes longer than a socket timeout to
+     *                 answer is not cut short before the request's own timeout
+     * @param maxBytes the largest answer read
+     * @param timer    ends a call at its deadline, also while it still waits in the dispatcher's queue
+     */
+    public EndpointClient(OkHttpClient client, int maxBytes, ScheduledExecutorService timer) {
+        this.client = client.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
         this.maxBytes = maxBytes;
+        this.timer = timer;
     }
 
     /** The HTTP path for {@code action}. */
@@ -61,7 +75,9 @@ public final class EndpointClient {
 
     /**
      * Sends {@code request} to {@code endpoint + pathFor(action)}; the future always completes normally, within
-     * {@code timeout}.
+     * {@code timeout}: at the deadline with {@code timeout}, and the call is cancelled then, so a call that was still
+     * queued never reaches the endpoint after its caller was told. Completing or cancelling the future earlier
+     * cancels the call too.
      */
     public CompletableFuture<Response> send(String endpoint, String token, Request request, Duration timeout) {
         CompletableFuture<Response> result = new CompletableFuture<>();
@@ -86,10 +102,28 @@ public final class EndpointClient {
             http.header("Authorization", "Bearer " + token.trim());
         }
         Call call = client.newCall(http.build());
-        call.timeout().timeout(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+        long millis = Math.max(1, timeout.toMillis());
+        // OkHttp starts a call's own timeout only when the call leaves the dispatcher's queue: the deadline is ours
+        call.timeout().deadline(millis, TimeUnit.MILLISECONDS);
+        AtomicBoolean answered = new AtomicBoolean();
+        ScheduledFuture<?> expiry;
+        try {
+            expiry = timer.schedule(() -> result.complete(Response.error(request, ErrorCodes.TIMEOUT,
+                    "node endpoint did not answer within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            result.complete(Response.error(request, ErrorCodes.TRANSPORT_ERROR, "shutting down"));
+            return result;
+        }
+        result.whenComplete((r, e) -> {
+            expiry.cancel(false);
+            if (!answered.get()) {
+                call.cancel(); // completed by the deadline or by the caller: the call must not go on
+            }
+        });
         call.enqueue(new Callback() {
             @Override
             public void onFailure(Call c, IOException e) {
+                answered.set(true);
                 boolean timedOut = e instanceof InterruptedIOException;
                 result.complete(Response.error(request, timedOut ? ErrorCodes.TIMEOUT : ErrorCodes.TRANSPORT_ERROR,
                         (timedOut ? "node endpoint did not answer within " + timeout.toMillis() + " ms"
@@ -98,6 +132,7 @@ public final class EndpointClient {
 
             @Override
             public void onResponse(Call c, okhttp3.Response http) {
+                answered.set(true);
                 try (http) {
                     result.complete(read(request, http));
                 } catch (InterruptedIOException e) {

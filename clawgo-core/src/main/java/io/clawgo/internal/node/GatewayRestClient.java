@@ -134,7 +134,8 @@ public final class GatewayRestClient {
             rb.header("Authorization", "Bearer " + token);
         }
         Call call = client.newCall(rb.build());
-        call.timeout().timeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        // from now, also while the call waits in the dispatcher's queue
+        call.timeout().deadline(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         return call;
     }
 

@@ -136,7 +136,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.executor = new RequestExecutor(nodeId, settings.handler(),
-                new EndpointClient(http, settings.maxMessageBytes()), settings.info().endpoint(),
+                new EndpointClient(http, settings.maxMessageBytes(), scheduler), settings.info().endpoint(),
                 settings.info().token(), settings.maxConcurrentRequests(), settings.maxQueuedRequests(),
                 settings.requestTimeout(), settings.maxMessageBytes(), scheduler, settings.directHandler());
         this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax());

@@ -171,6 +171,7 @@ final class RequestExecutor {
             return;
         }
         Response r;
+        CompletableFuture<Response> forwarded = null;
         try {
             if (handler != null) {
                 r = handler.handle(req);
@@ -178,13 +179,17 @@ final class RequestExecutor {
                     r = Response.error(req, ErrorCodes.INVALID_RESPONSE, "the request handler returned no response");
                 }
             } else if (endpoint != null) {
-                r = endpointClient.send(endpoint, nodeToken, req, timeout).get();
+                forwarded = endpointClient.send(endpoint, nodeToken, req, timeout);
+                r = forwarded.get();
             } else {
                 r = Response.error(req, ErrorCodes.ENDPOINT_MISSING,
                         "node endpoint not configured and no in-process handler set");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (forwarded != null) {
+                forwarded.cancel(false); // timed out or closed: the HTTP call to the endpoint ends too
+            }
             result.complete(closed ? Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent closed")
                     : Response.error(req, ErrorCodes.TIMEOUT, "request interrupted on the node"));
             return;

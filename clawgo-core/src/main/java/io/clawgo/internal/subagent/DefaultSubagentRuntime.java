@@ -32,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -199,10 +201,10 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         Entry e = new Entry(task);
         tasks.put(id, e);
         evict();
-        e.done.whenComplete((t, x) -> running.release());
         if (target.local != null) {
-            runLocal(e, target.local, request);
+            runLocal(e, target.local, request); // the slot is released when the handler's thread is done with it
         } else {
+            e.done.whenComplete((t, x) -> running.release());
             runNode(e, target, request, 0);
         }
         return e;
@@ -232,24 +234,42 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         throw new IllegalArgumentException("unknown agent '" + agentId + "' (known: " + String.join(", ", known) + ")");
     }
 
+    /**
+     * Runs a local agent's handler on {@code clawgo-agent-*}. At the timeout the task fails (the thread is not
+     * interrupted: {@link io.clawgo.subagent.AgentHandler}'s contract); the running slot is released only when the
+     * handler returns, so a handler that never does keeps its slot and at most {@code maxRunning} handler threads
+     * ever exist.
+     */
     private void runLocal(Entry e, LocalAgent agent, SpawnRequest request) {
-        CompletableFuture.supplyAsync(() -> {
-            try {
-                String out = agent.handler().run(e.task);
-                return finish(e, SubagentTask.COMPLETED, out == null ? "" : out, null, null, null, null, 0);
-            } catch (Exception | Error ex) {
-                // an Error too: the task must end and release its running slot
-                String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-                return finish(e, SubagentTask.FAILED, null, msg, ErrorCodes.REMOTE_ERROR, null, null, 0);
-            }
-        }, localExecutor)
-                .completeOnTimeout(null, request.timeout().toMillis(), TimeUnit.MILLISECONDS)
-                .thenAccept(t -> {
-                    if (t == null) {
-                        finish(e, SubagentTask.FAILED, null, "agent " + agent.id() + " did not finish within "
-                                + request.timeout().toSeconds() + " s", ErrorCodes.TIMEOUT, null, null, 0);
-                    }
-                });
+        try {
+            localExecutor.execute(() -> {
+                try {
+                    String out = agent.handler().run(e.task);
+                    finish(e, SubagentTask.COMPLETED, out == null ? "" : out, null, null, null, null, 0);
+                } catch (Exception | Error ex) {
+                    // an Error too: the task must end
+                    String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+                    finish(e, SubagentTask.FAILED, null, msg, ErrorCodes.REMOTE_ERROR, null, null, 0);
+                } finally {
+                    running.release();
+                }
+            });
+        } catch (RejectedExecutionException ex) {
+            running.release();
+            finish(e, SubagentTask.FAILED, null, "the gateway is shutting down", ErrorCodes.TRANSPORT_ERROR, null,
+                    null, 0);
+            return;
+        }
+        ScheduledFuture<?> timer;
+        try {
+            timer = scheduler.schedule(() -> {
+                finish(e, SubagentTask.FAILED, null, "agent " + agent.id() + " did not finish within "
+                        + request.timeout().toSeconds() + " s", ErrorCodes.TIMEOUT, null, null, 0);
+            }, request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException ex) {
+            return; // shutting down: close() interrupts the handler
+        }
+        e.done.whenComplete((t, x) -> timer.cancel(false));
     }
 
     private void runNode(Entry e, Target target, SpawnRequest request, int attempt) {
@@ -263,8 +283,13 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
                 finish(e, SubagentTask.COMPLETED, resultText(r), null, null, used, fallback, attempt);
             } else if (attempt < request.maxRetries() && RETRYABLE.contains(r.code())) {
                 LOG.info("task {} attempt {} failed ({}); retrying", e.task.id(), attempt + 1, r.code());
-                scheduler.schedule(() -> runNode(e, target, request, attempt + 1),
-                        RETRY_BACKOFF.toMillis() * (attempt + 1), TimeUnit.MILLISECONDS);
+                try {
+                    scheduler.schedule(() -> runNode(e, target, request, attempt + 1),
+                            RETRY_BACKOFF.toMillis() * (attempt + 1), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException closing) {
+                    finish(e, SubagentTask.FAILED, null, "the gateway closed before a retry", r.code(), used,
+                            fallback, attempt);
+                }
             } else {
                 String err = r.error() == null || r.error().isBlank()
                         ? "node " + target.nodeId + " agent_task failed" : r.error();
@@ -326,5 +351,9 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     @Override
     public void close() {
         localExecutor.shutdownNow();
+        // nothing will finish them now: callers waiting in dispatch_and_wait get an answer instead of their timeout
+        for (Entry e : tasks.values()) {
+            finish(e, SubagentTask.FAILED, null, "the gateway closed", ErrorCodes.TRANSPORT_ERROR, null, null, 0);
+        }
     }
 }

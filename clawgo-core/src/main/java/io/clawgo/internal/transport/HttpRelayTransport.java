@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
@@ -28,10 +30,18 @@ final class HttpRelayTransport implements GatewayTransport {
     /** Relayed calls at once, in all and to one host (more wait in the dispatcher's queue). */
     static final int MAX_CALLS = 256;
     static final int MAX_CALLS_PER_HOST = 64;
+    /**
+     * Relayed requests in flight (running or queued) to one node, and in all; above, {@code relay_unavailable} at once
+     * and nothing is sent. OkHttp's queue of waiting calls has no bound of its own.
+     */
+    static final int MAX_IN_FLIGHT_PER_NODE = 256;
+    static final int MAX_IN_FLIGHT = 4096;
 
     private final GatewayContext context;
     private final OkHttpClient http;
     private final EndpointClient client;
+    private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private final AtomicInteger total = new AtomicInteger();
 
     HttpRelayTransport(GatewayContext context) {
         this.context = context;
@@ -50,7 +60,7 @@ final class HttpRelayTransport implements GatewayTransport {
                 .readTimeout(0, TimeUnit.SECONDS)
                 .followRedirects(false)
                 .build();
-        this.client = new EndpointClient(http, context.maxMessageBytes());
+        this.client = new EndpointClient(http, context.maxMessageBytes(), context.scheduler());
     }
 
     @Override
@@ -65,7 +75,45 @@ final class HttpRelayTransport implements GatewayTransport {
             return CompletableFuture.completedFuture(
                     Response.error(request, ErrorCodes.NODE_NOT_FOUND, "node " + request.node() + " not found"));
         }
-        return client.send(node.get().endpoint(), node.get().token(), request, timeout);
+        String id = request.node();
+        if (!acquire(id)) {
+            return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.RELAY_UNAVAILABLE,
+                    "the relay already has " + MAX_IN_FLIGHT_PER_NODE + " requests in flight to node " + id + " (or "
+                            + MAX_IN_FLIGHT + " in all); this one was not sent"));
+        }
+        CompletableFuture<Response> f = client.send(node.get().endpoint(), node.get().token(), request, timeout);
+        f.whenComplete((r, e) -> release(id));
+        return f;
+    }
+
+    private boolean acquire(String node) {
+        if (total.incrementAndGet() > MAX_IN_FLIGHT) {
+            total.decrementAndGet();
+            return false;
+        }
+        boolean[] ok = {true};
+        inFlight.compute(node, (k, n) -> {
+            int now = n == null ? 0 : n;
+            if (now >= MAX_IN_FLIGHT_PER_NODE) {
+                ok[0] = false;
+                return now;
+            }
+            return now + 1;
+        });
+        if (!ok[0]) {
+            total.decrementAndGet();
+        }
+        return ok[0];
+    }
+
+    private void release(String node) {
+        inFlight.computeIfPresent(node, (k, n) -> n <= 1 ? null : n - 1);
+        total.decrementAndGet();
+    }
+
+    /** Relayed requests in flight to {@code node} (for tests). */
+    int inFlight(String node) {
+        return inFlight.getOrDefault(node, 0);
     }
 
     @Override

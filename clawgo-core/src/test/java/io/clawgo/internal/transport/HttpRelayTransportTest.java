@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -89,10 +91,16 @@ class HttpRelayTransportTest {
         scheduler.shutdownNow();
     }
 
+    /** Requests with a {@code hold} argument wait for this before they are answered. */
+    private final CountDownLatch held = new CountDownLatch(1);
+
     private void answer(HttpExchange ex) throws IOException {
         try {
-            ex.getRequestBody().readAllBytes();
+            String body0 = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             connections.add(String.valueOf(ex.getRemoteAddress()));
+            if (body0.contains("\"hold\"")) {
+                held.await(20, TimeUnit.SECONDS);
+            }
             Thread.sleep(20); // long enough for all calls of a round to overlap
             byte[] body = "{\"ok\":true,\"code\":\"ok\",\"payload\":{}}".getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, body.length);
@@ -104,6 +112,35 @@ class HttpRelayTransportTest {
         } finally {
             ex.close();
         }
+    }
+
+    /**
+     * OkHttp's queue of calls waiting for a connection has no bound: the relay bounds what it takes per node instead,
+     * and refuses the rest at once without sending it.
+     */
+    @Test
+    void requestsInFlightToOneNodeAreBoundedAndTheRestRefusedAtOnce() throws Exception {
+        List<CompletableFuture<Response>> calls = new ArrayList<>();
+        for (int i = 0; i < HttpRelayTransport.MAX_IN_FLIGHT_PER_NODE; i++) {
+            calls.add(relay.send(new Request("invoke", "edge-1", null, null, Map.of("hold", true)),
+                    Duration.ofSeconds(30)).toCompletableFuture());
+        }
+        Response refused = relay.send(new Request("invoke", "edge-1", null, null, Map.of()), Duration.ofSeconds(30))
+                .toCompletableFuture().get(1, TimeUnit.SECONDS);
+        assertThat(refused.code()).isEqualTo(ErrorCodes.RELAY_UNAVAILABLE);
+        assertThat(refused.error()).contains("256 requests in flight to node edge-1");
+        // another node is not held back by edge-1's bound
+        CompletableFuture<Response> other = relay.send(new Request("invoke", "edge-2", null, null, Map.of()),
+                Duration.ofSeconds(30)).toCompletableFuture();
+        assertThat(((HttpRelayTransport) relay).inFlight("edge-1")).isEqualTo(HttpRelayTransport.MAX_IN_FLIGHT_PER_NODE);
+        held.countDown();
+        for (CompletableFuture<Response> c : calls) {
+            assertThat(c.get(30, TimeUnit.SECONDS).ok()).isTrue();
+        }
+        assertThat(other.get(30, TimeUnit.SECONDS).ok()).isTrue();
+        assertThat(((HttpRelayTransport) relay).inFlight("edge-1")).isZero();
+        assertThat(relay.send(new Request("invoke", "edge-1", null, null, Map.of()), Duration.ofSeconds(30))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS).ok()).as("accepted again").isTrue();
     }
 
     /**
