@@ -73,7 +73,7 @@ public final class ForwardingNode {
                 try {
                     request = WireCodec.get().decodeMap(new String(raw, StandardCharsets.UTF_8), MAX_BODY);
                 } catch (Exception e) {
-                    request = Map.of();
+                    request = Map.of(); // as the seed's node_endpoint.py: a body that is not JSON gets an empty echo
                 }
                 String path = ex.getRequestURI().getPath();
                 String result = request.get("action") + " handled by " + path + ": " + request.get("task");

@@ -370,10 +370,15 @@ public final class NodeRuntime implements AutoCloseable {
         // 1. HTTP registration.
         CompletableFuture<Map<String, Object>> reg = rest.postJsonAsync("/nodes/register", registration());
         try {
-            reg.get();
+            // the call has its own deadline; this bound also covers a call stuck in the dispatcher's queue
+            reg.get(REST_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             reg.cancel(true);
             throw e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            reg.cancel(true);
+            return Outcome.failed("registration: no answer from the gateway within " + REST_TIMEOUT.toSeconds()
+                    + " s", false, false);
         } catch (ExecutionException | CancellationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof GatewayHttpException ge) {

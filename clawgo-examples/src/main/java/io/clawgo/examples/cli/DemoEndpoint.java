@@ -72,7 +72,7 @@ final class DemoEndpoint implements AutoCloseable {
                 String text = new String(raw, StandardCharsets.UTF_8);
                 req = text.isBlank() ? Map.of() : WireCodec.get().decodeMap(text, MAX_BODY);
             } catch (Exception e) {
-                req = Map.of();
+                req = Map.of(); // as the seed's node_endpoint.py: a body that is not JSON gets an empty echo
             }
             String path = ex.getRequestURI().getPath();
             Object a = req.get("action");

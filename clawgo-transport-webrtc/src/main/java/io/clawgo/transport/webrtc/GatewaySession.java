@@ -41,10 +41,18 @@ final class GatewaySession {
 
     /** Sends {@code request} over the current attempt, starting one when there is none and the backoff allows. */
     CompletableFuture<Response> submit(Request request, long timeoutMillis) {
-        if (inFlight.get() >= env.ctx.p2p().maxInFlightPerNode()) {
+        // take the slot first (check-then-increment would let concurrent callers past the bound)
+        if (inFlight.incrementAndGet() > env.ctx.p2p().maxInFlightPerNode()) {
+            inFlight.decrementAndGet();
             return done(Response.error(request, ErrorCodes.P2P_BUSY, "node " + nodeId + " has "
                     + env.ctx.p2p().maxInFlightPerNode() + " webrtc requests in flight"));
         }
+        CompletableFuture<Response> out = submitHoldingSlot(request, timeoutMillis);
+        out.whenComplete((r, e) -> inFlight.decrementAndGet());
+        return out;
+    }
+
+    private CompletableFuture<Response> submitHoldingSlot(Request request, long timeoutMillis) {
         OfferAttempt a;
         boolean start = false;
         synchronized (this) {
@@ -74,8 +82,6 @@ final class GatewaySession {
             }
         }
         PendingRequest p = new PendingRequest(Ids.requestId(), request, timeoutMillis);
-        inFlight.incrementAndGet();
-        p.result.whenComplete((r, e) -> inFlight.decrementAndGet());
         if (start) {
             OfferAttempt started = a;
             if (!env.run(started::start)) {

@@ -5,9 +5,13 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Creation and bounded shutdown of the transport's own thread pools (named daemon threads). */
 final class Pools {
+    private static final Logger LOG = LoggerFactory.getLogger(Pools.class);
+
     private Pools() {
     }
 
@@ -20,6 +24,8 @@ final class Pools {
         return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
+            // through SLF4J, not the JVM's default handler on System.err
+            t.setUncaughtExceptionHandler((th, e) -> LOG.warn("uncaught in {}: {}", th.getName(), e.toString(), e));
             return t;
         });
     }
