@@ -1,6 +1,7 @@
 package io.clawgo.transport.webrtc;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,14 +20,31 @@ final class Reassembler {
         }
     }
 
+    /**
+     * A message in progress. Its buffer grows with what arrives (doubling, up to the announced length): a first chunk
+     * that announces 8 MiB must not make the receiver hold 8 MiB before the bytes come.
+     */
     private static final class Partial {
-        final byte[] data;
+        final int total;
+        byte[] data;
         int filled;
 
-        Partial(int total) {
-            this.data = new byte[total];
+        Partial(int total, int firstChunk) {
+            this.total = total;
+            this.data = new byte[Math.min(total, Math.max(firstChunk, INITIAL_BYTES))];
+        }
+
+        void append(ByteBuffer from, int len) {
+            if (filled + len > data.length) {
+                data = Arrays.copyOf(data, (int) Math.min(total, Math.max(filled + (long) len, 2L * data.length)));
+            }
+            from.get(data, filled, len);
+            filled += len;
         }
     }
+
+    /** The smallest buffer of a message in progress. */
+    private static final int INITIAL_BYTES = 64 * 1024;
 
     private final int maxMessageBytes;
     private final int maxPartial;
@@ -86,32 +104,40 @@ final class Reassembler {
                 skip(number, last);
                 throw new FrameException("more than " + maxPartial + " chunked messages in progress");
             }
-            p = new Partial((int) total);
+            p = new Partial((int) total, len);
             partial.put(number, p);
         } else if (p == null) {
             skip(number, last);
             throw new FrameException("a chunk of message " + number + " without its first chunk");
         }
-        if (p.data.length != total || p.filled + len > p.data.length) {
+        if (p.total != total || p.filled + (long) len > p.total) {
             partial.remove(number);
             skip(number, last);
             throw new FrameException("chunks of message " + number + " overflow its announced length " + total);
         }
-        data.get(p.data, p.filled, len);
-        p.filled += len;
+        p.append(data, len);
         if (!last) {
             return null;
         }
         partial.remove(number);
-        if (p.filled != p.data.length) {
+        if (p.filled != p.total) {
             throw new FrameException("message " + number + " ended after " + p.filled + " of " + total + " bytes");
         }
-        return p.data;
+        return p.data; // full: the buffer grows to the announced length at most, and all of it arrived
     }
 
     /** Messages in progress (for tests). */
     int inProgress() {
         return partial.size();
+    }
+
+    /** Bytes held for messages in progress (for tests). */
+    long heldBytes() {
+        long n = 0;
+        for (Partial p : partial.values()) {
+            n += p.data.length;
+        }
+        return n;
     }
 
     private void skip(int number, boolean last) {

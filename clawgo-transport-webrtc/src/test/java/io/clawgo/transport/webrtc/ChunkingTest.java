@@ -62,6 +62,25 @@ class ChunkingTest {
     }
 
     @Test
+    void whatIsHeldGrowsWithWhatArrivedNotWithWhatWasAnnounced() throws Exception {
+        // first chunks that announce 8 MiB each and never go on must not make the receiver hold 8 MiB per message
+        ChunkCodec c = new ChunkCodec(1024);
+        Reassembler r = new Reassembler(8 * 1024 * 1024, 16);
+        for (int i = 0; i < 16; i++) {
+            List<ChunkCodec.Frame> frames = c.encode(random(8 * 1024 * 1024, i));
+            assertThat(r.accept(ByteBuffer.wrap(frames.get(0).data()), true)).isNull();
+        }
+        assertThat(r.inProgress()).isEqualTo(16);
+        assertThat(r.heldBytes()).as("16 messages of one 1 KiB chunk each").isLessThanOrEqualTo(16L * 64 * 1024);
+        // a message that does arrive grows to its exact length and comes out whole
+        byte[] msg = random(300_000, 99);
+        Reassembler whole = new Reassembler(8 * 1024 * 1024, 4);
+        byte[] out = feed(whole, new ChunkCodec(1000).encode(msg));
+        assertThat(out).isEqualTo(msg).hasSize(msg.length);
+        assertThat(whole.heldBytes()).isZero();
+    }
+
+    @Test
     void interleavedMessagesAreKeptApart() throws Exception {
         ChunkCodec c = new ChunkCodec(100);
         byte[] a = random(1000, 2);
