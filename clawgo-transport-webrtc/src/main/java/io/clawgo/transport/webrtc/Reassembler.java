@@ -43,8 +43,11 @@ final class Reassembler {
         }
     }
 
-    /** The smallest buffer of a message in progress. */
-    private static final int INITIAL_BYTES = 64 * 1024;
+    /**
+     * The first buffer of a message in progress, when the message is larger: messages up to this size are copied
+     * once, larger ones grow with what arrives.
+     */
+    static final int INITIAL_BYTES = 1024 * 1024;
 
     private final int maxMessageBytes;
     private final int maxPartial;
