@@ -154,15 +154,15 @@ final class TcpGatewayTransport implements GatewayTransport {
             return done(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                     "node " + node + " has no tcp_example session (its control connection is not open)"));
         }
-        Duration wait = timeout != null ? timeout : context.p2p().requestTimeout(); // null: none given
-        if (wait.isNegative() || wait.isZero()) {
+        Duration budget = timeout != null ? timeout : context.p2p().requestTimeout(); // null: none given
+        if (budget.isNegative() || budget.isZero()) {
             // the dispatch has no time left: say so at once, send nothing
             return done(Response.error(request, ErrorCodes.P2P_TIMEOUT, "no time left to send to node " + node));
         }
-        long deadline = System.nanoTime() + wait.toNanos();
+        long deadline = System.nanoTime() + budget.toNanos();
         // wait for the node's TCP connection, at most the ready timeout and half the request's time (so that a
         // fallback to the next transport keeps time)
-        long readyMillis = Math.max(1, Math.min(context.p2p().readyTimeout().toMillis(), wait.toMillis() / 2));
+        long readyMillis = Math.max(1, Math.min(context.p2p().readyTimeout().toMillis(), budget.toMillis() / 2));
         return s.ready().copy()
                 .completeOnTimeout(null, readyMillis, TimeUnit.MILLISECONDS)
                 .thenCompose(connection -> connection == null

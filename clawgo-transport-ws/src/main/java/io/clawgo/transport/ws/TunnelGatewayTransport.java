@@ -109,8 +109,8 @@ final class TunnelGatewayTransport implements GatewayTransport {
                     "node " + node + " has no open control connection"));
         }
         // none given: gateway.nodes.p2p.request_timeout_sec
-        Duration wait = timeout != null ? timeout : context.p2p().requestTimeout();
-        if (wait.isNegative() || wait.isZero()) {
+        Duration budget = timeout != null ? timeout : context.p2p().requestTimeout();
+        if (budget.isNegative() || budget.isZero()) {
             return done(Response.error(request, ErrorCodes.P2P_TIMEOUT,
                     "no time left to send the request to node " + node));
         }
@@ -132,11 +132,11 @@ final class TunnelGatewayTransport implements GatewayTransport {
         String id = p.id;
         long nanos;
         try {
-            nanos = wait.toNanos();
+            nanos = budget.toNanos();
         } catch (ArithmeticException e) {
             nanos = Long.MAX_VALUE / 4;
         }
-        p.timeout = wait;
+        p.timeout = budget;
         p.deadlineAt = System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4);
         timed.put(p, c);
         if (p.finished) {
