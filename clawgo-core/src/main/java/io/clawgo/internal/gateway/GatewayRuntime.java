@@ -274,6 +274,20 @@ public final class GatewayRuntime implements AutoCloseable {
         return view.payload();
     }
 
+    private static void awaitUntil(java.util.concurrent.ExecutorService pool, long untilNanos) {
+        if (pool == null) {
+            return;
+        }
+        try {
+            if (!pool.awaitTermination(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                // not dropped: a caller's continuation that never ran would be lost without a trace
+                LOG.debug("continuations still running after close; they finish on their daemon threads");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public synchronized void close() {
         closeQuietly(pinger);
@@ -301,6 +315,10 @@ public final class GatewayRuntime implements AutoCloseable {
         if (fallbacks != null) {
             fallbacks.shutdown(); // transports are closed: a later fallback attempt runs at once and fails fast
         }
+        // continuations already queued get up to a second in all to run before close() returns
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        awaitUntil(callbacks, until);
+        awaitUntil(fallbacks, until);
         closeQuietly(dispatchAudit); // writes what is pending
         closeQuietly(taskAudit);
         closeQuietly(events); // delivers what is queued, for a bounded time
