@@ -131,11 +131,7 @@ final class FrameWriter {
                     long buffered = sink.bufferedAmount();
                     if (buffered > high) {
                         if (!onPool) {
-                            try {
-                                pool.execute(() -> drain(true));
-                            } catch (RejectedExecutionException e) {
-                                fail(new IOException("the transport is closing"));
-                            }
+                            onPool();
                             return;
                         }
                         buffered = awaitLow();
@@ -159,11 +155,7 @@ final class FrameWriter {
                 }
             } catch (WouldBlock e) {
                 // only a thread that may not wait gets this (a webrtc callback): the frame stays first in line
-                try {
-                    pool.execute(() -> drain(true));
-                } catch (RejectedExecutionException r) {
-                    fail(new IOException("the transport is closing"));
-                }
+                onPool();
                 return;
             } catch (IOException | RuntimeException e) {
                 fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
@@ -172,6 +164,21 @@ final class FrameWriter {
             if (next.done() != null) {
                 next.done().complete(null);
             }
+        }
+    }
+
+    /** Goes on draining from the pool. */
+    private void onPool() {
+        try {
+            pool.execute(() -> drain(true));
+        } catch (RejectedExecutionException e) {
+            fail(new IOException("the transport is closing"));
+        } catch (Error e) {
+            // no thread could be started: what is queued fails (its requests get an error) instead of waiting on a
+            // writer that stays marked as draining forever, and the session ends (a later request makes a new one)
+            String why = "could not start the DataChannel writer: " + e;
+            fail(new IOException(why));
+            onStall.accept(why);
         }
     }
 

@@ -238,7 +238,13 @@ final class PeerLink {
     static Executor offCallback(Executor pool) {
         return r -> {
             if (IN_CALLBACK.get()) {
-                pool.execute(r);
+                try {
+                    pool.execute(r);
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("dropping a webrtc task: the transport is closing");
+                } catch (Error e) {
+                    LOG.warn("could not start a webrtc task: {}", e.toString());
+                }
             } else {
                 r.run();
             }

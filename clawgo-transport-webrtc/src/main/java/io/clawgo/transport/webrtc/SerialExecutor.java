@@ -38,6 +38,13 @@ final class SerialExecutor implements Executor {
                 running = false;
             }
             LOG.debug("dropping tasks: the pool is shut down");
+        } catch (Error e) {
+            // no thread could be started (e.g. "unable to create native thread"): keep the tasks, and let the next
+            // execute() try again instead of leaving this executor marked running forever
+            synchronized (tasks) {
+                running = false;
+            }
+            LOG.warn("could not start a webrtc task: {}", e.toString());
         }
     }
 

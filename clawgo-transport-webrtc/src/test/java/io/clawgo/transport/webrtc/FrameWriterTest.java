@@ -58,6 +58,47 @@ class FrameWriterTest {
     }
 
     @Test
+    void aPoolThatCannotStartAThreadFailsTheQueuedWritesAndReportsTheLink() throws Exception {
+        // the JVM's answer when no native thread can be created: the writer must not stay "draining" for ever
+        java.util.concurrent.Executor noThreads = r -> {
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+        };
+        FakeChannel ch = new FakeChannel();
+        ch.buffered.set(5000); // above the high watermark: the writer goes on from the pool
+        AtomicReference<String> stalled = new AtomicReference<>();
+        FrameWriter w = new FrameWriter(ch, noThreads, 1000, 200, 1 << 20, 5000, stalled::set);
+        CompletableFuture<Void> first = w.write(frames(2, 100));
+        assertThat(first).failsWithin(1, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
+                .withMessageContaining("could not start the DataChannel writer");
+        assertThat(stalled.get()).contains("unable to create native thread");
+        assertThat(w.write(frames(1, 10))).as("a later write fails at once, it does not wait")
+                .failsWithin(1, TimeUnit.SECONDS);
+        assertThat(ch.sent).isEmpty();
+    }
+
+    @Test
+    void aSerialExecutorWhosePoolCannotStartAThreadKeepsItsTasksForTheNextTry() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.Executor flaky = r -> {
+            if (broken.get()) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            }
+            pool.execute(r);
+        };
+        SerialExecutor serial = new SerialExecutor(flaky);
+        List<Integer> ran = java.util.Collections.synchronizedList(new ArrayList<>());
+        serial.execute(() -> ran.add(1));
+        broken.set(false);
+        CompletableFuture<Void> second = new CompletableFuture<>();
+        serial.execute(() -> {
+            ran.add(2);
+            second.complete(null);
+        });
+        second.get(5, TimeUnit.SECONDS);
+        assertThat(ran).as("nothing lost, order kept").containsExactly(1, 2);
+    }
+
+    @Test
     void sendsInlineWhileBelowTheHighWatermark() throws Exception {
         FakeChannel ch = new FakeChannel();
         FrameWriter w = new FrameWriter(ch, pool, 1000, 200, 1 << 20, 5000, e -> { });
