@@ -33,6 +33,7 @@ final class AnswerSession implements PeerLink.Listener {
     final String attempt;
     private final NodeContext ctx;
     private final Executor pool;
+    private final Executor drains;
     private final Executor offCallback;
     private final WebRtcSettings settings;
     private final String session;
@@ -44,15 +45,18 @@ final class AnswerSession implements PeerLink.Listener {
     private boolean answered;
 
     /**
+     * @param pool           the node transport's bounded pool
+     * @param drains         where the session's writer waits for a busy channel
      * @param attempt        the offer's attempt id (echoed in every signal), or {@code null}
      * @param session        the offer's {@code session} field, echoed
      * @param outboundLimit  the largest message the gateway takes
      * @param onEnd          told once when this session ends by itself (channel or connection closed)
      */
-    AnswerSession(NodeContext ctx, Executor pool, WebRtcSettings settings, String attempt, String session,
-                  int outboundLimit, Consumer<AnswerSession> onEnd) {
+    AnswerSession(NodeContext ctx, Executor pool, Executor drains, WebRtcSettings settings, String attempt,
+                  String session, int outboundLimit, Consumer<AnswerSession> onEnd) {
         this.ctx = ctx;
         this.pool = pool;
+        this.drains = drains;
         this.offCallback = PeerLink.offCallback(pool);
         this.settings = settings;
         this.attempt = attempt;
@@ -64,7 +68,7 @@ final class AnswerSession implements PeerLink.Listener {
     /** Creates the peer connection, applies the offer and held-back candidates, and sends the answer. */
     void start(PeerConnectionFactory factory, RTCConfiguration config, RTCSessionDescription offer,
                List<RTCIceCandidate> early) {
-        PeerLink l = PeerLink.create(factory, config, pool, this, settings, ctx.maxMessageBytes(), true,
+        PeerLink l = PeerLink.create(factory, config, pool, drains, this, settings, ctx.maxMessageBytes(), true,
                 PeerLink.INLINE_LIMIT);
         link = l;
         if (closed) {

@@ -15,16 +15,19 @@ final class GatewayEnv {
     final GatewayContext ctx;
     final WebRtcSettings settings;
     final ExecutorService pool;
+    /** Where the DataChannel writers wait for a busy channel to drain (at most one per link at a time). */
+    final ExecutorService drains;
     final List<IceServer> iceServers;
     private final java.util.concurrent.ConcurrentHashMap<PendingRequest, OfferAttempt> timed =
             new java.util.concurrent.ConcurrentHashMap<>();
     private SharedFactory.Lease lease;
     private boolean released;
 
-    GatewayEnv(GatewayContext ctx, WebRtcSettings settings, ExecutorService pool) {
+    GatewayEnv(GatewayContext ctx, WebRtcSettings settings, ExecutorService pool, ExecutorService drains) {
         this.ctx = ctx;
         this.settings = settings;
         this.pool = pool;
+        this.drains = drains;
         this.iceServers = ctx.p2p().allIceServers();
     }
 

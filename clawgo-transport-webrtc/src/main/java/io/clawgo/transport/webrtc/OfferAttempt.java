@@ -67,7 +67,7 @@ final class OfferAttempt implements PeerLink.Listener {
         }
         PeerLink l;
         try {
-            l = PeerLink.create(env.factory(), env.rtcConfig(), env.pool, this, env.settings,
+            l = PeerLink.create(env.factory(), env.rtcConfig(), env.pool, env.drains, this, env.settings,
                     env.ctx.maxMessageBytes(), false, PeerLink.INLINE_LIMIT);
             link = l;
             if (ended) {

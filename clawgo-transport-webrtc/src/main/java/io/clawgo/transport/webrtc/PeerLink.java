@@ -112,7 +112,7 @@ final class PeerLink {
     private volatile ChannelShim channelShim;
     private volatile boolean open;
 
-    private PeerLink(Executor pool, Listener listener, WebRtcSettings settings, int maxMessageBytes,
+    private PeerLink(Executor pool, Executor drains, Listener listener, WebRtcSettings settings, int maxMessageBytes,
                      boolean acceptsChannel, int inlineLimit) {
         this.pool = pool;
         this.settings = settings;
@@ -125,13 +125,17 @@ final class PeerLink {
         this.peerShim = new PeerShim(this);
         this.remote = new RemoteCandidates<>(MAX_REMOTE_CANDIDATES, this::applyCandidate);
         long stallMillis = Math.max(10_000, settings.readyTimeout().toMillis());
-        this.writer = new FrameWriter(new Sink(), pool, settings.bufferHigh(), settings.bufferLow(),
+        // the writer waits for a busy channel on its own executor, never on the shared pool: a few stalled channels
+        // must not hold every thread of the pool that carries all links' events and messages
+        this.writer = new FrameWriter(new Sink(), drains, settings.bufferHigh(), settings.bufferLow(),
                 Math.max(64L * 1024 * 1024, 2L * maxMessageBytes), stallMillis, this::stalled);
     }
 
     /**
      * Creates the peer connection. Must not be called on a webrtc callback thread.
      *
+     * @param pool           events, large messages and other work of the link (a bounded pool)
+     * @param drains         where the link's writer goes on when it must wait for the channel to drain
      * @param acceptsChannel {@code true} on the answerer: take the {@code clawgo} channel the offerer opens
      * @param inlineLimit    messages that arrive in one frame of at most this many bytes are given to
      *                       {@link Listener#onMessage} on the native callback thread (the listener must then only do
@@ -139,9 +143,10 @@ final class PeerLink {
      *                       lock is taken the writer carries on from the pool; see also {@link #offCallback}); 0
      *                       delivers every message on the pool
      */
-    static PeerLink create(PeerConnectionFactory factory, RTCConfiguration config, Executor pool, Listener listener,
-                           WebRtcSettings settings, int maxMessageBytes, boolean acceptsChannel, int inlineLimit) {
-        PeerLink link = new PeerLink(pool, listener, settings, maxMessageBytes, acceptsChannel, inlineLimit);
+    static PeerLink create(PeerConnectionFactory factory, RTCConfiguration config, Executor pool, Executor drains,
+                           Listener listener, WebRtcSettings settings, int maxMessageBytes, boolean acceptsChannel,
+                           int inlineLimit) {
+        PeerLink link = new PeerLink(pool, drains, listener, settings, maxMessageBytes, acceptsChannel, inlineLimit);
         RTCPeerConnection pc = factory.createPeerConnection(config, link.peerShim);
         if (pc == null) {
             throw new IllegalStateException("createPeerConnection returned null (invalid ICE configuration?)");

@@ -43,7 +43,8 @@ final class WebRtcGatewayTransport implements GatewayTransport {
     private volatile boolean closed;
 
     WebRtcGatewayTransport(GatewayContext ctx, WebRtcSettings settings) {
-        this.env = new GatewayEnv(ctx, settings, Pools.cached("clawgo-webrtc-gw"));
+        this.env = new GatewayEnv(ctx, settings, Pools.fixed("clawgo-webrtc-gw"),
+                Pools.cached("clawgo-webrtc-gw-drain"));
         this.pruner = ctx.scheduler().scheduleWithFixedDelay(() -> env.run(this::prune), 60, 60, TimeUnit.SECONDS);
         this.sweeper = ctx.scheduler().scheduleWithFixedDelay(env::sweep, SWEEP_MILLIS, SWEEP_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -172,6 +173,7 @@ final class WebRtcGatewayTransport implements GatewayTransport {
             s.endCurrent("closed", "the gateway's webrtc transport closed");
         }
         Pools.shutdown(env.pool, 3000);
+        Pools.shutdown(env.drains, 1000);
         env.release();
         LOG.debug("webrtc transport closed");
     }

@@ -33,6 +33,8 @@ final class WebRtcNodeTransport implements NodeTransport {
     private final NodeContext ctx;
     private final WebRtcSettings settings;
     private final ExecutorService pool;
+    /** Where the DataChannel writers wait for a busy channel to drain (at most one per session at a time). */
+    private final ExecutorService drains;
     private final SerialExecutor signals;
     private final List<Early> early = new ArrayList<>();
     private SharedFactory.Lease lease;
@@ -42,7 +44,8 @@ final class WebRtcNodeTransport implements NodeTransport {
     WebRtcNodeTransport(NodeContext ctx, WebRtcSettings settings) {
         this.ctx = ctx;
         this.settings = settings;
-        this.pool = Pools.cached("clawgo-webrtc-node");
+        this.pool = Pools.fixed("clawgo-webrtc-node");
+        this.drains = Pools.cached("clawgo-webrtc-node-drain");
         this.signals = new SerialExecutor(pool);
     }
 
@@ -101,6 +104,7 @@ final class WebRtcNodeTransport implements NodeTransport {
             s.close();
         }
         Pools.shutdown(pool, 3000);
+        Pools.shutdown(drains, 1000);
         if (l != null) {
             l.close();
         }
@@ -120,7 +124,7 @@ final class WebRtcNodeTransport implements NodeTransport {
         String attempt = Signals.attempt(payload);
         int peerMax = Signals.maxMessageBytes(payload);
         int outbound = peerMax > 0 ? Math.min(ctx.maxMessageBytes(), peerMax) : ctx.maxMessageBytes();
-        AnswerSession s = new AnswerSession(ctx, pool, settings, attempt, msg.session() == null
+        AnswerSession s = new AnswerSession(ctx, pool, drains, settings, attempt, msg.session() == null
                 ? ctx.nodeId() : msg.session(), outbound, this::ended);
         List<RTCIceCandidate> held = new ArrayList<>();
         SharedFactory.Lease l;
