@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -274,7 +275,7 @@ public final class GatewayRuntime implements AutoCloseable {
         return view.payload();
     }
 
-    private static void awaitUntil(java.util.concurrent.ExecutorService pool, long untilNanos) {
+    private static void awaitUntil(ExecutorService pool, long untilNanos) {
         if (pool == null) {
             return;
         }

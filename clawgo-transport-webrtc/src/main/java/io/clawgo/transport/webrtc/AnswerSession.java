@@ -184,7 +184,7 @@ final class AnswerSession implements PeerLink.Listener {
         CompletableFuture<Response> result = ctx.execute(req).toCompletableFuture();
         if (result.isDone()) {
             // answered at once (a direct handler, node_busy): reply from this thread, as a raw echo would. The writer
-            // never waits here: when the channel is busy it carries on from the pool
+            // never waits here: when the channel is busy it carries on from its drain pool
             reply(msg.id(), outcome(req, result));
             return;
         }

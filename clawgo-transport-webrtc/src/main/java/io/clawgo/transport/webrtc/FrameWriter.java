@@ -34,7 +34,10 @@ final class FrameWriter {
         void send(ChunkCodec.Frame frame) throws IOException, WouldBlock;
     }
 
-    /** The sink cannot be used on this thread without waiting, which this thread may not do: go on from the pool. */
+    /**
+     * The sink cannot be used on this thread without waiting, which this thread may not do: go on from the writer's
+     * executor.
+     */
     static final class WouldBlock extends Exception {
         static final WouldBlock INSTANCE = new WouldBlock();
 
@@ -167,7 +170,7 @@ final class FrameWriter {
         }
     }
 
-    /** Goes on draining from the pool. */
+    /** Goes on draining from the writer's executor (the link's drain pool). */
     private void onPool() {
         try {
             pool.execute(() -> drain(true));

@@ -341,8 +341,8 @@ final class OfferAttempt implements PeerLink.Listener {
     /**
      * A node's answer. Small ones arrive here on the native callback thread (see {@link PeerLink#INLINE_LIMIT}):
      * decode, complete the pending request, return. What runs on completion is core's quick bookkeeping (the SPI's
-     * contract: callers' continuations go to the gateway's callback pool, a fallback attempt to a pool of its own), so a
-     * waiting caller is woken without a thread hop.
+     * contract: callers' continuations go to the gateway's callback pool, a fallback attempt to a pool of its own),
+     * so a waiting caller is woken without a thread hop.
      */
     @Override
     public void onMessage(byte[] utf8) {

@@ -140,7 +140,7 @@ final class PeerLink {
      * @param inlineLimit    messages that arrive in one frame of at most this many bytes are given to
      *                       {@link Listener#onMessage} on the native callback thread (the listener must then only do
      *                       bounded, non-blocking work; a {@link #send} from there never waits: when the channel's
-     *                       lock is taken the writer carries on from the pool; see also {@link #offCallback}); 0
+     *                       lock is taken the writer carries on from {@code drains}; see {@link #offCallback}); 0
      *                       delivers every message on the pool
      */
     static PeerLink create(PeerConnectionFactory factory, RTCConfiguration config, Executor pool, Executor drains,
@@ -428,8 +428,8 @@ final class PeerLink {
 
     /**
      * Takes {@link #guard} for a call into the channel. A Java thread waits for it. A webrtc callback thread only tries:
-     * the thread holding it may be inside a call that libwebrtc runs on that very callback thread, so waiting could
-     * deadlock; the writer then carries on from its pool.
+     * the thread holding it may be inside a call that libwebrtc runs on that very callback thread, so waiting
+     * could deadlock; the writer then carries on from its drain pool.
      */
     private void lockForIo() throws FrameWriter.WouldBlock {
         if (IN_CALLBACK.get()) {
