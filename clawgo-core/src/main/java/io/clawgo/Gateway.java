@@ -1,8 +1,10 @@
 package io.clawgo;
 
+import io.clawgo.config.AccessPolicy;
 import io.clawgo.config.ConfigException;
 import io.clawgo.config.DispatchPolicy;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;
 import io.clawgo.internal.gateway.GatewayEvents;
@@ -439,6 +441,28 @@ public final class Gateway implements AutoCloseable {
          */
         public Builder controlPingInterval(Duration interval) {
             config = config.withControlPingInterval(interval);
+            return this;
+        }
+
+        /**
+         * Sets who may reach the gateway over HTTP and WebSocket, and how much of it they may hold.
+         *
+         * @param policy the policy; {@code null} means {@link AccessPolicy#defaults()}
+         * @return this builder
+         */
+        public Builder access(AccessPolicy policy) {
+            config = config.toBuilder().access(policy).build();
+            return this;
+        }
+
+        /**
+         * Sets what a registered node may make the gateway do on its behalf.
+         *
+         * @param policy the policy; {@code null} means {@link NodePolicy#defaults()}
+         * @return this builder
+         */
+        public Builder nodePolicy(NodePolicy policy) {
+            config = config.toBuilder().nodePolicy(policy).build();
             return this;
         }
 

@@ -1,9 +1,14 @@
 package io.clawgo.config;
 
+import static io.clawgo.config.JsonFields.array;
+import static io.clawgo.config.JsonFields.bool;
+import static io.clawgo.config.JsonFields.integer;
+import static io.clawgo.config.JsonFields.object;
+import static io.clawgo.config.JsonFields.string;
+import static io.clawgo.config.JsonFields.strings;
+
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireCodec;
 import java.io.IOException;
@@ -12,12 +17,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * Everything a gateway needs, with documented defaults. Immutable; the {@code with*} methods return copies.
- *
- * <p>Loaded from a clawgo-compatible JSON file with {@link #load(Path)}:
+ * Everything a gateway needs, with documented defaults. Immutable: build one with {@link #builder()}, derive one with
+ * {@link #toBuilder()} or the {@code with*} methods, or load one with {@link #load(Path)} from a clawgo-compatible JSON
+ * file:
  * <pre>{@code
  * {"gateway":{"host":"0.0.0.0","port":18790,"token":"...","data_dir":"./clawgo-data","node_ttl_sec":60,
  *   "max_nodes":50000,"control_ping_sec":10,
@@ -26,34 +34,16 @@ import java.util.List;
  *     "dispatch":{"prefer_p2p":true,"allow_relay_fallback":true}}}}
  * }</pre>
  *
- * @param host             listen address (default {@code 0.0.0.0})
- * @param port             listen port, {@code 0} for an ephemeral port (default 18790)
- * @param token            bearer token for every API route and the node WebSocket; empty means none (the default),
- *                         and without {@code nodeTokens} either, every route is open
- * @param dataDir          where the registry state and the audits live (default {@code ./clawgo-data})
- * @param nodeTtl          a node is online while heard from within this (default 60 s)
- * @param offlineRetention offline nodes are removed after this (default 7 days)
- * @param maxMessageBytes  largest WebSocket frame, HTTP body and relayed response, at least 4096 (default 8 MiB)
- * @param auditMaxBytes    an audit file is rotated when larger (default 16 MiB, one old file kept)
- * @param p2p              {@code gateway.nodes.p2p}
- * @param dispatch         {@code gateway.nodes.dispatch}
- * @param tls              {@code gateway.tls}: serve https/wss from a key store; {@code null} for plain http
- * @param nodeTokens       {@code gateway.nodes.tokens}: per-node tokens (node id to token); a node presenting its own
- *                         token may register and connect as that node only, and use no other route
- * @param maxNodes         {@code gateway.max_nodes}: how many nodes the registry holds at most, online and offline
- *                         (offline ones until the offline retention drops them); a new node id beyond it is refused
- *                         with {@code too_many_nodes}, while known ids always register again (default 50,000)
- * @param controlPingInterval {@code gateway.control_ping_sec}: every interval the gateway pings each registered
- *                         node's control WebSocket, and closes (code 4005) a socket it heard nothing from, no frame
- *                         and no pong, for two intervals; {@link Duration#ZERO} disables it (default 10 s)
+ * <p>A builder fills in the default of every value left unset or set to {@code null} (and of sizes of 0 or less);
+ * values are checked only by {@link #validate()}, which {@code Gateway.Builder.start()} calls.
  */
-public record GatewayConfig(String host, int port, String token, Path dataDir, Duration nodeTtl,
-                            Duration offlineRetention, int maxMessageBytes, long auditMaxBytes, P2pConfig p2p,
-                            DispatchPolicy dispatch, ServerTls tls, java.util.Map<String, String> nodeTokens,
-                            int maxNodes, Duration controlPingInterval) {
+public final class GatewayConfig {
 
     /** The default listen port. */
     public static final int DEFAULT_PORT = 18790;
+
+    /** The default listen address. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
 
     /** The default of {@code gateway.max_nodes}: five times the 10,000 nodes the scale benchmark connects. */
     public static final int DEFAULT_MAX_NODES = 50_000;
@@ -64,48 +54,58 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
     /** The shortest control ping interval other than zero (which disables the pings). */
     static final Duration MIN_CONTROL_PING = Duration.ofMillis(100);
 
+    private final String host;
+    private final int port;
+    private final String token;
+    private final Path dataDir;
+    private final Duration nodeTtl;
+    private final Duration offlineRetention;
+    private final int maxMessageBytes;
+    private final long auditMaxBytes;
+    private final P2pConfig p2p;
+    private final DispatchPolicy dispatch;
+    private final ServerTls tls;
+    private final Map<String, String> nodeTokens;
+    private final int maxNodes;
+    private final Duration controlPingInterval;
+    private final AccessPolicy access;
+    private final NodePolicy nodePolicy;
+
+    private GatewayConfig(Builder b) {
+        host = b.host == null || b.host.isBlank() ? DEFAULT_HOST : b.host.trim();
+        port = b.port;
+        token = b.token == null ? "" : b.token.trim();
+        dataDir = b.dataDir == null ? Path.of("clawgo-data") : b.dataDir;
+        nodeTtl = b.nodeTtl == null ? Duration.ofSeconds(60) : b.nodeTtl;
+        offlineRetention = b.offlineRetention == null ? Duration.ofDays(7) : b.offlineRetention;
+        maxMessageBytes = b.maxMessageBytes <= 0 ? WireCodec.DEFAULT_MAX_BYTES : b.maxMessageBytes;
+        auditMaxBytes = b.auditMaxBytes <= 0 ? 16L * 1024 * 1024 : b.auditMaxBytes;
+        p2p = b.p2p == null ? P2pConfig.defaults() : b.p2p;
+        dispatch = b.dispatch == null ? DispatchPolicy.DEFAULT : b.dispatch;
+        nodeTokens = b.nodeTokens == null ? Map.of() : Map.copyOf(b.nodeTokens);
+        tls = b.tls;
+        maxNodes = b.maxNodes == 0 ? DEFAULT_MAX_NODES : b.maxNodes;
+        controlPingInterval = b.controlPingInterval == null ? DEFAULT_CONTROL_PING : b.controlPingInterval;
+        access = b.access == null ? AccessPolicy.defaults() : b.access;
+        nodePolicy = b.nodePolicy == null ? NodePolicy.defaults() : b.nodePolicy;
+    }
+
     /**
-     * Creates a configuration, filling in defaults: a {@code null} or blank host, {@code null} token, data dir, TTL,
-     * retention, P2P section, dispatch policy, node tokens or control ping interval, a size of 0 or less, and a
-     * {@code maxNodes} of 0, take the default. The host and token are trimmed; the node tokens are copied. Values are
-     * checked only by {@link #validate()}.
+     * Starts a configuration from the defaults.
      *
-     * @param host             listen address
-     * @param port             listen port
-     * @param token            gateway bearer token
-     * @param dataDir          data directory
-     * @param nodeTtl          node TTL
-     * @param offlineRetention how long offline nodes are kept
-     * @param maxMessageBytes  largest message in bytes
-     * @param auditMaxBytes    audit rotation size in bytes
-     * @param p2p              the P2P section
-     * @param dispatch         the dispatch policy
-     * @param tls              the TLS key store, or {@code null} for plain http
-     * @param nodeTokens       per-node tokens; no {@code null} keys or values
-     * @param maxNodes         most nodes the registry holds; 0 means the default
-     * @param controlPingInterval control socket ping interval; {@link Duration#ZERO} disables the pings
-     * @throws NullPointerException when {@code nodeTokens} holds a {@code null} key or value
+     * @return a builder holding every default
      */
-    public GatewayConfig {
-        host = host == null || host.isBlank() ? "0.0.0.0" : host.trim();
-        token = token == null ? "" : token.trim();
-        dataDir = dataDir == null ? Path.of("clawgo-data") : dataDir;
-        nodeTtl = nodeTtl == null ? Duration.ofSeconds(60) : nodeTtl;
-        offlineRetention = offlineRetention == null ? Duration.ofDays(7) : offlineRetention;
-        maxMessageBytes = maxMessageBytes <= 0 ? WireCodec.DEFAULT_MAX_BYTES : maxMessageBytes;
-        auditMaxBytes = auditMaxBytes <= 0 ? 16L * 1024 * 1024 : auditMaxBytes;
-        p2p = p2p == null ? P2pConfig.defaults() : p2p;
-        dispatch = dispatch == null ? DispatchPolicy.DEFAULT : dispatch;
-        if (nodeTokens != null) {
-            for (var e : nodeTokens.entrySet()) {
-                if (e.getKey() == null || e.getValue() == null) {
-                    throw new ConfigException("gateway.nodes.tokens must not hold null ids or tokens");
-                }
-            }
-        }
-        nodeTokens = nodeTokens == null ? java.util.Map.of() : java.util.Map.copyOf(nodeTokens);
-        maxNodes = maxNodes == 0 ? DEFAULT_MAX_NODES : maxNodes;
-        controlPingInterval = controlPingInterval == null ? DEFAULT_CONTROL_PING : controlPingInterval;
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts a configuration from this one.
+     *
+     * @return a builder holding every value of this configuration
+     */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /**
@@ -114,17 +114,164 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return a configuration with every default (port 18790, no token, P2P on with the best transport found)
      */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, DEFAULT_PORT, null, null, null, null, 0, 0, null, null, null, null, 0, null);
+        return builder().build();
+    }
+
+    /**
+     * The listen address ({@code gateway.host}).
+     *
+     * @return the host, trimmed (default {@value #DEFAULT_HOST})
+     */
+    public String host() {
+        return host;
+    }
+
+    /**
+     * The listen port ({@code gateway.port}).
+     *
+     * @return 0..65535 when valid, 0 for an ephemeral port (default 18790)
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * The bearer token of every API route and the node WebSocket ({@code gateway.token}).
+     *
+     * @return the token, trimmed; empty means none (the default)
+     */
+    public String token() {
+        return token;
+    }
+
+    /**
+     * Where the registry state and the audits live ({@code gateway.data_dir}).
+     *
+     * @return the directory (default {@code ./clawgo-data})
+     */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * A node is online while heard from within this ({@code gateway.node_ttl_sec}).
+     *
+     * @return the TTL (default 60 s)
+     */
+    public Duration nodeTtl() {
+        return nodeTtl;
+    }
+
+    /**
+     * Offline nodes are removed after this ({@code gateway.offline_retention_hours}).
+     *
+     * @return the retention (default 7 days)
+     */
+    public Duration offlineRetention() {
+        return offlineRetention;
+    }
+
+    /**
+     * The largest WebSocket frame, HTTP body and relayed response ({@code gateway.max_message_bytes}).
+     *
+     * @return bytes (default 8 MiB)
+     */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /**
+     * An audit file is rotated when larger than this ({@code gateway.audit_max_bytes}; one old file is kept).
+     *
+     * @return bytes (default 16 MiB)
+     */
+    public long auditMaxBytes() {
+        return auditMaxBytes;
+    }
+
+    /**
+     * The P2P section ({@code gateway.nodes.p2p}).
+     *
+     * @return the section (default {@link P2pConfig#defaults()})
+     */
+    public P2pConfig p2p() {
+        return p2p;
+    }
+
+    /**
+     * How {@code auto} mode picks transports ({@code gateway.nodes.dispatch}).
+     *
+     * @return the policy (default {@link DispatchPolicy#DEFAULT})
+     */
+    public DispatchPolicy dispatch() {
+        return dispatch;
+    }
+
+    /**
+     * The TLS key store ({@code gateway.tls}).
+     *
+     * @return the key store, or {@code null} for plain http (the default)
+     */
+    public ServerTls tls() {
+        return tls;
+    }
+
+    /**
+     * The per-node tokens ({@code gateway.nodes.tokens}): a node presenting its own token may register and connect
+     * as that node only, and use no other route.
+     *
+     * @return node id to token, unmodifiable (default empty)
+     */
+    public Map<String, String> nodeTokens() {
+        return nodeTokens;
+    }
+
+    /**
+     * How many nodes the registry holds at most, online and offline ({@code gateway.max_nodes}); a new node id beyond
+     * it is refused with {@code too_many_nodes}, while known ids always register again.
+     *
+     * @return the limit (default 50,000)
+     */
+    public int maxNodes() {
+        return maxNodes;
+    }
+
+    /**
+     * How often the gateway pings each node's control WebSocket ({@code gateway.control_ping_sec}); a socket heard
+     * nothing from, no frame and no pong, for two intervals is closed (code 4005).
+     *
+     * @return the interval; {@link Duration#ZERO} disables the pings (default 10 s)
+     */
+    public Duration controlPingInterval() {
+        return controlPingInterval;
+    }
+
+    /**
+     * Who may reach the gateway over HTTP and WebSocket, and how much of it they may hold.
+     *
+     * @return the access policy (default {@link AccessPolicy#defaults()})
+     */
+    public AccessPolicy access() {
+        return access;
+    }
+
+    /**
+     * What a registered node may make the gateway do.
+     *
+     * @return the node policy (default {@link NodePolicy#defaults()})
+     */
+    public NodePolicy nodePolicy() {
+        return nodePolicy;
     }
 
     /**
      * A copy with another listen address.
      *
-     * @param v the host; {@code null} or blank means {@code 0.0.0.0}
+     * @param v the host; {@code null} or blank means {@value #DEFAULT_HOST}
      * @return the copy
      */
     public GatewayConfig withHost(String v) {
-        return new GatewayConfig(v, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().host(v).build();
     }
 
     /**
@@ -134,7 +281,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withPort(int v) {
-        return new GatewayConfig(host, v, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().port(v).build();
     }
 
     /**
@@ -144,7 +291,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withToken(String v) {
-        return new GatewayConfig(host, port, v, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().token(v).build();
     }
 
     /**
@@ -154,7 +301,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withDataDir(Path v) {
-        return new GatewayConfig(host, port, token, v, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().dataDir(v).build();
     }
 
     /**
@@ -164,7 +311,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withNodeTtl(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, v, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().nodeTtl(v).build();
     }
 
     /**
@@ -174,7 +321,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withOfflineRetention(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, v, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().offlineRetention(v).build();
     }
 
     /**
@@ -184,7 +331,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withMaxMessageBytes(int v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, v, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().maxMessageBytes(v).build();
     }
 
     /**
@@ -194,7 +341,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withAuditMaxBytes(long v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, v, p2p, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().auditMaxBytes(v).build();
     }
 
     /**
@@ -204,7 +351,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withP2p(P2pConfig v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, v, dispatch, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().p2p(v).build();
     }
 
     /**
@@ -214,7 +361,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withDispatch(DispatchPolicy v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, v, tls, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().dispatch(v).build();
     }
 
     /**
@@ -224,7 +371,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withTls(ServerTls v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, v, nodeTokens, maxNodes, controlPingInterval);
+        return toBuilder().tls(v).build();
     }
 
     /**
@@ -232,10 +379,10 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      *
      * @param v node id to token; {@code null} means none
      * @return the copy
-     * @throws NullPointerException when {@code v} holds a {@code null} key or value
+     * @throws ConfigException when {@code v} holds a {@code null} key or value
      */
-    public GatewayConfig withNodeTokens(java.util.Map<String, String> v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, v, maxNodes, controlPingInterval);
+    public GatewayConfig withNodeTokens(Map<String, String> v) {
+        return toBuilder().nodeTokens(v).build();
     }
 
     /**
@@ -245,7 +392,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withMaxNodes(int v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, v, controlPingInterval);
+        return toBuilder().maxNodes(v).build();
     }
 
     /**
@@ -255,7 +402,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
      * @return the copy
      */
     public GatewayConfig withControlPingInterval(Duration v) {
-        return new GatewayConfig(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p, dispatch, tls, nodeTokens, maxNodes, v);
+        return toBuilder().controlPingInterval(v).build();
     }
 
     /**
@@ -294,6 +441,8 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
             throw new ConfigException("gateway.nodes.p2p.request_timeout_sec must be > 0");
         }
         p2p.validate();
+        access.validate();
+        nodePolicy.validate();
         if (tls != null) {
             tls.validate();
         }
@@ -422,7 +571,7 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
             }
             JsonObject tokens = object(nodes, "tokens", "gateway.nodes.tokens");
             if (tokens != null) {
-                java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+                Map<String, String> map = new LinkedHashMap<>();
                 for (String id : tokens.keySet()) {
                     map.put(id, string(tokens, id, "gateway.nodes.tokens." + id, null));
                 }
@@ -435,86 +584,25 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                         bool(d, "allow_relay_fallback", "gateway.nodes.dispatch.allow_relay_fallback", true)));
             }
         }
+        c = c.toBuilder().access(AccessPolicy.parse(gw)).nodePolicy(NodePolicy.parse(gw)).build();
         return c.validate();
     }
 
-    private static JsonElement field(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? null : e;
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GatewayConfig c && port == c.port && maxMessageBytes == c.maxMessageBytes
+                && auditMaxBytes == c.auditMaxBytes && maxNodes == c.maxNodes && host.equals(c.host)
+                && token.equals(c.token) && dataDir.equals(c.dataDir) && nodeTtl.equals(c.nodeTtl)
+                && offlineRetention.equals(c.offlineRetention) && p2p.equals(c.p2p) && dispatch.equals(c.dispatch)
+                && Objects.equals(tls, c.tls) && nodeTokens.equals(c.nodeTokens)
+                && controlPingInterval.equals(c.controlPingInterval) && access.equals(c.access)
+                && nodePolicy.equals(c.nodePolicy);
     }
 
-    private static JsonObject object(JsonObject o, String key, String name) {
-        JsonElement e = field(o, key);
-        if (e == null) {
-            return null;
-        }
-        if (!e.isJsonObject()) {
-            throw new ConfigException(name + " must be an object");
-        }
-        return e.getAsJsonObject();
-    }
-
-    private static JsonArray array(JsonObject o, String key, String name) {
-        JsonElement e = field(o, key);
-        if (e == null) {
-            return null;
-        }
-        if (!e.isJsonArray()) {
-            throw new ConfigException(name + " must be an array");
-        }
-        return e.getAsJsonArray();
-    }
-
-    private static List<String> strings(JsonObject o, String key, String name) {
-        JsonArray a = array(o, key, name);
-        List<String> out = new ArrayList<>();
-        if (a != null) {
-            for (int i = 0; i < a.size(); i++) {
-                JsonElement e = a.get(i);
-                if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
-                    throw new ConfigException(name + "[" + i + "] must be a string");
-                }
-                out.add(e.getAsString().trim());
-            }
-        }
-        return out;
-    }
-
-    private static String string(JsonObject o, String key, String name, String def) {
-        JsonElement e = field(o, key);
-        if (e == null) {
-            return def;
-        }
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
-            throw new ConfigException(name + " must be a string");
-        }
-        return e.getAsString();
-    }
-
-    private static boolean bool(JsonObject o, String key, String name, boolean def) {
-        JsonElement e = field(o, key);
-        if (e == null) {
-            return def;
-        }
-        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
-            throw new ConfigException(name + " must be true or false");
-        }
-        return e.getAsBoolean();
-    }
-
-    private static int integer(JsonObject o, String key, String name, int def) {
-        JsonElement e = field(o, key);
-        if (e == null) {
-            return def;
-        }
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            double d = p.getAsDouble();
-            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
-                return (int) d;
-            }
-        }
-        throw new ConfigException(name + " must be an integer");
+    @Override
+    public int hashCode() {
+        return Objects.hash(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p,
+                dispatch, tls, nodeTokens, maxNodes, controlPingInterval, access, nodePolicy);
     }
 
     @Override
@@ -524,6 +612,245 @@ public record GatewayConfig(String host, int port, String token, Path dataDir, D
                 + ", dataDir=" + dataDir + ", nodeTtl=" + nodeTtl + ", offlineRetention=" + offlineRetention
                 + ", maxMessageBytes=" + maxMessageBytes + ", auditMaxBytes=" + auditMaxBytes + ", maxNodes=" + maxNodes
                 + ", controlPingInterval=" + controlPingInterval + ", p2p=" + p2p + ", dispatch=" + dispatch
-                + ", tls=" + (tls == null ? "off" : tls.keyStore()) + ", nodeTokens=" + nodeTokens.keySet() + "]";
+                + ", tls=" + (tls == null ? "off" : tls.keyStore()) + ", nodeTokens=" + nodeTokens.keySet()
+                + ", access=" + access + ", nodePolicy=" + nodePolicy + "]";
+    }
+
+    /**
+     * Builds a {@link GatewayConfig}. Every setter takes {@code null} (or, for sizes, 0) to mean the default. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private String host;
+        private int port = DEFAULT_PORT;
+        private String token;
+        private Path dataDir;
+        private Duration nodeTtl;
+        private Duration offlineRetention;
+        private int maxMessageBytes;
+        private long auditMaxBytes;
+        private P2pConfig p2p;
+        private DispatchPolicy dispatch;
+        private ServerTls tls;
+        private Map<String, String> nodeTokens;
+        private int maxNodes;
+        private Duration controlPingInterval;
+        private AccessPolicy access;
+        private NodePolicy nodePolicy;
+
+        private Builder() {
+        }
+
+        private Builder(GatewayConfig c) {
+            host = c.host;
+            port = c.port;
+            token = c.token;
+            dataDir = c.dataDir;
+            nodeTtl = c.nodeTtl;
+            offlineRetention = c.offlineRetention;
+            maxMessageBytes = c.maxMessageBytes;
+            auditMaxBytes = c.auditMaxBytes;
+            p2p = c.p2p;
+            dispatch = c.dispatch;
+            tls = c.tls;
+            nodeTokens = c.nodeTokens;
+            maxNodes = c.maxNodes;
+            controlPingInterval = c.controlPingInterval;
+            access = c.access;
+            nodePolicy = c.nodePolicy;
+        }
+
+        /**
+         * Sets the listen address.
+         *
+         * @param v a host name or IP address (trimmed); {@code null} or blank means {@value #DEFAULT_HOST}
+         * @return this builder
+         */
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        /**
+         * Sets the listen port.
+         *
+         * @param v 0..65535; 0 picks a free port (default 18790)
+         * @return this builder
+         */
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        /**
+         * Sets the gateway token.
+         *
+         * @param v the token (trimmed); {@code null} or empty means none
+         * @return this builder
+         */
+        public Builder token(String v) {
+            token = v;
+            return this;
+        }
+
+        /**
+         * Sets the data directory.
+         *
+         * @param v the directory; {@code null} means {@code clawgo-data} in the working directory
+         * @return this builder
+         */
+        public Builder dataDir(Path v) {
+            dataDir = v;
+            return this;
+        }
+
+        /**
+         * Sets the node TTL.
+         *
+         * @param v a positive duration; {@code null} means 60 s
+         * @return this builder
+         */
+        public Builder nodeTtl(Duration v) {
+            nodeTtl = v;
+            return this;
+        }
+
+        /**
+         * Sets how long offline nodes are kept.
+         *
+         * @param v a positive duration; {@code null} means 7 days
+         * @return this builder
+         */
+        public Builder offlineRetention(Duration v) {
+            offlineRetention = v;
+            return this;
+        }
+
+        /**
+         * Sets the largest message.
+         *
+         * @param v bytes, at least 4096; 0 or less means 8 MiB
+         * @return this builder
+         */
+        public Builder maxMessageBytes(int v) {
+            maxMessageBytes = v;
+            return this;
+        }
+
+        /**
+         * Sets the audit rotation size.
+         *
+         * @param v bytes; 0 or less means 16 MiB
+         * @return this builder
+         */
+        public Builder auditMaxBytes(long v) {
+            auditMaxBytes = v;
+            return this;
+        }
+
+        /**
+         * Sets the P2P section.
+         *
+         * @param v the section; {@code null} means {@link P2pConfig#defaults()}
+         * @return this builder
+         */
+        public Builder p2p(P2pConfig v) {
+            p2p = v;
+            return this;
+        }
+
+        /**
+         * Sets the dispatch policy.
+         *
+         * @param v the policy; {@code null} means {@link DispatchPolicy#DEFAULT}
+         * @return this builder
+         */
+        public Builder dispatch(DispatchPolicy v) {
+            dispatch = v;
+            return this;
+        }
+
+        /**
+         * Sets the TLS key store.
+         *
+         * @param v the key store, or {@code null} for plain http
+         * @return this builder
+         */
+        public Builder tls(ServerTls v) {
+            tls = v;
+            return this;
+        }
+
+        /**
+         * Sets the per-node tokens (copied).
+         *
+         * @param v node id to token; {@code null} means none
+         * @return this builder
+         * @throws ConfigException when {@code v} holds a {@code null} key or value
+         */
+        public Builder nodeTokens(Map<String, String> v) {
+            if (v != null) {
+                for (var e : v.entrySet()) {
+                    if (e.getKey() == null || e.getValue() == null) {
+                        throw new ConfigException("gateway.nodes.tokens must not hold null ids or tokens");
+                    }
+                }
+            }
+            nodeTokens = v == null ? null : new LinkedHashMap<>(v);
+            return this;
+        }
+
+        /**
+         * Sets the node limit.
+         *
+         * @param v the most nodes (online and offline) the registry holds, positive; 0 means 50,000
+         * @return this builder
+         */
+        public Builder maxNodes(int v) {
+            maxNodes = v;
+            return this;
+        }
+
+        /**
+         * Sets the control socket ping interval.
+         *
+         * @param v {@link Duration#ZERO} to disable the pings, else at least 100 ms; {@code null} means 10 s
+         * @return this builder
+         */
+        public Builder controlPingInterval(Duration v) {
+            controlPingInterval = v;
+            return this;
+        }
+
+        /**
+         * Sets the access policy.
+         *
+         * @param v the policy; {@code null} means {@link AccessPolicy#defaults()}
+         * @return this builder
+         */
+        public Builder access(AccessPolicy v) {
+            access = v;
+            return this;
+        }
+
+        /**
+         * Sets the node policy.
+         *
+         * @param v the policy; {@code null} means {@link NodePolicy#defaults()}
+         * @return this builder
+         */
+        public Builder nodePolicy(NodePolicy v) {
+            nodePolicy = v;
+            return this;
+        }
+
+        /**
+         * Builds the configuration, filling in defaults; values are checked by {@link GatewayConfig#validate()}.
+         *
+         * @return the configuration
+         */
+        public GatewayConfig build() {
+            return new GatewayConfig(this);
+        }
     }
 }
