@@ -10,7 +10,7 @@ import io.clawgo.config.ServerTls;
 import io.clawgo.internal.gateway.GatewayEvents;
 import io.clawgo.internal.gateway.GatewayRuntime;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
-import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -155,6 +155,23 @@ public final class Gateway implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(timeout, "timeout");
         return runtime.dispatchForCaller(request, DispatchMode.parse(mode), timeout);
+    }
+
+    /**
+     * Sends {@code request} to node {@code request.node()} in the given mode; see
+     * {@link #dispatch(Request, String, Duration)}.
+     *
+     * @param request the request; its {@code node} and {@code action} are required
+     * @param mode    the mode; {@code null} means {@link DispatchMode#AUTO}
+     * @param timeout the whole dispatch, fallback included, ends within this
+     * @return a future that always completes normally; failures are responses with a code of
+     *         {@link io.clawgo.protocol.ErrorCodes}
+     * @throws NullPointerException when {@code request} or {@code timeout} is {@code null}
+     */
+    public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(timeout, "timeout");
+        return runtime.dispatchForCaller(request, mode == null ? DispatchMode.AUTO : mode, timeout);
     }
 
     /**

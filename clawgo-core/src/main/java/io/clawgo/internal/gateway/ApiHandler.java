@@ -2,7 +2,7 @@ package io.clawgo.internal.gateway;
 
 import io.clawgo.internal.registry.NodeLimitException;
 import io.clawgo.internal.registry.NodeRegistry;
-import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;

@@ -1,7 +1,7 @@
 package io.clawgo.internal.gateway;
 
 import io.clawgo.internal.concurrent.NamedThreadFactory;
-import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;

@@ -6,7 +6,7 @@ import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
-import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.internal.transport.HandOffFuture;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.internal.transport.Router;

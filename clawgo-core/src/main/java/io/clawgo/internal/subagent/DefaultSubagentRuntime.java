@@ -3,7 +3,7 @@ package io.clawgo.internal.subagent;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
-import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;

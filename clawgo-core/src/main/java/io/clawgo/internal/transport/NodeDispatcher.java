@@ -1,5 +1,6 @@
 package io.clawgo.internal.transport;
 
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.audit.UtcMillis;
 import io.clawgo.internal.registry.NodeRegistry;

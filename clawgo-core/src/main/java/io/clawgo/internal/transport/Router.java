@@ -1,5 +1,6 @@
 package io.clawgo.internal.transport;
 
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.config.DispatchPolicy;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;

@@ -2,7 +2,7 @@ package io.clawgo.internal.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.clawgo.internal.transport.DispatchMode;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import java.time.Instant;

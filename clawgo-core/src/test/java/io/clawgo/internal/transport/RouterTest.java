@@ -1,5 +1,6 @@
 package io.clawgo.internal.transport;
 
+import io.clawgo.protocol.DispatchMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.config.DispatchPolicy;
