@@ -70,6 +70,7 @@ public final class GatewayConfig {
     private final Duration controlPingInterval;
     private final AccessPolicy access;
     private final NodePolicy nodePolicy;
+    private final ClusterConfig cluster;
 
     private GatewayConfig(Builder b) {
         host = b.host == null || b.host.isBlank() ? DEFAULT_HOST : b.host.trim();
@@ -88,6 +89,7 @@ public final class GatewayConfig {
         controlPingInterval = b.controlPingInterval == null ? DEFAULT_CONTROL_PING : b.controlPingInterval;
         access = b.access == null ? AccessPolicy.defaults() : b.access;
         nodePolicy = b.nodePolicy == null ? NodePolicy.defaults() : b.nodePolicy;
+        cluster = b.cluster == null ? ClusterConfig.defaults() : b.cluster;
     }
 
     /**
@@ -262,6 +264,15 @@ public final class GatewayConfig {
      */
     public NodePolicy nodePolicy() {
         return nodePolicy;
+    }
+
+    /**
+     * Whether and how this gateway shares its fleet with other gateways ({@code gateway.cluster}).
+     *
+     * @return the cluster settings (default {@link ClusterConfig#defaults()}: no cluster)
+     */
+    public ClusterConfig cluster() {
+        return cluster;
     }
 
     /**
@@ -443,6 +454,7 @@ public final class GatewayConfig {
         p2p.validate();
         access.validate();
         nodePolicy.validate();
+        cluster.validate();
         if (tls != null) {
             tls.validate();
         }
@@ -584,7 +596,8 @@ public final class GatewayConfig {
                         bool(d, "allow_relay_fallback", "gateway.nodes.dispatch.allow_relay_fallback", true)));
             }
         }
-        c = c.toBuilder().access(AccessPolicy.parse(gw)).nodePolicy(NodePolicy.parse(gw)).build();
+        c = c.toBuilder().access(AccessPolicy.parse(gw)).nodePolicy(NodePolicy.parse(gw))
+                .cluster(ClusterConfig.parse(gw)).build();
         return c.validate();
     }
 
@@ -596,13 +609,14 @@ public final class GatewayConfig {
                 && offlineRetention.equals(c.offlineRetention) && p2p.equals(c.p2p) && dispatch.equals(c.dispatch)
                 && Objects.equals(tls, c.tls) && nodeTokens.equals(c.nodeTokens)
                 && controlPingInterval.equals(c.controlPingInterval) && access.equals(c.access)
-                && nodePolicy.equals(c.nodePolicy);
+                && nodePolicy.equals(c.nodePolicy) && cluster.equals(c.cluster);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p,
-                dispatch, tls, nodeTokens, maxNodes, controlPingInterval, access, nodePolicy);
+                dispatch, tls, nodeTokens, maxNodes, controlPingInterval, access, nodePolicy,
+                cluster);
     }
 
     @Override
@@ -613,7 +627,7 @@ public final class GatewayConfig {
                 + ", maxMessageBytes=" + maxMessageBytes + ", auditMaxBytes=" + auditMaxBytes + ", maxNodes=" + maxNodes
                 + ", controlPingInterval=" + controlPingInterval + ", p2p=" + p2p + ", dispatch=" + dispatch
                 + ", tls=" + (tls == null ? "off" : tls.keyStore()) + ", nodeTokens=" + nodeTokens.keySet()
-                + ", access=" + access + ", nodePolicy=" + nodePolicy + "]";
+                + ", access=" + access + ", nodePolicy=" + nodePolicy + ", cluster=" + cluster + "]";
     }
 
     /**
@@ -637,6 +651,7 @@ public final class GatewayConfig {
         private Duration controlPingInterval;
         private AccessPolicy access;
         private NodePolicy nodePolicy;
+        private ClusterConfig cluster;
 
         private Builder() {
         }
@@ -658,6 +673,7 @@ public final class GatewayConfig {
             controlPingInterval = c.controlPingInterval;
             access = c.access;
             nodePolicy = c.nodePolicy;
+            cluster = c.cluster;
         }
 
         /**
@@ -841,6 +857,17 @@ public final class GatewayConfig {
          */
         public Builder nodePolicy(NodePolicy v) {
             nodePolicy = v;
+            return this;
+        }
+
+        /**
+         * Sets the cluster settings.
+         *
+         * @param v the settings; {@code null} means {@link ClusterConfig#defaults()} (no cluster)
+         * @return this builder
+         */
+        public Builder cluster(ClusterConfig v) {
+            cluster = v;
             return this;
         }
 

@@ -65,6 +65,22 @@ public final class ErrorCodes {
      * registered one always registers again. Transient: retry later (the node agent does, with its backoff).
      */
     public static final String TOO_MANY_NODES = "too_many_nodes";
+    /**
+     * Cluster: the node's connection is held by another gateway, and the cluster engine cannot be reached, so the
+     * request was not sent. The gateway keeps serving the nodes connected to it.
+     */
+    public static final String CLUSTER_UNAVAILABLE = "cluster_unavailable";
+    /**
+     * Cluster: the gateway that held the node's connection went away (stopped heart-beating, or its connection to the
+     * engine dropped) while it held the request; the node may or may not have run it, and it is not sent again.
+     */
+    public static final String GATEWAY_LOST = "gateway_lost";
+    /**
+     * Cluster: the gateway a request was forwarded to no longer holds that connection of the node (it moved to
+     * another gateway); the request was not run. The caller's gateway looks the node up again and forwards once more
+     * when the directory names a newer connection, so a caller sees this code only when the node keeps moving.
+     */
+    public static final String NODE_MOVED = "node_moved";
 
     /**
      * Codes that mean "the P2P data plane failed before the node ran the request": in {@code auto} mode the router
