@@ -129,7 +129,8 @@ public final class NodePolicy {
     /**
      * The longest node-supplied text the gateway keeps for display ({@code gateway.nodes.max_stored_text_chars}): the
      * {@code result}, {@code error} and {@code code} of a task in the subagent runtime's records ({@code list},
-     * {@code get}) and in the task audit, and the {@code error} of a dispatch record. Longer text is cut and ends with
+     * {@code get}) and in the task audit (a local agent's task too), and the {@code error} of a dispatch record (a
+     * code is kept to 128 characters). Longer text is cut and ends with
      * {@code …[truncated N chars]}. {@code dispatch_and_wait} and {@code Gateway.dispatch} still return the whole
      * text to their caller; logs always cut at 4096 characters.
      *
