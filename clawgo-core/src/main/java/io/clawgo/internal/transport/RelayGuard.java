@@ -42,6 +42,7 @@ final class RelayGuard implements Dns, EndpointClient.UrlCheck {
     private static final AddressRule NAT64 = AddressRule.parse("64:ff9b::/96");
     private static final AddressRule THIS_NETWORK = AddressRule.parse("0.0.0.0/8");
     private static final AddressRule BROADCAST = AddressRule.parse("255.255.255.255");
+    private static final java.util.regex.Pattern DIGITS_AND_DOTS = java.util.regex.Pattern.compile("[0-9.]+");
 
     private final List<AddressRule> allow;
     private final List<AddressRule> deny;
@@ -197,7 +198,7 @@ final class RelayGuard implements Dns, EndpointClient.UrlCheck {
 
     /** OkHttp's own test for a host it connects to without its {@code Dns}. */
     static boolean looksLiteral(String host) {
-        return host.indexOf(':') >= 0 || host.matches("[0-9.]+");
+        return host.indexOf(':') >= 0 || DIGITS_AND_DOTS.matcher(host).matches();
     }
 
     /** The bytes of an IP literal host, or {@code null} when it is not a plain dotted quad or IPv6 address. */
