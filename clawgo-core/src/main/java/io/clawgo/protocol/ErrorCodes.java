@@ -33,6 +33,14 @@ public final class ErrorCodes {
      * request was not sent. Retry later.
      */
     public static final String RELAY_UNAVAILABLE = "relay_unavailable";
+    /**
+     * The gateway's HTTP relay refused the node's endpoint: it is, or its host name resolves only to, an address the
+     * relay may not reach (loopback, link-local, unspecified, multicast, a cloud metadata address or the gateway
+     * host's own addresses, unless {@code gateway.nodes.relay.allow} names it; or one of
+     * {@code gateway.nodes.relay.deny}). Nothing was sent. The P2P transports still reach such a node, since the node
+     * calls its own endpoint. Not retried.
+     */
+    public static final String RELAY_DENIED = "relay_denied";
     /** The node has no usable endpoint to relay or forward to (and, on the node, no in-process handler either). */
     public static final String ENDPOINT_MISSING = "endpoint_missing";
     /**
@@ -81,6 +89,13 @@ public final class ErrorCodes {
      * when the directory names a newer connection, so a caller sees this code only when the node keeps moving.
      */
     public static final String NODE_MOVED = "node_moved";
+    /**
+     * A registration was refused because its node id changed what it declares more often than
+     * {@code gateway.nodes.max_register_changes_per_min} allows: HTTP 429 with {@code Retry-After} of
+     * {@code POST /nodes/register}, or an error ack whose {@code error} starts with {@code rate_limited:}. The stored
+     * record is unchanged. Transient: retry after the given time (the node agent does, with its backoff).
+     */
+    public static final String RATE_LIMITED = "rate_limited";
 
     /**
      * Codes that mean "the P2P data plane failed before the node ran the request": in {@code auto} mode the router

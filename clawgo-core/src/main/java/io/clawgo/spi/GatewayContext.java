@@ -1,5 +1,6 @@
 package io.clawgo.spi;
 
+import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.NodeInfo;
 import java.util.Optional;
@@ -44,4 +45,15 @@ public interface GatewayContext {
      * @return the gateway's timer executor ({@code clawgo-gateway-timer-*} threads)
      */
     ScheduledExecutorService scheduler();
+
+    /**
+     * What a node may make the gateway do ({@code gateway.nodes.relay}, ...): for example, the addresses a transport
+     * that connects to a node's advertised address may reach. A transport that only answers a node's own connection
+     * has no use for it.
+     *
+     * @return the gateway's node policy; the default implementation returns {@link NodePolicy#defaults()}
+     */
+    default NodePolicy nodePolicy() {
+        return NodePolicy.defaults();
+    }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.RawControlClient;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
@@ -30,7 +31,7 @@ class GatewayHttpTest {
 
     @BeforeEach
     void start() {
-        gw = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
+        gw = Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
                 .p2p(P2pConfig.disabled()).maxMessageBytes(64 * 1024).start();
         base = gw.url();
     }
@@ -231,7 +232,7 @@ class GatewayHttpTest {
 
     @Test
     void aNodeWithoutHeartbeatsGoesOfflineAfterTheTtlAndRaisesAnAlert(@TempDir Path other) throws Exception {
-        try (Gateway shortTtl = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(other)
+        try (Gateway shortTtl = Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(0).token(TOKEN).dataDir(other)
                 .p2p(P2pConfig.disabled()).nodeTtl(Duration.ofMillis(300)).start()) {
             String url = shortTtl.url();
             TestHttp.post(url + "/nodes/register", TOKEN, "{\"id\":\"quiet\"}");

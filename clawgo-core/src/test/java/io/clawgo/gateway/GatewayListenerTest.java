@@ -10,6 +10,7 @@ import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ class GatewayListenerTest {
     }
 
     private Gateway gateway(Gateway.Listener listener) {
-        return Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir).p2p(P2pConfig.disabled())
+        return Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(0).token(TOKEN).dataDir(dir).p2p(P2pConfig.disabled())
                 .listener(listener).start();
     }
 

@@ -10,6 +10,7 @@ import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.Response;
 import io.clawgo.subagent.DispatchResult;
 import io.clawgo.subagent.SpawnRequest;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class GatewayWithNodesTest {
     @Test
     @SuppressWarnings("try") // node b is closed inside the block on purpose: it goes offline while a stays
     void twoNodesRegisterStayOnlineWithHeartbeatsAndGoOfflineWhenStopped() throws Exception {
-        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
+        try (Gateway gw = Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
                 .p2p(P2pConfig.disabled()).nodeTtl(Duration.ofMillis(2500)).start();
              NodeAgent a = node(gw, "edge-a", null);
              NodeAgent b = node(gw, "edge-b", null)) {
@@ -78,7 +79,7 @@ class GatewayWithNodesTest {
     @Test
     void seedScenarioWithARealNodeAgentOverTheRelay() throws Exception {
         try (SeedEndpoint endpoint = SeedEndpoint.start("edge-seed");
-             Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
+             Gateway gw = Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
                      .p2p(P2pConfig.disabled()).start();
              NodeAgent n = node(gw, "edge-seed", endpoint.url())) {
             n.start();
@@ -99,7 +100,7 @@ class GatewayWithNodesTest {
 
     @Test
     void nodesComeBackAfterAGatewayRestartAndTheRegistrySurvivesIt() throws Exception {
-        Gateway first = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
+        Gateway first = Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(0).token(TOKEN).dataDir(dir)
                 .p2p(P2pConfig.disabled()).start();
         int port = first.port();
         try (NodeAgent n = node(first, "edge-r", null)) {
@@ -107,7 +108,7 @@ class GatewayWithNodesTest {
             assertThat(n.awaitConnected(WAIT)).isTrue();
             first.close();
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> !n.isConnected())).isTrue();
-            try (Gateway second = Gateway.builder().host("127.0.0.1").port(port).token(TOKEN).dataDir(dir)
+            try (Gateway second = Gateway.builder().nodePolicy(LoopbackRelay.POLICY).host("127.0.0.1").port(port).token(TOKEN).dataDir(dir)
                     .p2p(P2pConfig.disabled()).start()) {
                 // restored from disk before the node reconnects
                 assertThat(second.node("edge-r")).isPresent();

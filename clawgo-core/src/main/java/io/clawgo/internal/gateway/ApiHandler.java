@@ -3,6 +3,7 @@ package io.clawgo.internal.gateway;
 import io.clawgo.internal.registry.NodeLimitException;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.protocol.DispatchMode;
+import io.clawgo.internal.registry.RegistrationRefusedException;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
@@ -138,7 +139,13 @@ final class ApiHandler extends Handler.Abstract {
         }
         NodeInfo stored;
         try {
-            stored = registry.upsert(node);
+            stored = registry.upsert(node, AuthHandler.nodePrincipal(request));
+        } catch (RegistrationRefusedException e) {
+            if (e.retryAfterSeconds() > 0) {
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+            }
+            HttpIo.error(response, callback, e.httpStatus(), e.code(), e.getMessage());
+            return;
         } catch (NodeLimitException e) {
             // 503: the gateway is at capacity, not this client too fast (429); the node retries with its backoff
             HttpIo.error(response, callback, 503, e.code(), e.getMessage());
@@ -163,6 +170,12 @@ final class ApiHandler extends Handler.Abstract {
                            org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
         String id = new Args(bodyMap(request)).requiredString("id");
         if (!mayActAs(request, id, response, callback)) {
+            return;
+        }
+        try {
+            registry.checkPrincipal(id, AuthHandler.nodePrincipal(request));
+        } catch (RegistrationRefusedException e) {
+            HttpIo.error(response, callback, e.httpStatus(), e.code(), e.getMessage());
             return;
         }
         if (registry.heartbeat(id).isEmpty()) {

@@ -1,6 +1,7 @@
 package io.clawgo.internal.gateway;
 
 import io.clawgo.internal.registry.NodeLimitException;
+import io.clawgo.internal.registry.RegistrationRefusedException;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Frame;
 import io.clawgo.protocol.MessageTypes;
@@ -290,9 +291,13 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             return;
         }
         try {
-            hub.registry().upsert(node);
+            hub.registry().upsert(node, principal);
         } catch (IllegalArgumentException e) {
             sendAck(WireAck.error(MessageTypes.REGISTER, id, e.getMessage()));
+            return;
+        } catch (RegistrationRefusedException e) {
+            // as for too_many_nodes: the error starts with the code
+            sendAck(WireAck.error(MessageTypes.REGISTER, id, e.code() + ": " + e.getMessage()));
             return;
         } catch (NodeLimitException e) {
             // an ack has no code field: the error starts with the code; the connection stays open, as for any

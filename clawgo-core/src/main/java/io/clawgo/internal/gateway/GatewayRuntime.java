@@ -1,10 +1,12 @@
 package io.clawgo.internal.gateway;
 
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.registry.RegistrationRules;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
 import io.clawgo.protocol.DispatchMode;
 import io.clawgo.internal.transport.HandOffFuture;
@@ -123,7 +125,8 @@ public final class GatewayRuntime implements AutoCloseable {
         scheduler = timers;
         Path dataDir = config.dataDir();
         registry = new NodeRegistry(dataDir, config.nodeTtl(), config.offlineRetention(), config.auditMaxBytes(),
-                config.maxNodes(), Clock.systemUTC());
+                config.maxNodes(), new RegistrationRules(config.nodeTokens().keySet(),
+                        config.nodePolicy().maxRegisterChangesPerMinute()), Clock.systemUTC());
         registry.start();
         hub = new ControlHub(registry);
         registry.addListener(hub);
@@ -163,7 +166,7 @@ public final class GatewayRuntime implements AutoCloseable {
         fallbacks.allowCoreThreadTimeOut(true);
         router = new Router(p2pChain, relay, config.dispatch(), scheduler, fallbacks);
         dispatcher = new NodeDispatcher(registry, router, dispatchAudit,
-                events == null ? NodeDispatcher.Observer.NONE : events);
+                events == null ? NodeDispatcher.Observer.NONE : events, config.nodePolicy().maxStoredTextChars());
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
@@ -174,7 +177,7 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
-                taskAudit, scheduler, 1000, 256);
+                taskAudit, scheduler, 1000, 256, config.nodePolicy().maxStoredTextChars());
         view = new NodesView(config, registry, dispatcher, p2p, subagents);
         viewRef[0] = view;
 
@@ -379,6 +382,11 @@ public final class GatewayRuntime implements AutoCloseable {
         @Override
         public ScheduledExecutorService scheduler() {
             return scheduler;
+        }
+
+        @Override
+        public NodePolicy nodePolicy() {
+            return config.nodePolicy();
         }
     }
 }

@@ -33,9 +33,25 @@ import okhttp3.ResponseBody;
  * <p>Path per action: {@code run -> /run}, {@code agent_task -> /agent/task}, ..., anything else {@code /invoke}. The
  * body is the request JSON; the node token, when set, goes as {@code Authorization: Bearer}. The response body is read
  * up to {@code maxBytes} (above: {@code payload_too_large}, never silently truncated). Failures complete normally with
- * the stable codes {@code endpoint_missing}, {@code transport_error}, {@code invalid_response}, {@code timeout}.
+ * the stable codes {@code endpoint_missing} (also for an endpoint with a query, fragment or credentials, which would
+ * swallow or change the path), {@code transport_error}, {@code invalid_response}, {@code timeout}, and
+ * {@code relay_denied} when a {@link UrlCheck} or the client's {@link okhttp3.Dns} refuses the endpoint
+ * ({@link DeniedEndpointException}).
  */
 public final class EndpointClient {
+
+    /** Checks an endpoint URL before anything is sent. */
+    @FunctionalInterface
+    public interface UrlCheck {
+        /** Allows everything. */
+        UrlCheck NONE = url -> null;
+
+        /**
+         * @param url the parsed endpoint base URL
+         * @return {@code null} to allow it, else why it is refused (the error of a {@code relay_denied} response)
+         */
+        String refuse(HttpUrl url);
+    }
 
     private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
     private static final Map<String, String> PATHS = Map.of(
@@ -53,6 +69,18 @@ public final class EndpointClient {
     private final OkHttpClient client;
     private final int maxBytes;
     private final ScheduledExecutorService timer;
+    private final UrlCheck check;
+
+    /**
+     * An endpoint client that refuses no URL (the node's forwarder to its own endpoint).
+     *
+     * @param client   see {@link #EndpointClient(OkHttpClient, int, ScheduledExecutorService, UrlCheck)}
+     * @param maxBytes the largest answer read
+     * @param timer    ends a call at its deadline
+     */
+    public EndpointClient(OkHttpClient client, int maxBytes, ScheduledExecutorService timer) {
+        this(client, maxBytes, timer, UrlCheck.NONE);
+    }
 
     /**
      * @param client   the HTTP client to share (connections, dispatcher); its read and write timeouts are not used: the
@@ -60,11 +88,14 @@ public final class EndpointClient {
      *                 answer is not cut short before the request's own timeout
      * @param maxBytes the largest answer read
      * @param timer    ends a call at its deadline, also while it still waits in the dispatcher's queue
+     * @param check    refuses endpoint URLs before any connection ({@code relay_denied}); the client's own
+     *                 {@link okhttp3.Dns} may refuse host names as well, with a {@link DeniedEndpointException}
      */
-    public EndpointClient(OkHttpClient client, int maxBytes, ScheduledExecutorService timer) {
+    public EndpointClient(OkHttpClient client, int maxBytes, ScheduledExecutorService timer, UrlCheck check) {
         this.client = client.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
         this.maxBytes = maxBytes;
         this.timer = timer;
+        this.check = check;
     }
 
     /** The HTTP path for {@code action}. */
@@ -87,6 +118,24 @@ public final class EndpointClient {
         }
         if (base.isEmpty()) {
             result.complete(Response.error(request, ErrorCodes.ENDPOINT_MISSING, "node endpoint not configured"));
+            return result;
+        }
+        HttpUrl baseUrl = HttpUrl.parse(base);
+        if (baseUrl == null) {
+            result.complete(Response.error(request, ErrorCodes.ENDPOINT_MISSING,
+                    "node endpoint is not a valid http(s) URL"));
+            return result;
+        }
+        if (baseUrl.query() != null || baseUrl.fragment() != null || !baseUrl.username().isEmpty()
+                || !baseUrl.password().isEmpty()) {
+            // a '?' or '#' would swallow the action's path
+            result.complete(Response.error(request, ErrorCodes.ENDPOINT_MISSING,
+                    "node endpoint must not have a query, fragment or credentials"));
+            return result;
+        }
+        String refused = check.refuse(baseUrl);
+        if (refused != null) {
+            result.complete(Response.error(request, ErrorCodes.RELAY_DENIED, refused));
             return result;
         }
         HttpUrl url = HttpUrl.parse(base + pathFor(request.action()));
@@ -124,6 +173,11 @@ public final class EndpointClient {
             @Override
             public void onFailure(Call c, IOException e) {
                 answered.set(true);
+                DeniedEndpointException denied = denied(e);
+                if (denied != null) {
+                    result.complete(Response.error(request, ErrorCodes.RELAY_DENIED, denied.getMessage()));
+                    return;
+                }
                 boolean timedOut = e instanceof InterruptedIOException;
                 result.complete(Response.error(request, timedOut ? ErrorCodes.TIMEOUT : ErrorCodes.TRANSPORT_ERROR,
                         (timedOut ? "node endpoint did not answer within " + timeout.toMillis() + " ms"
@@ -148,6 +202,21 @@ public final class EndpointClient {
             }
         });
         return result;
+    }
+
+    /** The policy refusal in {@code e}, its causes or its suppressed exceptions, or {@code null}. */
+    private static DeniedEndpointException denied(Throwable e) {
+        for (int depth = 0; e != null && depth < 8; depth++, e = e.getCause()) {
+            if (e instanceof DeniedEndpointException d) {
+                return d;
+            }
+            for (Throwable s : e.getSuppressed()) {
+                if (s instanceof DeniedEndpointException d) {
+                    return d;
+                }
+            }
+        }
+        return null;
     }
 
     private Response read(Request request, okhttp3.Response http) throws IOException {

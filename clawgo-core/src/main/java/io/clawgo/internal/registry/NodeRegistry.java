@@ -1,5 +1,6 @@
 package io.clawgo.internal.registry;
 
+import io.clawgo.internal.audit.Clipped;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.protocol.NodeInfo;
 import java.nio.file.Path;
@@ -37,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * node sends are ignored.
  *
  * <p><b>Ids.</b> Ids are trimmed and must be 1..128 characters of {@code A-Z a-z 0-9 . _ : -} ({@link #normalizeId}).
+ *
+ * <p><b>Registrations</b> must also pass the {@link RegistrationRules}: reserved ids, caps per field, a plain http(s)
+ * endpoint, ids reserved by their per-node token, and a rate limit on changes per id. A registration that changes the
+ * endpoint without giving a token drops the stored token: the old endpoint's secret never goes to a new endpoint.
  *
  * <p><b>Limit.</b> The registry holds at most {@code maxNodes} nodes, online and offline alike (an offline node still
  * costs memory and state-file space until the offline retention prunes it or it is deleted). {@link #upsert} of a new
@@ -106,6 +111,10 @@ public final class NodeRegistry implements AutoCloseable {
     private final long tickMillis;
     private final NodeStore store;
     private final JsonlAudit audit;
+    private final RegistrationRules rules;
+    /** Change budgets (token buckets) of the ids that changed their registration; dropped with the node. */
+    private final ConcurrentHashMap<String, ChangeBudget> budgets = new ConcurrentHashMap<>();
+    private final AtomicLong lastLimitWarnNanos = new AtomicLong();
 
     /** A membership or field change is not yet on disk. */
     private final AtomicBoolean stateDirty = new AtomicBoolean();
@@ -149,6 +158,22 @@ public final class NodeRegistry implements AutoCloseable {
      */
     public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, int maxNodes,
                         Clock clock) {
+        this(dataDir, ttl, offlineRetention, auditMaxBytes, maxNodes, RegistrationRules.NONE, clock);
+    }
+
+    /**
+     * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
+     *                         in-memory registry (nothing written)
+     * @param ttl              a node is online while heard from within this; positive
+     * @param offlineRetention an offline node is removed once its last contact is older than this; not negative
+     * @param auditMaxBytes    the size at which the node audit file is rotated; positive
+     * @param maxNodes         most nodes held, online and offline; positive
+     * @param rules            ids reserved by node tokens and the rate limit of changing registrations
+     * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
+     */
+    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, int maxNodes,
+                        RegistrationRules rules, Clock clock) {
+        this.rules = Objects.requireNonNull(rules, "rules");
         if (maxNodes <= 0) {
             throw new IllegalArgumentException("max nodes must be positive, got " + maxNodes);
         }
@@ -257,31 +282,65 @@ public final class NodeRegistry implements AutoCloseable {
     // --------------------------------------------------------------------------------------------------- updates
 
     /**
-     * Registers or updates a node. The id is trimmed and validated; {@code lastSeenAt} becomes now, {@code online}
-     * true, {@code registeredAt} is kept from the existing record (now for a new node; the client's value is ignored).
-     * A blank endpoint or token keeps the stored one; every other field is replaced.
+     * Registers or updates a node with the gateway token (or without auth): {@link #upsert(NodeInfo, String)} with no
+     * principal.
      *
      * @return the stored record
      * @throws IllegalArgumentException when the id is invalid
+     * @throws RegistrationRefusedException when a {@link RegistrationRules rule} refuses it
      * @throws NodeLimitException       when the id is new and the registry already holds {@code maxNodes} nodes
      */
     public NodeInfo upsert(NodeInfo info) {
+        return upsert(info, null);
+    }
+
+    /**
+     * Registers or updates a node. The id is trimmed and validated, then the registration is checked against the
+     * {@link RegistrationRules}; {@code lastSeenAt} becomes now, {@code online} true, {@code registeredAt} is kept
+     * from the existing record (now for a new node; the client's value is ignored). A blank endpoint keeps the stored
+     * one; a blank token keeps the stored one only while the endpoint stays the same (a new endpoint never gets the old
+     * endpoint's token). Every other field is replaced.
+     *
+     * @param principal the node id of the per-node token the registration came with, or {@code null} for the gateway
+     *                  token or no auth (the caller has checked that a per-node token registers only its own id)
+     * @return the stored record
+     * @throws IllegalArgumentException     when the id is invalid
+     * @throws RegistrationRefusedException when a {@link RegistrationRules rule} refuses it; nothing is changed
+     * @throws NodeLimitException           when the id is new and the registry already holds {@code maxNodes} nodes
+     */
+    public NodeInfo upsert(NodeInfo info, String principal) {
         Objects.requireNonNull(info, "info");
         String id = normalizeId(info.id());
+        RegistrationRules.checkInfo(id, info);
+        rules.checkPrincipal(id, principal);
         Instant now = clock.instant();
         NodeInfo[] before = new NodeInfo[1];
         boolean[] refused = new boolean[1];
+        boolean[] tokenDropped = new boolean[1];
+        long[] limitedNanos = new long[1];
         NodeInfo stored = nodes.compute(id, (k, old) -> {
             before[0] = old;
             NodeInfo.Builder b = info.toBuilder().id(id).lastSeenAt(now).online(true)
                     .registeredAt(old != null && old.registeredAt() != null ? old.registeredAt() : now);
+            boolean endpointChanged = old != null && !isBlank(info.endpoint())
+                    && !info.endpoint().trim().equals(old.endpoint() == null ? "" : old.endpoint().trim());
             if (isBlank(info.endpoint())) {
                 b.endpoint(old != null ? old.endpoint() : null);
             }
             if (isBlank(info.token())) {
-                b.token(old != null ? old.token() : null);
+                // the stored token is the secret of the stored endpoint: it never follows the id to another one
+                b.token(old != null && !endpointChanged ? old.token() : null);
+                tokenDropped[0] = endpointChanged && old.token() != null;
             }
             NodeInfo next = b.build();
+            if (old != null && !declared(old).equals(declared(next))) {
+                long wait = takeChange(id);
+                if (wait > 0) {
+                    limitedNanos[0] = wait;
+                    tokenDropped[0] = false;
+                    return old; // refused: the record stays as it was, liveness included
+                }
+            }
             // the slot is taken last, once nothing can throw: the count and the map change together
             if (old == null && !reserveSlot()) {
                 refused[0] = true;
@@ -292,6 +351,9 @@ public final class NodeRegistry implements AutoCloseable {
         if (refused[0]) {
             warnFull(id);
             throw new NodeLimitException(maxNodes);
+        }
+        if (limitedNanos[0] > 0) {
+            throw rateLimited(id, limitedNanos[0]);
         }
         NodeInfo old = before[0];
         boolean existed = old != null;
@@ -304,13 +366,78 @@ public final class NodeRegistry implements AutoCloseable {
         extra.put("existed", existed);
         extra.put("endpoint", stored.endpoint());
         extra.put("version", stored.version());
+        if (tokenDropped[0]) {
+            extra.put("token_dropped", true);
+        }
         audit("upsert", id, extra);
-        LOG.debug("node {} {} (endpoint {}, version {})", id, existed ? "updated" : "registered", stored.endpoint(),
-                stored.version());
+        LOG.debug("node {} {} (endpoint {}, version {})", id, existed ? "updated" : "registered",
+                Clipped.forLog(stored.endpoint()), Clipped.forLog(stored.version()));
         if (old == null || !old.online()) {
             fire(l -> l.onOnline(stored));
         }
         return stored;
+    }
+
+    /**
+     * Checks that {@code principal} may act as node {@code id}: an id with its own node token is refused to the
+     * gateway token (and to no auth).
+     *
+     * @param id        the node id
+     * @param principal the node id of the per-node token used, or {@code null}
+     * @throws RegistrationRefusedException with code {@code forbidden} when refused
+     */
+    public void checkPrincipal(String id, String principal) {
+        rules.checkPrincipal(id == null ? "" : id.trim(), principal);
+    }
+
+    /** The fields a node declares: everything but the liveness fields the registry owns. */
+    private static NodeInfo declared(NodeInfo n) {
+        return n.toBuilder().registeredAt(null).lastSeenAt(null).online(false).build();
+    }
+
+    /** A token bucket of registration changes for one id. */
+    private static final class ChangeBudget {
+        private double tokens;
+        private long atNanos;
+
+        ChangeBudget(double tokens, long atNanos) {
+            this.tokens = tokens;
+            this.atNanos = atNanos;
+        }
+    }
+
+    /** Takes one change from {@code id}'s budget: 0 when taken, else the nanoseconds until one is available. */
+    private long takeChange(String id) {
+        int perMinute = rules.changesPerMinute();
+        if (perMinute == Integer.MAX_VALUE) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        ChangeBudget b = budgets.computeIfAbsent(id, k -> new ChangeBudget(perMinute, now));
+        double perNano = perMinute / (double) TimeUnit.MINUTES.toNanos(1);
+        synchronized (b) {
+            b.tokens = Math.min(perMinute, b.tokens + (now - b.atNanos) * perNano);
+            b.atNanos = now;
+            if (b.tokens >= 1) {
+                b.tokens -= 1;
+                return 0;
+            }
+            return Math.max(1, (long) Math.ceil((1 - b.tokens) / perNano));
+        }
+    }
+
+    private RegistrationRefusedException rateLimited(String id, long waitNanos) {
+        long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999L));
+        String msg = "node " + id + " changed its registration more than " + rules.changesPerMinute()
+                + " times in a minute (gateway.nodes.max_register_changes_per_min); retry in " + seconds + " s";
+        long now = System.nanoTime();
+        long last = lastLimitWarnNanos.get();
+        if ((last == 0 || now - last >= WARN_INTERVAL_NANOS) && lastLimitWarnNanos.compareAndSet(last, now | 1L)) {
+            LOG.warn("{} (further refusals within a minute are logged at DEBUG)", msg);
+        } else {
+            LOG.debug(msg);
+        }
+        return new RegistrationRefusedException(io.clawgo.protocol.ErrorCodes.RATE_LIMITED, 429, seconds, msg);
     }
 
     /**
@@ -388,6 +515,7 @@ public final class NodeRegistry implements AutoCloseable {
         if (!removed[0]) {
             return false;
         }
+        budgets.remove(key);
         markStateDirty();
         audit("delete", key, Map.of());
         LOG.info("node {} deleted", key);
@@ -500,6 +628,7 @@ public final class NodeRegistry implements AutoCloseable {
                 });
                 if (pruned[0]) {
                     String id = seen.id();
+                    budgets.remove(id);
                     markStateDirty();
                     audit("pruned", id, Map.of("last_seen_at", lastSeen(seen).toString()));
                     LOG.info("node {} pruned: offline for longer than {}", id, offlineRetention);

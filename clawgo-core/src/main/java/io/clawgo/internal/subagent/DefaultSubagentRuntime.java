@@ -1,5 +1,6 @@
 package io.clawgo.internal.subagent;
 
+import io.clawgo.internal.audit.Clipped;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
@@ -46,7 +47,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's subagent runtime: local agents run on a bounded executor; node branches become {@code agent_task}
  * requests dispatched through the {@link NodeDispatcher}. Task records are bounded in memory and appended to an audit
- * when they end.
+ * when they end. The records and the audit keep at most {@code maxStoredChars} of a task's result, error and code
+ * ({@code gateway.nodes.max_stored_text_chars}); only a {@link #dispatchAndWait} caller still waiting when the task ends
+ * gets the whole text.
  */
 public final class DefaultSubagentRuntime implements SubagentRuntime, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultSubagentRuntime.class);
@@ -72,10 +75,18 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     private final ExecutorService localExecutor;
     private final ScheduledExecutorService scheduler;
     private final Semaphore running;
+    private final int maxStoredChars;
 
     private static final class Entry {
+        /** The kept snapshot: result, error and code bounded. */
         volatile SubagentTask task;
+        /** Completed with the kept snapshot when the task ends. */
         final CompletableFuture<SubagentTask> done = new CompletableFuture<>();
+        /**
+         * Completed with the whole, unbounded snapshot when the task ends, while a dispatch_and_wait caller waits for
+         * it; {@code null} otherwise, so that no record holds a node's whole answer once nobody waits.
+         */
+        volatile CompletableFuture<SubagentTask> whole;
 
         Entry(SubagentTask task) {
             this.task = task;
@@ -90,6 +101,21 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     public DefaultSubagentRuntime(NodeRegistry registry, NodeDispatcher dispatcher,
                                   Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
                                   JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning) {
+        this(registry, dispatcher, p2pStatus, localAgents, audit, scheduler, maxTasks, maxRunning,
+                io.clawgo.config.NodePolicy.DEFAULT_MAX_STORED_TEXT_CHARS);
+    }
+
+    /**
+     * @param p2pStatus      node id -> its P2P session summary for the registry view
+     * @param maxTasks       task records kept in memory (finished ones are evicted oldest first)
+     * @param maxRunning     tasks running at once; more are rejected with a clear error
+     * @param maxStoredChars the longest result, error or code text kept in a task record and in the audit
+     */
+    public DefaultSubagentRuntime(NodeRegistry registry, NodeDispatcher dispatcher,
+                                  Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
+                                  JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning,
+                                  int maxStoredChars) {
+        this.maxStoredChars = maxStoredChars;
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.p2pStatus = p2pStatus;
@@ -121,15 +147,16 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
 
     @Override
     public SubagentTask spawn(SpawnRequest request) {
-        return start(request).task;
+        return start(request, false).task;
     }
 
     @Override
     public DispatchResult dispatchAndWait(SpawnRequest request, Duration wait) {
-        Entry e = start(request);
+        Entry e = start(request, true);
+        CompletableFuture<SubagentTask> whole = e.whole;
         SubagentTask t;
         try {
-            t = e.done.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+            t = whole.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
         } catch (TimeoutException te) {
             t = e.task;
         } catch (InterruptedException ie) {
@@ -137,6 +164,8 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
             t = e.task;
         } catch (ExecutionException ee) {
             t = e.task;
+        } finally {
+            e.whole = null; // the record keeps only the bounded snapshot from now on
         }
         String status = t.isDone() ? t.status() : SubagentReply.TIMEOUT;
         String error = t.isDone() ? t.error()
@@ -178,7 +207,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         return List.copyOf(out.values());
     }
 
-    private Entry start(SpawnRequest request) {
+    private Entry start(SpawnRequest request, boolean wantWhole) {
         if (request.task().isEmpty()) {
             throw new IllegalArgumentException("task is required");
         }
@@ -199,6 +228,9 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
                 target.local == null ? "node" : "local", target.nodeId, SubagentTask.RUNNING, null, null, null, null,
                 null, 0, now, now);
         Entry e = new Entry(task);
+        if (wantWhole) {
+            e.whole = new CompletableFuture<>(); // before the task can end
+        }
         tasks.put(id, e);
         evict();
         if (target.local != null) {
@@ -316,13 +348,18 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
 
     private SubagentTask finish(Entry e, String status, String result, String error, String code, String used,
                                 String fallback, int retries) {
+        SubagentTask whole;
         synchronized (e) {
             if (e.task.isDone()) {
                 return e.task;
             }
             SubagentTask t = e.task;
-            e.task = new SubagentTask(t.id(), t.task(), t.label(), t.agentId(), t.transport(), t.nodeId(), status,
+            whole = new SubagentTask(t.id(), t.task(), t.label(), t.agentId(), t.transport(), t.nodeId(), status,
                     result, error, code, used, fallback, retries, t.created(), Instant.now());
+            // what a node sent is kept bounded: in the records (list, get), in the audit and in any log
+            e.task = new SubagentTask(t.id(), t.task(), t.label(), t.agentId(), t.transport(), t.nodeId(), status,
+                    Clipped.text(result, maxStoredChars), Clipped.text(error, maxStoredChars),
+                    Clipped.text(code, Clipped.CODE_CHARS), used, fallback, retries, t.created(), whole.updated());
         }
         SubagentTask done = e.task;
         Map<String, Object> row = new LinkedHashMap<>();
@@ -330,6 +367,10 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         row.put("event", "task_" + done.status());
         row.put("task", WireCodec.get().toJsonTree(done));
         audit.append(row);
+        CompletableFuture<SubagentTask> waiter = e.whole;
+        if (waiter != null) {
+            waiter.complete(whole);
+        }
         e.done.complete(done);
         return done;
     }

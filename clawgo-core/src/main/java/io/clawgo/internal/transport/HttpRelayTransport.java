@@ -9,6 +9,7 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
+import java.net.Proxy;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,11 @@ import okhttp3.OkHttpClient;
 /**
  * The HTTP relay: {@code POST <endpoint><path>} with the node token as Bearer. Works only when the gateway can reach
  * the node's endpoint; the P2P transports exist for when it cannot.
+ *
+ * <p>A node chooses the endpoint, so the relay would otherwise POST wherever a node points it (server-side request
+ * forgery): {@link RelayGuard} applies {@code gateway.nodes.relay} to every address it connects to, no proxy is used
+ * (a proxy would resolve the name itself), and redirects are not followed. The {@code node} of an answer is always the
+ * node the request went to, whatever the endpoint wrote there.
  */
 final class HttpRelayTransport implements GatewayTransport {
     /** Relayed calls at once, in all and to one host (more wait in the dispatcher's queue). */
@@ -50,8 +56,11 @@ final class HttpRelayTransport implements GatewayTransport {
                 new SynchronousQueue<>(), new NamedThreadFactory("clawgo-relay-")));
         dispatcher.setMaxRequests(MAX_CALLS);
         dispatcher.setMaxRequestsPerHost(MAX_CALLS_PER_HOST);
+        RelayGuard guard = new RelayGuard(context.nodePolicy());
         this.http = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
+                .dns(guard)
+                .proxy(Proxy.NO_PROXY)
                 // as many idle connections as calls may run at once: with fewer, every burst above the pool size
                 // closed the surplus connections when the calls ended and opened new ones for the next calls
                 .connectionPool(new ConnectionPool(MAX_CALLS, 1, TimeUnit.MINUTES))
@@ -60,7 +69,7 @@ final class HttpRelayTransport implements GatewayTransport {
                 .readTimeout(0, TimeUnit.SECONDS)
                 .followRedirects(false)
                 .build();
-        this.client = new EndpointClient(http, context.maxMessageBytes(), context.scheduler());
+        this.client = new EndpointClient(http, context.maxMessageBytes(), context.scheduler(), guard);
     }
 
     @Override
@@ -81,8 +90,18 @@ final class HttpRelayTransport implements GatewayTransport {
                     "the relay already has " + MAX_IN_FLIGHT_PER_NODE + " requests in flight to node " + id + " (or "
                             + MAX_IN_FLIGHT + " in all); this one was not sent"));
         }
-        CompletableFuture<Response> f = client.send(node.get().endpoint(), node.get().token(), request, timeout);
-        f.whenComplete((r, e) -> release(id));
+        CompletableFuture<Response> sent = client.send(node.get().endpoint(), node.get().token(), request, timeout);
+        sent.whenComplete((r, e) -> release(id));
+        // the registry says who answered, not the endpoint's body (as the tunnel takes it from the connection)
+        String nodeId = node.get().id();
+        CompletableFuture<Response> f = sent.thenApply(r -> nodeId.equals(r.node()) ? r
+                : new Response(r.ok(), r.code(), r.error(), nodeId, r.action(), r.payload()));
+        // a caller that gives up (cancels or completes its future) still cancels the call
+        f.whenComplete((r, e) -> {
+            if (!sent.isDone()) {
+                sent.cancel(false);
+            }
+        });
         return f;
     }
 

@@ -1,6 +1,7 @@
 package io.clawgo.internal.transport;
 
 import io.clawgo.protocol.DispatchMode;
+import io.clawgo.internal.audit.Clipped;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.audit.UtcMillis;
 import io.clawgo.internal.registry.NodeRegistry;
@@ -47,15 +48,27 @@ public final class NodeDispatcher {
     private final Router router;
     private final JsonlAudit audit;
     private final Observer observer;
+    /** The longest node-supplied error kept in a dispatch record. */
+    private final int maxStoredChars;
     /** Dispatch counts per minute of the last hour: [minute index][0 = all, 1 = failed]. */
     private final long[][] minutes = new long[60][2];
     private final long[] minuteStamp = new long[60];
 
     public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer) {
+        this(registry, router, audit, observer, io.clawgo.config.NodePolicy.DEFAULT_MAX_STORED_TEXT_CHARS);
+    }
+
+    /**
+     * @param maxStoredChars the longest node-supplied error kept in a dispatch record (the caller and the observer
+     *                       still get the whole response)
+     */
+    public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer,
+                          int maxStoredChars) {
         this.registry = registry;
         this.router = router;
         this.audit = audit;
         this.observer = observer;
+        this.maxStoredChars = maxStoredChars;
     }
 
     /** Dispatches; the future always completes normally within {@code timeout}. */
@@ -144,9 +157,10 @@ public final class NodeDispatcher {
         row.put("action", request.action());
         row.put("mode", mode.wire());
         row.put("ok", r.ok());
-        row.put("code", r.code());
+        // code and error may come from the node: bounded here, whole for the caller and the observer
+        row.put("code", Clipped.text(r.code(), Clipped.CODE_CHARS));
         if (r.error() != null) {
-            row.put("error", r.error());
+            row.put("error", Clipped.text(r.error(), maxStoredChars));
         }
         Object used = r.payload().get("used_transport");
         if (used != null) {
@@ -165,8 +179,9 @@ public final class NodeDispatcher {
         count(r.ok());
         if (!r.ok()) {
             // no transport when the router refused before sending (node_offline, node_not_found, ...)
-            LOG.info("dispatch {} to {} failed{}: {} {}", request.action(), request.node(),
-                    used == null ? "" : " over " + used, r.code(), r.error());
+            LOG.info("dispatch {} to {} failed{}: {} {}", Clipped.forLog(request.action()),
+                    Clipped.forLog(request.node()), used == null ? "" : " over " + Clipped.forLog(used.toString()),
+                    Clipped.forLog(Clipped.text(r.code(), Clipped.CODE_CHARS)), Clipped.forLog(r.error()));
         }
         try {
             observer.onDispatch(request, mode, r, at, durationNanos);

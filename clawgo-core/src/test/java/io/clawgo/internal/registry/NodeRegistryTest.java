@@ -111,7 +111,7 @@ class NodeRegistryTest {
 
     private static NodeInfo node(String id) {
         return NodeInfo.builder(id).name("name-" + id).os("linux").arch("amd64").version("1.0")
-                .endpoint("http://127.0.0.1:9/" + id).token("secret-token-" + id).capabilities(Capabilities.DEFAULT)
+                .endpoint("http://127.0.0.1:9/" + id.trim()).token("secret-token-" + id).capabilities(Capabilities.DEFAULT)
                 .build();
     }
 

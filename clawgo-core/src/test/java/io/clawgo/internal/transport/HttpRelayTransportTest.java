@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
@@ -79,6 +80,12 @@ class HttpRelayTransportTest {
             @Override
             public ScheduledExecutorService scheduler() {
                 return scheduler;
+            }
+
+            @Override
+            public NodePolicy nodePolicy() {
+                // the endpoint is on loopback, which the relay refuses by default
+                return NodePolicy.builder().relayAllow(List.of("127.0.0.1")).build();
             }
         });
     }

@@ -3,6 +3,7 @@ package io.clawgo.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
 import java.nio.file.Path;
@@ -33,7 +34,9 @@ class NodeWatchCliTest {
     @BeforeEach
     void start() throws Exception {
         gateway = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dataDir)
-                .nodeTtl(Duration.ofSeconds(3)).transport("websocket_tunnel").start();
+                .nodeTtl(Duration.ofSeconds(3)).transport("websocket_tunnel")
+                .nodePolicy(LoopbackRelay.POLICY) // the relay test's endpoint listens on 127.0.0.1
+                .start();
         endpoint = SeedEndpoint.start(LABEL);
     }
 

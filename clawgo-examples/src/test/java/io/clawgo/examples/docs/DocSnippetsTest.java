@@ -179,6 +179,10 @@ class DocSnippetsTest {
         assertThat(c.tls().keyStore()).isEqualTo(keyStore);
         assertThat(c.maxNodes()).isEqualTo(50_000);
         assertThat(c.controlPingInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.nodePolicy().relayAllow()).containsExactly("10.20.0.0/16", "edge-1.lab.example");
+        assertThat(c.nodePolicy().relayDeny()).containsExactly("192.168.0.0/16");
+        assertThat(c.nodePolicy().maxRegisterChangesPerMinute()).isEqualTo(10);
+        assertThat(c.nodePolicy().maxStoredTextChars()).isEqualTo(4096);
 
         assertThat(GatewayConfig.parse(source("tcp-example-config.json", Map.of())).p2p().transport())
                 .isEqualTo("tcp_example");

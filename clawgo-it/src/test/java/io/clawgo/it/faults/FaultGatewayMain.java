@@ -2,6 +2,7 @@ package io.clawgo.it.faults;
 
 import io.clawgo.Gateway;
 import io.clawgo.testing.ChildJvm;
+import io.clawgo.testing.LoopbackRelay;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +21,9 @@ public final class FaultGatewayMain {
     public static void main(String[] args) throws InterruptedException {
         ChildJvm.haltAfter(Duration.ofSeconds(Long.parseLong(args[3])));
         Gateway gw = Gateway.builder().host("127.0.0.1").port(Integer.parseInt(args[0])).token(args[1])
-                .dataDir(Path.of(args[2])).transport("websocket_tunnel").start();
+                .dataDir(Path.of(args[2])).transport("websocket_tunnel")
+                // node endpoints listen on 127.0.0.1; the crash tests re-register ids with changes many times a second
+                .nodePolicy(LoopbackRelay.POLICY.toBuilder().maxRegisterChangesPerMinute(100_000).build()).start();
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gw.close();

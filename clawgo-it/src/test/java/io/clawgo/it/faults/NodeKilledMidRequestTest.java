@@ -12,6 +12,7 @@ import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.ChildJvm;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.TestHttp;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,7 @@ class NodeKilledMidRequestTest {
     @BeforeEach
     void start() {
         gw = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir).transport("websocket_tunnel")
+                .nodePolicy(LoopbackRelay.POLICY) // the node's relay endpoint listens on 127.0.0.1
                 .start();
         client = GatewayClient.create(gw.url(), TOKEN).withTimeout(Duration.ofSeconds(90));
         survivor = NodeAgent.builder().gateway(gw.url()).token(TOKEN).id("survivor")

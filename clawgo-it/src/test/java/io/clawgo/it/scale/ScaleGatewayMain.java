@@ -6,6 +6,7 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.testing.ChildJvm;
+import io.clawgo.testing.LoopbackRelay;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -72,7 +73,9 @@ public final class ScaleGatewayMain {
 
         try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(token).dataDir(dataDir)
                 .transport(transport)
-                .maxNodes(Math.max(nodes, GatewayConfig.DEFAULT_MAX_NODES)).start()) {
+                .maxNodes(Math.max(nodes, GatewayConfig.DEFAULT_MAX_NODES))
+                .nodePolicy(LoopbackRelay.POLICY) // the simulated nodes' relay endpoints listen on 127.0.0.1
+                .start()) {
             out.println("READY " + gw.port() + " " + gw.p2pTransport().orElse("-"));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;

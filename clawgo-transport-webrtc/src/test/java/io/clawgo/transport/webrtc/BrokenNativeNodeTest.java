@@ -6,6 +6,7 @@ import io.clawgo.Gateway;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.SeedEndpoint;
 import java.io.BufferedReader;
 import java.io.File;
@@ -53,7 +54,9 @@ class BrokenNativeNodeTest {
         Gateway gw;
         System.setProperty("clawgo.webrtc.ready_timeout_ms", String.valueOf(READY_MS));
         try {
-            gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(dir.resolve("data")).transport("webrtc").start();
+            // the relay fallback goes to the seed endpoint on 127.0.0.1, which the relay refuses by default
+            gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(dir.resolve("data"))
+                    .nodePolicy(LoopbackRelay.POLICY).transport("webrtc").start();
         } finally {
             System.clearProperty("clawgo.webrtc.ready_timeout_ms");
         }

@@ -9,6 +9,7 @@ import io.clawgo.Gateway;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.RawControlClient;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
@@ -44,7 +45,8 @@ class BrokenSignallingTest {
         System.setProperty("clawgo.webrtc.backoff_max_ms", "400");
         try {
             seed = SeedEndpoint.start("mute");
-            gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(data)
+            // the relay fallback goes to the seed endpoint on 127.0.0.1, which the relay refuses by default
+            gw = Gateway.builder().host("127.0.0.1").port(0).dataDir(data).nodePolicy(LoopbackRelay.POLICY)
                     .transport("webrtc").start();
         } finally {
             System.clearProperty("clawgo.webrtc.ready_timeout_ms");

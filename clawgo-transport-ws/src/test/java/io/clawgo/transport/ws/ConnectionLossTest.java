@@ -44,7 +44,7 @@ class ConnectionLossTest {
 
     @BeforeEach
     void start() throws Exception {
-        gw = TunnelTests.gateway(dir);
+        gw = TunnelTests.gatewayRelayToLoopback(dir);
         proxy = new TcpProxy(gw.port());
     }
 

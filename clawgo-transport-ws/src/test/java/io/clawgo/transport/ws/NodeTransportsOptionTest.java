@@ -31,7 +31,7 @@ class NodeTransportsOptionTest {
 
     @BeforeAll
     static void start() {
-        gw = TunnelTests.gateway(dir);
+        gw = TunnelTests.gatewayRelayToLoopback(dir);
     }
 
     @AfterAll

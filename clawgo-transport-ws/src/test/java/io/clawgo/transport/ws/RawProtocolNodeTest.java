@@ -33,7 +33,7 @@ class RawProtocolNodeTest {
 
     @BeforeEach
     void start() {
-        gw = TunnelTests.gateway(dir);
+        gw = TunnelTests.gatewayRelayToLoopback(dir);
     }
 
     @AfterEach

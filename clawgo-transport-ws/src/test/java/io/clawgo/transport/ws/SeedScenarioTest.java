@@ -99,6 +99,8 @@ class SeedScenarioTest {
 
             Response relay = gw.dispatch(req, "relay", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(relay.ok()).isFalse();
+            // by default the relay does not even try a loopback endpoint (gateway.nodes.relay)
+            assertThat(relay.code()).isEqualTo("relay_denied");
             assertThat(relay.payloadString("used_transport")).isEqualTo("http_relay");
 
             for (String mode : List.of("p2p", "auto")) {

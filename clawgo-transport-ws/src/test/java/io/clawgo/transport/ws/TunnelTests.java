@@ -6,6 +6,7 @@ import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.RequestHandler;
+import io.clawgo.testing.LoopbackRelay;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,15 @@ final class TunnelTests {
     static Gateway gateway(Path dataDir) {
         return Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dataDir)
                 .transport(WebSocketTunnelProvider.NAME).start();
+    }
+
+    /**
+     * A gateway as {@link #gateway(Path)} whose HTTP relay may reach endpoints on 127.0.0.1 (refused by default;
+     * {@link #gateway(Path)} keeps the default, as the seed runs it: the tunnel reaches loopback endpoints anyway).
+     */
+    static Gateway gatewayRelayToLoopback(Path dataDir) {
+        return Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dataDir)
+                .nodePolicy(LoopbackRelay.POLICY).transport(WebSocketTunnelProvider.NAME).start();
     }
 
     /** A gateway with the whole p2p section given. */
