@@ -179,6 +179,8 @@ class DocSnippetsTest {
         assertThat(c.tls().keyStore()).isEqualTo(keyStore);
         assertThat(c.maxNodes()).isEqualTo(50_000);
         assertThat(c.controlPingInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.access().allowedHosts()).containsExactly("gateway.example.lan");
+        assertThat(c.access().allowUnauthenticated()).isFalse();
 
         assertThat(GatewayConfig.parse(source("tcp-example-config.json", Map.of())).p2p().transport())
                 .isEqualTo("tcp_example");
