@@ -293,7 +293,9 @@ public final class Gateway implements AutoCloseable {
         /**
          * Sets the listen address ({@code gateway.host}).
          *
-         * @param host a host name or IP address; {@code null} or blank means the default {@code 0.0.0.0}
+         * @param host a host name or IP address; {@code null} or blank means the default {@code 127.0.0.1} (loopback
+         *             only). Without a token the gateway refuses to start on any other address unless
+         *             {@link #allowUnauthenticated(boolean)} is set
          * @return this builder
          */
         public Builder host(String host) {
@@ -316,7 +318,8 @@ public final class Gateway implements AutoCloseable {
          * Sets the bearer token of every API route and the node WebSocket ({@code gateway.token}).
          *
          * @param token the token (trimmed); {@code null} or empty means none (the default): without per-node tokens
-         *              either, every route is open
+         *              either, every route is open, which {@link #start()} allows only on a loopback host or with
+         *              {@link #allowUnauthenticated(boolean)}
          * @return this builder
          */
         public Builder token(String token) {
@@ -473,6 +476,20 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
+         * Lets the gateway run without a token on an address other than loopback ({@code gateway.auth: "none"};
+         * {@link AccessPolicy.Builder#allowUnauthenticated(boolean)}). Without a gateway token, and without this,
+         * {@link #start()} refuses any host but loopback: anyone who reaches the port could register nodes and
+         * dispatch to them. Per-node tokens alone do not count as a token (the REST API stays open).
+         *
+         * @param allow {@code true} to allow it (default {@code false})
+         * @return this builder
+         */
+        public Builder allowUnauthenticated(boolean allow) {
+            config = config.toBuilder().access(config.access().toBuilder().allowUnauthenticated(allow).build()).build();
+            return this;
+        }
+
+        /**
          * Sets what a registered node may make the gateway do on its behalf.
          *
          * @param policy the policy; {@code null} means {@link NodePolicy#defaults()}
@@ -532,8 +549,10 @@ public final class Gateway implements AutoCloseable {
          * failure, whatever was already started is released.
          *
          * @return the running gateway; close it when done
-         * @throws ConfigException for invalid configuration (the message names the field) or a transport that is
-         *                         missing or unavailable (the message lists the names found)
+         * @throws ConfigException for invalid configuration (the message names the field), a transport that is
+         *                         missing or unavailable (the message lists the names found), or no gateway token on
+         *                         a host other than loopback without {@link #allowUnauthenticated(boolean)} (the
+         *                         message says how to fix it)
          * @throws ClawgoException with code {@code bind_failed} when the address cannot be bound (for example, the
          *                         port is taken), or {@code start_failed} for any other start failure
          */

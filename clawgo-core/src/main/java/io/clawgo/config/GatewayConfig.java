@@ -42,8 +42,12 @@ public final class GatewayConfig {
     /** The default listen port. */
     public static final int DEFAULT_PORT = 18790;
 
-    /** The default listen address. */
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    /**
+     * The default listen address: loopback only. Serving other machines is a decision: name the address (for example
+     * {@code 0.0.0.0}) and set a token, or opt out of authentication explicitly
+     * ({@link AccessPolicy#allowUnauthenticated()}).
+     */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** The default of {@code gateway.max_nodes}: five times the 10,000 nodes the scale benchmark connects. */
     public static final int DEFAULT_MAX_NODES = 50_000;
@@ -113,7 +117,8 @@ public final class GatewayConfig {
     /**
      * All defaults.
      *
-     * @return a configuration with every default (port 18790, no token, P2P on with the best transport found)
+     * @return a configuration with every default (127.0.0.1, port 18790, no token, P2P on with the best transport
+     *         found)
      */
     public static GatewayConfig defaults() {
         return builder().build();

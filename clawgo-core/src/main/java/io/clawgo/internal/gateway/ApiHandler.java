@@ -42,14 +42,16 @@ final class ApiHandler extends Handler.Abstract {
     private final SubagentRuntime subagents;
     private final NodesView view;
     private final int maxBodyBytes;
+    private final HttpIo.BodyLimits bodyLimits;
 
     ApiHandler(NodeRegistry registry, NodeDispatcher dispatcher, SubagentRuntime subagents, NodesView view,
-               int maxBodyBytes) {
+               HttpIo.BodyLimits bodyLimits) {
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.subagents = subagents;
         this.view = view;
-        this.maxBodyBytes = maxBodyBytes;
+        this.maxBodyBytes = bodyLimits.maxBytes();
+        this.bodyLimits = bodyLimits;
     }
 
     @Override
@@ -125,12 +127,18 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private Map<String, Object> bodyMap(org.eclipse.jetty.server.Request request) throws ProtocolException, IOException {
-        return WireCodec.get().decodeMap(HttpIo.body(request, maxBodyBytes), maxBodyBytes);
+        return WireCodec.get().decodeMap(jsonBody(request), maxBodyBytes);
+    }
+
+    /** The body of a JSON POST: declared {@code application/json} (else 415), within the size and rate limits. */
+    private String jsonBody(org.eclipse.jetty.server.Request request) throws ProtocolException, IOException {
+        HttpIo.requireJson(request);
+        return HttpIo.body(request, bodyLimits);
     }
 
     private void register(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
                           org.eclipse.jetty.util.Callback callback) throws ProtocolException, IOException {
-        NodeInfo node = WireCodec.get().decode(HttpIo.body(request, maxBodyBytes), NodeInfo.class, maxBodyBytes);
+        NodeInfo node = WireCodec.get().decode(jsonBody(request), NodeInfo.class, maxBodyBytes);
         if (node.id() == null || node.id().isBlank()) {
             throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "id required");
         }

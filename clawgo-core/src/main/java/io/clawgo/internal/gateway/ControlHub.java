@@ -7,6 +7,10 @@ import io.clawgo.spi.GatewayTransport;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +22,100 @@ import org.slf4j.LoggerFactory;
 final class ControlHub implements NodeRegistry.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(ControlHub.class);
 
+    /** Close code of a socket that did not register within the register timeout. */
+    static final int CLOSE_NO_REGISTER = 4006;
+    /** Close code of a socket beyond the per-token or per-address cap. */
+    static final int CLOSE_TOO_MANY_SOCKETS = 4008;
+
+    /**
+     * What a control socket may hold: the register deadline, the caps of open sockets per node token and per remote
+     * address (0: none), the gateway-wide budget of incomplete messages, and the timers.
+     */
+    record Limits(java.time.Duration registerTimeout, int maxPerNodeToken, int maxPerAddress, PartialBudget partial,
+                  ScheduledExecutorService scheduler) {
+    }
+
     private final NodeRegistry registry;
+    private final Limits limits;
     private final ConcurrentHashMap<String, ControlSocket> current = new ConcurrentHashMap<>();
+    /** Open sockets per principal ({@code node:<id>} of a node token, {@code addr:<ip>} otherwise). */
+    private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
     private volatile List<GatewayTransport> transports = List.of();
 
-    ControlHub(NodeRegistry registry) {
+    ControlHub(NodeRegistry registry, Limits limits) {
         this.registry = registry;
+        this.limits = limits;
+    }
+
+    PartialBudget partialBudget() {
+        return limits.partial();
+    }
+
+    /**
+     * Counts a socket that just opened against the cap of its principal: its node token ({@code principal}), else,
+     * when a per-address cap is set, its remote address.
+     *
+     * @return the key to give back with {@link #releaseSlot} ({@code ""} when nothing is counted), or {@code null}
+     *         when the cap is reached (nothing counted)
+     */
+    String takeSlot(String principal, String remoteAddress) {
+        String key;
+        int cap;
+        if (principal != null) {
+            key = "node:" + principal;
+            cap = limits.maxPerNodeToken();
+        } else if (limits.maxPerAddress() > 0) {
+            key = "addr:" + remoteAddress;
+            cap = limits.maxPerAddress();
+        } else {
+            return "";
+        }
+        boolean[] ok = new boolean[1];
+        open.compute(key, (k, n) -> {
+            AtomicInteger c = n == null ? new AtomicInteger() : n;
+            if (c.get() < cap) {
+                c.incrementAndGet();
+                ok[0] = true;
+            }
+            return c.get() == 0 ? null : c;
+        });
+        return ok[0] ? key : null;
+    }
+
+    /** Gives back a slot taken with {@link #takeSlot}. */
+    void releaseSlot(String key) {
+        if (key == null || key.isEmpty()) {
+            return;
+        }
+        open.computeIfPresent(key, (k, c) -> c.decrementAndGet() <= 0 ? null : c);
+    }
+
+    /** Open sockets counted for {@code key} (for tests and logs). */
+    int slots(String key) {
+        AtomicInteger c = open.get(key);
+        return c == null ? 0 : c.get();
+    }
+
+    /** Closes {@code socket} with 4006 unless it registered within the register timeout. */
+    void registerDeadline(ControlSocket socket) {
+        long ms = limits.registerTimeout().toMillis();
+        try {
+            limits.scheduler().schedule(() -> {
+                if (socket.nodeId() == null && socket.isOpen()) {
+                    LOG.debug("closing the control connection from {}: no register within {} ms", socket.remote(), ms);
+                    socket.retire(CLOSE_NO_REGISTER, "no successful register within " + ms + " ms");
+                }
+            }, ms, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // shutting down: closeAll and the server stop close the socket
+        }
+    }
+
+    /** Whether {@code socket} is the current socket of its node. */
+    boolean isCurrent(ControlSocket socket) {
+        String id = socket.nodeId();
+        return id != null && current.get(id) == socket;
     }
 
     void setTransports(List<GatewayTransport> list) {
@@ -55,6 +146,10 @@ final class ControlHub implements NodeRegistry.Listener {
         }
         for (GatewayTransport t : transports) {
             notifySafely(() -> t.onNodeConnected(socket), t, "onNodeConnected");
+        }
+        if (socket.isRetired()) {
+            // closed while it registered: its close found nothing to unbind yet, so unbind it here
+            unbind(socket, "disconnected");
         }
     }
 
@@ -89,7 +184,9 @@ final class ControlHub implements NodeRegistry.Listener {
 
     /** Closes a half-open socket and, if it still owns its node, takes the node offline with {@code reason}. */
     void retireHalfOpen(ControlSocket socket, int code, String closeReason, String reason) {
-        // unbind first: the close may complete at once, and its callback would unbind with "disconnected"
+        // retired first: a frame on its way (say, a heartbeat) must not bring the node back once it is offline
+        socket.markRetired();
+        // then unbind, before the close: it may complete at once, and its callback would unbind with "disconnected"
         unbind(socket, reason);
         socket.retireHalfOpen(code, closeReason);
     }

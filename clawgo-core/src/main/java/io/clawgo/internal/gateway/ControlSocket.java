@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * registry entry (the node TTL), and every frame at all, pongs and pings included, refreshes
  * {@link #lastHeardNanos()}, which the {@link ControlPinger} uses to find half-open sockets. A pong proves the socket,
  * not the node program: it does not refresh the TTL.
+ *
+ * <p>Lifecycle: a socket counts against the cap of its principal from its upgrade (closed with 4008 above it), must
+ * register within the register timeout (else 4006), and, once retired by the gateway (replaced, TTL, half-open,
+ * removed, closed), never changes the registry again: a registry update caused by one of its frames runs under
+ * {@link #lifecycle} only while the socket is live, and retiring takes the same lock.
  */
 public final class ControlSocket implements Session.Listener.AutoDemanding, ControlChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
@@ -56,6 +61,11 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     private volatile String nodeId;
     private volatile long generation;
     private volatile boolean retired;
+    /** Guards {@link #retired} against a registry update of one of this socket's frames; see {@link #live()}. */
+    private final Object lifecycle = new Object();
+    /** The principal slot this socket holds ({@link ControlHub#takeSlot}), {@code null} once given back. */
+    private final java.util.concurrent.atomic.AtomicReference<String> slot =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** nanoTime of the last frame of any kind from the peer (or of the upgrade). */
     private volatile long lastHeard = System.nanoTime();
 
@@ -69,7 +79,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         this.maxMessageBytes = maxMessageBytes;
         this.principal = principal;
         this.maxQueuedBytes = 2L * maxMessageBytes + 1024 * 1024;
-        this.assembler = new TextMessageAssembler((long) maxMessageBytes + TEXT_SLACK_BYTES);
+        this.assembler = new TextMessageAssembler((long) maxMessageBytes + TEXT_SLACK_BYTES, hub.partialBudget());
     }
 
     // ---- ControlChannel ----
@@ -118,6 +128,71 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         this.session = s;
         heard();
         LOG.debug("control connection opened from {}", remote());
+        String key = hub.takeSlot(principal, remoteHost());
+        if (key == null) {
+            LOG.info("closing the control connection from {}: too many open for {}", remote(),
+                    principal != null ? "the token of node " + principal : "its address");
+            retire(ControlHub.CLOSE_TOO_MANY_SOCKETS, "too many control connections for "
+                    + (principal != null ? "this node's token" : "this address"));
+            return;
+        }
+        slot.set(key);
+        if (retired) {
+            releaseSlot(); // retired while it opened
+            return;
+        }
+        hub.registerDeadline(this);
+    }
+
+    /** The remote IP address, without the port, or {@code "?"}. */
+    private String remoteHost() {
+        Session s = session;
+        SocketAddress a = s == null ? null : s.getRemoteSocketAddress();
+        if (a instanceof java.net.InetSocketAddress i) {
+            return i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+        }
+        return "?";
+    }
+
+    private void releaseSlot() {
+        hub.releaseSlot(slot.getAndSet(null));
+    }
+
+    /**
+     * Marks the socket retired: from now on no frame of it changes the registry. Waits for a registry update of a
+     * frame that is running; gives back the principal slot and the socket's share of the partial message budget.
+     */
+    void markRetired() {
+        synchronized (lifecycle) {
+            retired = true;
+        }
+        releaseSlot();
+        assembler.release();
+    }
+
+    /** Whether the gateway retired the socket or it closed. */
+    boolean isRetired() {
+        return retired;
+    }
+
+    /**
+     * Whether a frame of this socket may still change the registry: not retired and, once bound, still its node's
+     * current socket. Call with {@link #lifecycle} held, together with the update.
+     */
+    private boolean live() {
+        return !retired && (nodeId == null || hub.isCurrent(this));
+    }
+
+    /**
+     * Refreshes this socket's node in the registry, while the socket is live; never marks an offline node online (an
+     * offline node with a live socket is one the gateway is about to retire at the TTL).
+     *
+     * @return the node, or empty when the socket is retired, or the node is offline or unknown
+     */
+    private Optional<NodeInfo> refreshWhileLive(String id) {
+        synchronized (lifecycle) {
+            return live() ? hub.registry().touch(id) : Optional.empty();
+        }
     }
 
     /**
@@ -224,7 +299,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         try {
             LOG.info("control connection of {} closed: {} {}", nodeId == null ? remote() : "node " + nodeId,
                     statusCode, reason == null ? "" : reason);
-            retired = true;
+            markRetired();
             synchronized (queue) {
                 queue.clear();
                 queuedBytes = 0;
@@ -253,7 +328,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         long now = System.nanoTime();
         if (id != null && now - lastTouch > 1_000_000_000L) {
             lastTouch = now;
-            hub.registry().heartbeat(id);
+            refreshWhileLive(id);
         }
     }
 
@@ -290,26 +365,34 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
                     "this connection is registered as node " + nodeId + "; open a new connection for another node"));
             return;
         }
-        try {
-            hub.registry().upsert(node, principal);
-        } catch (IllegalArgumentException e) {
-            sendAck(WireAck.error(MessageTypes.REGISTER, id, e.getMessage()));
-            return;
-        } catch (RegistrationRefusedException e) {
-            // as for too_many_nodes: the error starts with the code
-            sendAck(WireAck.error(MessageTypes.REGISTER, id, e.code() + ": " + e.getMessage()));
-            return;
-        } catch (NodeLimitException e) {
-            // an ack has no code field: the error starts with the code; the connection stays open, as for any
-            // refused register (the node agent closes it and retries with its backoff)
-            sendAck(WireAck.error(MessageTypes.REGISTER, id, e.code() + ": " + e.getMessage()));
-            return;
+        boolean first;
+        synchronized (lifecycle) {
+            if (!live()) {
+                return; // retired while this frame was on its way: a late register changes nothing
+            }
+            try {
+                hub.registry().upsert(node, principal);
+            } catch (IllegalArgumentException e) {
+                sendAck(WireAck.error(MessageTypes.REGISTER, id, e.getMessage()));
+                return;
+            } catch (RegistrationRefusedException e) {
+                // as for too_many_nodes: the error starts with the code
+                sendAck(WireAck.error(MessageTypes.REGISTER, id, e.code() + ": " + e.getMessage()));
+                return;
+            } catch (NodeLimitException e) {
+                // an ack has no code field: the error starts with the code; the connection stays open, as for any
+                // refused register (the node agent closes it and retries with its backoff)
+                sendAck(WireAck.error(MessageTypes.REGISTER, id, e.code() + ": " + e.getMessage()));
+                return;
+            }
+            first = nodeId == null;
+            if (first) {
+                nodeId = id;
+                generation = hub.nextGeneration();
+            }
         }
-        boolean first = nodeId == null;
         if (first) {
-            nodeId = id;
-            generation = hub.nextGeneration();
-            hub.bind(id, this);
+            hub.bind(id, this); // checks, once bound, that the socket did not close meanwhile
             LOG.info("node {} registered over its control connection from {}", id, remote());
         }
         sendAck(WireAck.ok(MessageTypes.REGISTERED, id));
@@ -326,7 +409,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
                     "heartbeat id does not match this connection's node " + nodeId));
             return;
         }
-        if (hub.registry().heartbeat(nodeId).isEmpty()) {
+        if (refreshWhileLive(nodeId).isEmpty()) {
             sendAck(WireAck.error(MessageTypes.HEARTBEAT, nodeId, "node not registered"));
             return;
         }
@@ -497,7 +580,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
      * TCP connection once it is written, without waiting for a close frame that will not come.
      */
     void retireHalfOpen(int code, String reason) {
-        retired = true;
+        markRetired();
         Session s = session;
         if (s != null && s.isOpen()) {
             s.close(code, reason, Callback.from(s::disconnect, failure -> s.disconnect()));
@@ -521,7 +604,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
      * the close frame may wait behind a write that a node which does not read never lets finish.
      */
     void retire(int code, String reason) {
-        retired = true;
+        markRetired();
         synchronized (queue) {
             queue.clear();
             queuedBytes = 0;

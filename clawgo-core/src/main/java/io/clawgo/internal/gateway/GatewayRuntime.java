@@ -1,5 +1,7 @@
 package io.clawgo.internal.gateway;
 
+import io.clawgo.config.AccessPolicy;
+import io.clawgo.config.ConfigException;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
@@ -21,12 +23,17 @@ import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
 import io.clawgo.spi.TransportProvider;
 import io.clawgo.subagent.SubagentRuntime;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +42,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -80,6 +90,9 @@ public final class GatewayRuntime implements AutoCloseable {
     private NodesView view;
     private EventThread events;
     private Server server;
+    private ServerConnector connector;
+    /** The TLS context started before the transports (so a bad key store fails first), or {@code null}. */
+    private SslContextFactory.Server ssl;
     private int port;
 
     /**
@@ -88,9 +101,49 @@ public final class GatewayRuntime implements AutoCloseable {
     public GatewayRuntime(GatewayConfig config, List<DefaultSubagentRuntime.LocalAgent> localAgents,
                           ClassLoader classLoader, GatewayEvents listener) {
         this.config = config.validate();
+        requireTokenOrLoopback(this.config);
         this.localAgents = List.copyOf(localAgents);
         this.classLoader = classLoader;
         this.listener = listener;
+    }
+
+    /**
+     * Secure by default: without a gateway token, the gateway starts only on a loopback address, unless the
+     * application allowed it explicitly ({@link AccessPolicy#allowUnauthenticated()}). Per-node tokens alone do not
+     * count: they leave the REST API (dispatch to every node) and the web UI open.
+     *
+     * @throws ConfigException saying how to fix it
+     */
+    static void requireTokenOrLoopback(GatewayConfig config) {
+        if (!config.token().isEmpty() || config.access().allowUnauthenticated() || isLoopback(config.host())) {
+            return;
+        }
+        throw new ConfigException("refusing to start without a gateway token on " + config.host() + ", which is not "
+                + "a loopback address: anyone who can reach port " + config.port() + " could register nodes and "
+                + "dispatch tasks to them" + (config.nodeTokens().isEmpty() ? "" : " (per-node tokens guard only "
+                + "/nodes/*; the REST API and the web UI would be open)") + ". Set a token (gateway.token, "
+                + "Gateway.builder().token(...)), listen on 127.0.0.1 (gateway.host), or allow it explicitly "
+                + "(gateway.auth: \"none\", Gateway.builder().allowUnauthenticated(true), "
+                + "AccessPolicy.builder().allowUnauthenticated(true))");
+    }
+
+    /** Whether {@code host} is a loopback address or a name that resolves to loopback addresses only. */
+    static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.isEmpty()) {
+            return false;
+        }
+        try {
+            InetAddress[] all = InetAddress.getAllByName(h);
+            for (InetAddress a : all) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return all.length > 0;
+        } catch (UnknownHostException | SecurityException e) {
+            return false;
+        }
     }
 
     /** Starts everything; on failure, releases what was started and rethrows. */
@@ -118,6 +171,11 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
 
+        // every step that can fail for reasons outside the program (the port is taken, the key store will not open)
+        // comes before the transports: a failed start then never loads a transport's native library (webrtc), whose
+        // threads print "VM attach current thread failed" when the JVM exits
+        bindServer();
+
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2,
                 new NamedThreadFactory("clawgo-gateway-timer-"));
         // per-request timers are cancelled by the thousands: drop them from the queue at once
@@ -128,7 +186,12 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.maxNodes(), new RegistrationRules(config.nodeTokens().keySet(),
                         config.nodePolicy().maxRegisterChangesPerMinute()), Clock.systemUTC());
         registry.start();
-        hub = new ControlHub(registry);
+        AccessPolicy access = config.access();
+        long partialMax = access.partialMessagesMaxBytes() > 0 ? access.partialMessagesMaxBytes()
+                : Math.max(Runtime.getRuntime().maxMemory() / 4,
+                        (long) config.maxMessageBytes() + ControlSocket.TEXT_SLACK_BYTES);
+        hub = new ControlHub(registry, new ControlHub.Limits(access.registerTimeout(), access.maxSocketsPerNodeToken(),
+                access.maxSocketsPerAddress(), new PartialBudget(partialMax), scheduler));
         registry.addListener(hub);
         if (listener != null) {
             events = new EventThread(listener, EventThread.CAPACITY);
@@ -181,26 +244,8 @@ public final class GatewayRuntime implements AutoCloseable {
         view = new NodesView(config, registry, dispatcher, p2p, subagents);
         viewRef[0] = view;
 
-        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
-        threads.setName("clawgo-http");
-        threads.setDaemon(true);
-        server = new Server(threads);
-        ServerConnector connector;
-        if (config.tls() != null) {
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
-            ssl.setKeyStorePath(config.tls().keyStore().toAbsolutePath().toString());
-            ssl.setKeyStorePassword(config.tls().keyStorePassword());
-            connector = new ServerConnector(server, ssl);
-        } else {
-            connector = new ServerConnector(server);
-        }
-        connector.setHost(config.host());
-        connector.setPort(config.port());
-        connector.setIdleTimeout(HTTP_IDLE_TIMEOUT.toMillis());
-        server.addConnector(connector);
-        server.setStopTimeout(3000);
-
-        ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, config.maxMessageBytes());
+        ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, new HttpIo.BodyLimits(
+                config.maxMessageBytes(), access.minRequestDataRate(), access.requestBodyGrace().toNanos()));
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
             container.setIdleTimeout(WS_IDLE_TIMEOUT);
             // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close; the
@@ -214,7 +259,10 @@ public final class GatewayRuntime implements AutoCloseable {
             });
         });
         ws.setHandler(api);
-        server.setHandler(new AuthHandler(config.token(), config.nodeTokens(), ws));
+        Set<String> origins = new HashSet<>(access.allowedOrigins());
+        server.setHandler(new EdgeHandler(config.token().isEmpty(), hostNames(config), origins,
+                config.tls() == null ? "http" : "https",
+                new AuthHandler(config.token(), config.nodeTokens(), ws)));
         server.start();
         port = connector.getLocalPort();
         if (!config.controlPingInterval().isZero()) {
@@ -225,15 +273,75 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.tls() == null ? "http" : "https", config.host(), port,
                 p2p == null ? "off" : p2p.name(), relay.name(), config.token().isEmpty() ? "OFF" : "bearer token",
                 dataDir.toAbsolutePath());
-        LOG.debug("limits: {} nodes at most, control sockets pinged {}", config.maxNodes(),
-                config.controlPingInterval().isZero() ? "never" : "every " + config.controlPingInterval().toMillis()
-                        + " ms");
+        LOG.debug("limits: {} nodes at most, control sockets pinged {}, {} connections, {} bytes of incomplete "
+                + "messages", config.maxNodes(), config.controlPingInterval().isZero() ? "never" : "every "
+                + config.controlPingInterval().toMillis() + " ms", maxConnections(config), partialMax);
         if (config.token().isEmpty() && config.nodeTokens().isEmpty()) {
             LOG.warn("no gateway token set: every route is open to anyone who can reach port {}", port);
         } else if (config.token().isEmpty()) {
             LOG.warn("no gateway token set: node tokens guard only /nodes/*; the REST API and the web UI are open to "
                     + "anyone who can reach port {}", port);
         }
+    }
+
+    /**
+     * Creates the Jetty server and binds its port, before anything else is started: the port being taken is the most
+     * common start failure. No server version in the {@code Server} header or in error pages, a connection limit.
+     */
+    private void bindServer() throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("clawgo-http");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        if (config.tls() != null) {
+            ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(config.tls().keyStore().toAbsolutePath().toString());
+            ssl.setKeyStorePassword(config.tls().keyStorePassword());
+            ssl.start(); // reads the key store now: a wrong password fails before the transports start
+            connector = new ServerConnector(server, ssl, h1);
+        } else {
+            connector = new ServerConnector(server, h1);
+        }
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(HTTP_IDLE_TIMEOUT.toMillis());
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(maxConnections(config), connector));
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setStopTimeout(3000);
+        connector.open();
+    }
+
+    /** {@code gateway.max_connections}, or {@code max_nodes} + 1024 when it is 0. */
+    static int maxConnections(GatewayConfig config) {
+        int v = config.access().maxConnections();
+        return v > 0 ? v : (int) Math.min(Integer.MAX_VALUE,
+                (long) config.maxNodes() + AccessPolicy.CONNECTIONS_ABOVE_MAX_NODES);
+    }
+
+    /**
+     * The host names a request's {@code Host} may name without a gateway token, besides IP literals and
+     * {@code localhost}: {@code gateway.allowed_hosts}, {@code gateway.host} and this machine's host name (also its
+     * first label).
+     */
+    static Set<String> hostNames(GatewayConfig config) {
+        Set<String> out = new HashSet<>(config.access().allowedHosts());
+        out.add(config.host().toLowerCase(Locale.ROOT));
+        try {
+            String name = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+            out.add(name);
+            int dot = name.indexOf('.');
+            if (dot > 0) {
+                out.add(name.substring(0, dot));
+            }
+        } catch (UnknownHostException | SecurityException e) {
+            LOG.debug("this machine's host name is unknown ({}); set gateway.allowed_hosts to name it", e.toString());
+        }
+        return out;
     }
 
     public int port() {
@@ -303,6 +411,18 @@ public final class GatewayRuntime implements AutoCloseable {
                 LOG.warn("stopping the HTTP server failed: {}", e.toString());
             }
             server = null;
+        }
+        if (connector != null) {
+            connector.close(); // the port was bound before the server started; harmless when already closed
+            connector = null;
+        }
+        if (ssl != null) {
+            try {
+                ssl.stop();
+            } catch (Exception e) {
+                LOG.debug("stopping the TLS context failed: {}", e.toString());
+            }
+            ssl = null;
         }
         if (hub != null) {
             hub.closeAll();

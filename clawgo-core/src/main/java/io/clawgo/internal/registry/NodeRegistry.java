@@ -470,6 +470,28 @@ public final class NodeRegistry implements AutoCloseable {
     }
 
     /**
+     * Refreshes {@code lastSeenAt} of a node that is online; unlike {@link #heartbeat}, never marks an offline node
+     * online. For the frames of a control socket: while a socket is bound its node is online, so an offline node
+     * means the gateway is retiring that socket (at the TTL), and a frame still on its way must not revive the node.
+     *
+     * @return the stored record, or empty when the node is unknown or offline
+     */
+    public Optional<NodeInfo> touch(String id) {
+        String key = lookupKey(id);
+        if (key == null) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        NodeInfo stored = nodes.computeIfPresent(key, (k, old) ->
+                old.online() ? old.toBuilder().lastSeenAt(now).build() : old);
+        if (stored == null || !stored.online()) {
+            return Optional.empty();
+        }
+        markSeenDirty();
+        return Optional.of(stored);
+    }
+
+    /**
      * Marks a node offline (for example when its control connection closed).
      *
      * @return false when the node is unknown or already offline

@@ -43,6 +43,8 @@ import picocli.CommandLine.Spec;
             "in use), 2 bad flags or configuration."})
 final class GatewayCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger("io.clawgo.cli.gateway");
+    /** {@code clawgo gateway} listens on every interface unless told otherwise. */
+    static final String CLI_DEFAULT_HOST = "0.0.0.0";
 
     @Spec
     CommandSpec spec;
@@ -51,7 +53,8 @@ final class GatewayCommand implements Callable<Integer> {
             description = "JSON config file (clawgo format: {\"gateway\":{\"host\",\"port\",\"token\",\"nodes\":{...}}}).")
     Path config;
 
-    @Option(names = "--host", paramLabel = "HOST", description = "Listen address (default 0.0.0.0).")
+    @Option(names = "--host", paramLabel = "HOST", description = "Listen address (default 0.0.0.0: the command "
+            + "line serves the network, with a token; the library's own default is 127.0.0.1).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT",
@@ -64,7 +67,7 @@ final class GatewayCommand implements Callable<Integer> {
     String token;
 
     @Option(names = "--no-auth", description = "Run without a token: anyone who reaches the port can register "
-            + "nodes and dispatch. Only for trusted networks.")
+            + "nodes and dispatch. Only for trusted networks. (The same as \"auth\": \"none\" in the config file.)")
     boolean noAuth;
 
     @Option(names = "--transport", paramLabel = "NAME",
@@ -95,21 +98,24 @@ final class GatewayCommand implements Callable<Integer> {
         String generatedToken = null;
         try {
             cfg = resolve();
-            if (!noAuth && cfg.token().isEmpty()) {
+            // --no-auth, or "auth": "none" in the config file with no token anywhere: the explicit opt-out
+            boolean unauthenticated = noAuth || (cfg.access().allowUnauthenticated() && cfg.token().isEmpty());
+            if (!unauthenticated && cfg.token().isEmpty()) {
                 generatedToken = Cli.generateToken();
                 cfg = cfg.withToken(generatedToken);
             }
             if (noAuth) {
-                cfg = cfg.withToken("");
+                cfg = cfg.withToken("").toBuilder()
+                        .access(cfg.access().toBuilder().allowUnauthenticated(true).build()).build();
             }
             cfg.validate();
         } catch (ConfigException e) {
             Cli.error(spec, e.getMessage());
             return Cli.USAGE;
         }
-        if (noAuth) {
-            LOG.warn("authentication is disabled (--no-auth): anyone who can reach {}:{} can register nodes and "
-                    + "dispatch tasks", cfg.host(), cfg.port());
+        if (cfg.token().isEmpty()) {
+            LOG.warn("authentication is disabled ({}): anyone who can reach {}:{} can register nodes and "
+                    + "dispatch tasks", noAuth ? "--no-auth" : "\"auth\": \"none\"", cfg.host(), cfg.port());
         }
 
         Lifecycle.install();
@@ -155,6 +161,10 @@ final class GatewayCommand implements Callable<Integer> {
         String envHost = Cli.env(Cli.ENV_GATEWAY_HOST);
         if (envHost != null && !has(fileGateway, "host")) {
             cfg = cfg.withHost(envHost);
+        } else if (!has(fileGateway, "host")) {
+            // the command line serves the network (with a token it generates when none is set); the library's
+            // default is loopback
+            cfg = cfg.withHost(CLI_DEFAULT_HOST);
         }
         String envPort = Cli.env(Cli.ENV_GATEWAY_PORT);
         if (envPort != null && !has(fileGateway, "port")) {

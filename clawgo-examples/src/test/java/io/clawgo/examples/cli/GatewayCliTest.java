@@ -136,4 +136,32 @@ class GatewayCliTest {
             assertThat(r.stdout()).as(r.toString()).isEmpty();
         }
     }
+
+    @Test
+    void authNoneInTheConfigFileRunsWithoutAGeneratedToken() throws Exception {
+        Path cfg = dir.resolve("open.json");
+        Files.writeString(cfg, "{\"gateway\":{\"host\":\"127.0.0.1\",\"port\":0,\"auth\":\"none\","
+                + "\"nodes\":{\"p2p\":{\"enabled\":false}}}}");
+        try (CliProcess gw = CliProcess.start("gateway", "--config", cfg.toString(), "--data-dir",
+                dir.resolve("data").toString())) {
+            String url = gw.awaitStdout(READY, START).group(1);
+            gw.awaitStdout("^Web UI: ", Duration.ofSeconds(5));
+            assertThat(TestHttp.get(url + "/webui/api/version", null).status()).isEqualTo(200);
+            gw.terminate();
+            assertThat(gw.waitFor(Duration.ofSeconds(10))).as(gw.dump()).isZero();
+            assertThat(String.join("\n", gw.stdout())).as(gw.dump()).doesNotContain("generated");
+            assertThat(String.join("\n", gw.stderr())).as(gw.dump()).contains("authentication is disabled");
+        }
+    }
+
+    @Test
+    void noAuthIsTheExplicitOptOutBeyondLoopback() throws Exception {
+        // 192.0.2.1 (TEST-NET-1) is no address of this machine: past the token check, the start fails at the bind
+        CliProcess.Result r = CliProcess.run(START, "gateway", "--host", "192.0.2.1", "--port", "0", "--no-auth",
+                "--data-dir", dir.toString(), "--transport", "relay");
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.errorLines()).as(r.toString()).hasSize(1);
+        assertThat(r.errorLines().get(0)).contains("cannot listen on 192.0.2.1");
+    }
 }

@@ -183,6 +183,8 @@ class DocSnippetsTest {
         assertThat(c.nodePolicy().relayDeny()).containsExactly("192.168.0.0/16");
         assertThat(c.nodePolicy().maxRegisterChangesPerMinute()).isEqualTo(10);
         assertThat(c.nodePolicy().maxStoredTextChars()).isEqualTo(4096);
+        assertThat(c.access().allowedHosts()).containsExactly("gateway.example.lan");
+        assertThat(c.access().allowUnauthenticated()).isFalse();
 
         assertThat(GatewayConfig.parse(source("tcp-example-config.json", Map.of())).p2p().transport())
                 .isEqualTo("tcp_example");
