@@ -1,6 +1,7 @@
 package io.clawgo;
 
 import io.clawgo.config.AccessPolicy;
+import io.clawgo.config.ClusterConfig;
 import io.clawgo.config.ConfigException;
 import io.clawgo.config.DispatchPolicy;
 import io.clawgo.config.GatewayConfig;
@@ -71,14 +72,17 @@ public final class Gateway implements AutoCloseable {
      *         becomes {@code 127.0.0.1}, an IPv6 host is put in brackets, and the port is the bound one
      */
     public String url() {
-        String host = runtime.config().host();
-        if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
-            host = "127.0.0.1";
-        }
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        return (runtime.config().tls() == null ? "http://" : "https://") + host + ":" + port();
+        return runtime.url();
+    }
+
+    /**
+     * This gateway's member id in its cluster: random, new at every start, named in {@code via_gateway} of the
+     * dispatches it carries and in other gateways' fleet views (see docs/cluster.md). A single gateway has one too.
+     *
+     * @return the id, for example {@code gw-3f9a1c07d2e4}
+     */
+    public String memberId() {
+        return runtime.cluster().gatewayId();
     }
 
     /**
@@ -497,6 +501,19 @@ public final class Gateway implements AutoCloseable {
          */
         public Builder nodePolicy(NodePolicy policy) {
             config = config.toBuilder().nodePolicy(policy).build();
+            return this;
+        }
+
+        /**
+         * Makes this gateway one of several that share a fleet ({@code gateway.cluster}): nodes connect to any of them
+         * and a dispatch made at any of them reaches the node (see docs/cluster.md). The provider is found with
+         * {@link java.util.ServiceLoader}: {@code nats} needs {@code io.clawgo:clawgo-cluster-nats} on the class path.
+         *
+         * @param cluster the settings; {@code null} means {@link ClusterConfig#defaults()} (one gateway)
+         * @return this builder
+         */
+        public Builder cluster(ClusterConfig cluster) {
+            config = config.toBuilder().cluster(cluster).build();
             return this;
         }
 

@@ -141,12 +141,13 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
-     * The gateway base URL.
+     * The gateway base URL the node is connected to, or tries next.
      *
-     * @return the normalised URL: scheme lower-cased, host, port and path prefix kept, no trailing slash
+     * @return the normalised URL: scheme lower-cased, host, port and path prefix kept, no trailing slash; with
+     *         several gateways ({@link Builder#gateways(List)}), the one in use now
      */
     public String gatewayUrl() {
-        return runtime.settings().gatewayUrl();
+        return runtime.gatewayUrl();
     }
 
     /**
@@ -207,7 +208,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Builder of {@link NodeAgent}; {@link #build()} validates and freezes the configuration. */
     public static final class Builder {
-        private String gateway;
+        private List<String> gateways = List.of();
         private String token;
         private String id;
         private String name;
@@ -245,7 +246,21 @@ public final class NodeAgent implements AutoCloseable {
          *            prefix is kept, trailing slashes are dropped
          * @return this builder
          */
-        public Builder gateway(String url) { this.gateway = url; return this; }
+        public Builder gateway(String url) { this.gateways = java.util.Collections.singletonList(url); return this; }
+
+        /**
+         * Sets several gateways of one cluster (docs/cluster.md): the node connects to the first, and after a failed
+         * attempt or a lost connection it tries the next one of the list (then the first again), with the usual
+         * jittered backoff between attempts. Replaces {@link #gateway(String)}.
+         *
+         * @param urls one or more base URLs, each as for {@link #gateway(String)}
+         * @return this builder
+         * @throws NullPointerException when {@code urls} is {@code null}
+         */
+        public Builder gateways(List<String> urls) {
+            this.gateways = new ArrayList<>(Objects.requireNonNull(urls, "urls"));
+            return this;
+        }
 
         /**
          * Sets the token presented to the gateway (sent as {@code Authorization: Bearer}, never in a URL).
@@ -475,7 +490,14 @@ public final class NodeAgent implements AutoCloseable {
          * @throws NullPointerException     when {@link #capabilities(Capabilities)} was set to {@code null}
          */
         public NodeAgent build() {
-            String gw = NodeSettings.normalizeGatewayUrl(gateway, "gateway");
+            if (gateways.isEmpty()) {
+                throw new IllegalArgumentException("gateway is required");
+            }
+            List<String> urls = new ArrayList<>();
+            for (String g : gateways) {
+                urls.add(NodeSettings.normalizeGatewayUrl(g, "gateway"));
+            }
+            String gw = urls.get(0);
             String nodeId = id == null ? "" : id.trim();
             if (nodeId.isEmpty()) {
                 throw new IllegalArgumentException("id is required");
@@ -528,7 +550,7 @@ public final class NodeAgent implements AutoCloseable {
             NodeSettings settings = new NodeSettings(gw, blankToNull(token), info, handler, heartbeatInterval,
                     NodeSettings.ackTimeoutFor(heartbeatInterval), NodeSettings.REGISTER_TIMEOUT,
                     NodeSettings.STABLE_AFTER, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                    maxMessageBytes, backoffMin, backoffMax, directHandler, onlyTransports);
+                    maxMessageBytes, backoffMin, backoffMax, directHandler, onlyTransports, urls);
             return new NodeAgent(settings, listener == null ? new Listener() {
             } : listener, tls);
         }

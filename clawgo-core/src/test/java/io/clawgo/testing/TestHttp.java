@@ -56,6 +56,24 @@ public final class TestHttp {
         }
     }
 
+    /** The decoded JSON object of a GET, or an empty map when the call fails (for polling in {@link #await}). */
+    public static Map<String, Object> getQuiet(String url, String token) {
+        try {
+            return get(url, token).json();
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+    }
+
+    /** The status of an unauthenticated GET, or -1 when the call fails (for polling in {@link #await}). */
+    public static int getStatusQuiet(String url) {
+        try {
+            return get(url, null).status();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** A decoded JSON object, typed for assertions. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> map(Object o) {

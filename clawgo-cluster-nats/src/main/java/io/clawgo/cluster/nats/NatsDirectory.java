@@ -103,7 +103,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
         } catch (JetStreamApiException notFound) {
             try {
                 kvm.create(KeyValueConfiguration.builder().name(subjects.bucket()).maxHistoryPerKey(1)
-                        .storageType(StorageType.File).ttl(context.offlineRetention())
+                        .storageType(StorageType.File).ttl(context.offlineRetention()).replicas(settings.replicas())
                         .maximumValueSize(Math.max(64 * 1024, context.maxMessageBytes())).build());
             } catch (JetStreamApiException raced) {
                 LOG.debug("bucket {} created by another gateway meanwhile: {}", subjects.bucket(), raced.toString());

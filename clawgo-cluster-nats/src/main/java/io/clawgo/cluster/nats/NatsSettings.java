@@ -19,14 +19,14 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * The provider's settings, read from {@code gateway.cluster.options}: credentials ({@code credentials} file, or
  * {@code user}/{@code password}, or {@code token}), TLS ({@code truststore}, {@code truststore_password}) and timing
- * ({@code heartbeat_ms}). Unknown keys are refused, so a typo does not silently leave a cluster unauthenticated.
+ * ({@code heartbeat_ms}) and the bucket's {@code replicas} (3 on a NATS cluster of three or more servers). Unknown keys are refused, so a typo does not silently leave a cluster unauthenticated.
  */
 record NatsSettings(List<String> servers, String credentials, String user, String password, String token,
-                    Path trustStore, String trustStorePassword, Duration heartbeat) {
+                    Path trustStore, String trustStorePassword, Duration heartbeat, int replicas) {
 
     static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     private static final Set<String> KEYS = Set.of("credentials", "user", "password", "token", "truststore",
-            "truststore_password", "heartbeat_ms");
+            "truststore_password", "heartbeat_ms", "replicas");
 
     static NatsSettings from(ClusterContext context) {
         Map<String, String> o = context.options();
@@ -51,10 +51,22 @@ record NatsSettings(List<String> servers, String credentials, String user, Strin
         if (o.containsKey("user") != o.containsKey("password")) {
             throw new ConfigException("gateway.cluster.options: user and password go together");
         }
+        int replicas = 1;
+        String r = o.get("replicas");
+        if (r != null) {
+            try {
+                replicas = Integer.parseInt(r.trim());
+            } catch (NumberFormatException e) {
+                replicas = 0;
+            }
+            if (replicas < 1 || replicas > 5) {
+                throw new ConfigException("gateway.cluster.options.replicas must be in 1..5, got " + r);
+            }
+        }
         String ts = o.get("truststore");
         return new NatsSettings(List.copyOf(context.servers()), o.get("credentials"), o.get("user"),
                 o.get("password"), o.get("token"), ts == null ? null : Path.of(ts), o.get("truststore_password"),
-                heartbeat);
+                heartbeat, replicas);
     }
 
     /** A gateway is taken as gone when not heard from for this long. */

@@ -1,7 +1,9 @@
 package io.clawgo.internal.cluster;
 
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.internal.registry.NodeLookup;
 import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>With the {@code local} provider (no cluster) nothing is forwarded and the payloads stay as they were: no
  * {@code via_gateway}, no {@code cluster} section.
  */
-public final class ClusterMember implements ClusterContext, NodeRegistry.Listener, AutoCloseable {
+public final class ClusterMember implements ClusterContext, NodeRegistry.Listener, NodeDispatcher.Remote, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
     /** The payload key that names the gateway which held the node's connection. */
     public static final String VIA_GATEWAY = "via_gateway";
@@ -136,11 +138,61 @@ public final class ClusterMember implements ClusterContext, NodeRegistry.Listene
     }
 
     /**
+     * The whole fleet: this gateway's registry, and the nodes other gateways hold (which replace the registry's
+     * offline record of a node that moved). Without a cluster, the registry itself.
+     */
+    public NodeLookup fleet() {
+        if (!enabled) {
+            return registry;
+        }
+        return new NodeLookup() {
+            @Override
+            public List<NodeInfo> list() {
+                java.util.TreeMap<String, NodeInfo> all = new java.util.TreeMap<>();
+                for (NodeInfo n : registry.list()) {
+                    all.put(n.id(), n);
+                }
+                for (DirectoryEntry e : remoteEntries()) {
+                    all.put(e.node().id(), e.node());
+                }
+                return new ArrayList<>(all.values());
+            }
+
+            @Override
+            public Optional<NodeInfo> get(String id) {
+                Optional<NodeInfo> local = registry.get(id);
+                if (local.isPresent() && local.get().online()) {
+                    return local;
+                }
+                ClusterBackend b = backend;
+                Optional<DirectoryEntry> remote = b == null || id == null ? Optional.empty()
+                        : b.directory().lookup(id.trim()).filter(e -> !e.gatewayId().equals(gatewayId));
+                return remote.isPresent() ? remote.map(DirectoryEntry::node) : local;
+            }
+        };
+    }
+
+    /** Node id to the member id of the gateway that holds (or last held) it, for the fleet view. */
+    public Map<String, String> owners() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (NodeInfo n : registry.list()) {
+            if (n.online()) {
+                out.put(n.id(), gatewayId);
+            }
+        }
+        for (DirectoryEntry e : remoteEntries()) {
+            out.putIfAbsent(e.node().id(), e.gatewayId());
+        }
+        return out;
+    }
+
+    /**
      * Routes a dispatch for a node this gateway does not hold online.
      *
      * @return the forwarded dispatch, or empty when the directory does not know the node elsewhere (the caller then
      *         answers as a single gateway would)
      */
+    @Override
     public Optional<CompletableFuture<Response>> route(Request request, DispatchMode mode, Duration timeout) {
         ClusterBackend b = backend;
         if (!enabled || b == null) {
@@ -177,6 +229,7 @@ public final class ClusterMember implements ClusterContext, NodeRegistry.Listene
     }
 
     /** Names this gateway in {@code via_gateway} of a local dispatch's response (cluster only). */
+    @Override
     public Response annotateLocal(Response r) {
         return enabled && !r.payload().containsKey(VIA_GATEWAY) ? r.withPayloadEntries(Map.of(VIA_GATEWAY, gatewayId))
                 : r;

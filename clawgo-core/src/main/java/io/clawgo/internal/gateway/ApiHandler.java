@@ -43,9 +43,14 @@ final class ApiHandler extends Handler.Abstract {
     private final NodesView view;
     private final int maxBodyBytes;
     private final HttpIo.BodyLimits bodyLimits;
+    private final java.util.function.Supplier<Map<String, Object>> readiness;
 
+    /**
+     * @param readiness what {@code GET /ready} answers; its {@code ready} entry decides 200 or 503
+     */
     ApiHandler(NodeRegistry registry, NodeDispatcher dispatcher, SubagentRuntime subagents, NodesView view,
-               HttpIo.BodyLimits bodyLimits) {
+               HttpIo.BodyLimits bodyLimits, java.util.function.Supplier<Map<String, Object>> readiness) {
+        this.readiness = readiness;
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.subagents = subagents;
@@ -62,6 +67,10 @@ final class ApiHandler extends Handler.Abstract {
         try {
             switch (path) {
                 case "/health" -> HttpIo.text(response, callback, 200, "text/plain; charset=utf-8", "ok\n");
+                case "/ready" -> get(method, () -> {
+                    Map<String, Object> r = readiness.get();
+                    HttpIo.json(response, callback, Boolean.TRUE.equals(r.get("ready")) ? 200 : 503, r);
+                }, response, callback);
                 case "/nodes/register" -> post(method, () -> register(request, response, callback), response, callback);
                 case "/nodes/heartbeat" -> post(method, () -> heartbeat(request, response, callback), response, callback);
                 case "/nodes/connect" -> HttpIo.error(response, callback, 400, ErrorCodes.INVALID_REQUEST,

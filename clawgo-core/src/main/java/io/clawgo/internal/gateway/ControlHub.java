@@ -26,6 +26,8 @@ final class ControlHub implements NodeRegistry.Listener {
     static final int CLOSE_NO_REGISTER = 4006;
     /** Close code of a socket beyond the per-token or per-address cap. */
     static final int CLOSE_TOO_MANY_SOCKETS = 4008;
+    /** Close code of a socket whose node connected to another gateway of the cluster (a newer connection). */
+    static final int CLOSE_MOVED = 4010;
 
     /**
      * What a control socket may hold: the register deadline, the caps of open sockets per node token and per remote
@@ -189,6 +191,21 @@ final class ControlHub implements NodeRegistry.Listener {
         // then unbind, before the close: it may complete at once, and its callback would unbind with "disconnected"
         unbind(socket, reason);
         socket.retireHalfOpen(code, closeReason);
+    }
+
+    /**
+     * Another gateway of the cluster holds a newer connection of {@code nodeId}: closes this gateway's socket (4010)
+     * and takes the node offline here with {@code reason}, so this gateway stops answering for it.
+     */
+    void evict(String nodeId, String newGateway, String reason) {
+        ControlSocket s = current.get(nodeId);
+        if (s != null) {
+            s.markRetired();
+            unbind(s, reason);
+            s.retire(CLOSE_MOVED, "node " + nodeId + " connected to gateway " + newGateway);
+        } else {
+            registry.markOffline(nodeId, reason);
+        }
     }
 
     /** Closes every control connection (gateway shutdown). */

@@ -6,6 +6,7 @@ import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.internal.cluster.ClusterMember;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.registry.RegistrationRules;
@@ -73,6 +74,9 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Writes the dispatch and task audits in batches: file I/O off the dispatch path and off the timers. */
     private ScheduledExecutorService auditFlusher;
     private NodeRegistry registry;
+    private ClusterMember cluster;
+    /** Set once every component started; {@code /ready} answers 503 before. */
+    private volatile boolean started;
     private Router router;
     private ControlHub hub;
     private ControlPinger pinger;
@@ -198,6 +202,8 @@ public final class GatewayRuntime implements AutoCloseable {
             registry.addListener(events);
         }
 
+        cluster = new ClusterMember(config, registry, scheduler, this::url);
+
         GatewayContext context = new Context();
         relay = relayProvider.createGatewayTransport(context);
         List<GatewayTransport> p2pChain = new ArrayList<>();
@@ -229,7 +235,8 @@ public final class GatewayRuntime implements AutoCloseable {
         fallbacks.allowCoreThreadTimeOut(true);
         router = new Router(p2pChain, relay, config.dispatch(), scheduler, fallbacks);
         dispatcher = new NodeDispatcher(registry, router, dispatchAudit,
-                events == null ? NodeDispatcher.Observer.NONE : events, config.nodePolicy().maxStoredTextChars());
+                events == null ? NodeDispatcher.Observer.NONE : events, config.nodePolicy().maxStoredTextChars(),
+                cluster);
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
@@ -239,13 +246,14 @@ public final class GatewayRuntime implements AutoCloseable {
             callbacks.allowCoreThreadTimeOut(true);
         }
         NodesView[] viewRef = new NodesView[1];
-        subagents = new DefaultSubagentRuntime(registry, dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
+        subagents = new DefaultSubagentRuntime(cluster.fleet(), dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
                 taskAudit, scheduler, 1000, 256, config.nodePolicy().maxStoredTextChars());
-        view = new NodesView(config, registry, dispatcher, p2p, subagents);
+        view = new NodesView(config, cluster, dispatcher, p2p, subagents);
         viewRef[0] = view;
 
         ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, new HttpIo.BodyLimits(
-                config.maxMessageBytes(), access.minRequestDataRate(), access.requestBodyGrace().toNanos()));
+                config.maxMessageBytes(), access.minRequestDataRate(), access.requestBodyGrace().toNanos()),
+                this::readiness);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
             container.setIdleTimeout(WS_IDLE_TIMEOUT);
             // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close; the
@@ -265,6 +273,11 @@ public final class GatewayRuntime implements AutoCloseable {
                 new AuthHandler(config.token(), config.nodeTokens(), ws)));
         server.start();
         port = connector.getLocalPort();
+        // after the server listens (its URL is what the cluster advertises); nodes that registered meanwhile are
+        // claimed by start()
+        cluster.start(classLoader, dispatcher::dispatchLocal,
+                (nodeId, gw) -> hub.evict(nodeId, gw, ClusterMember.REASON_MOVED));
+        started = true;
         if (!config.controlPingInterval().isZero()) {
             pinger = new ControlPinger(hub, scheduler, config.controlPingInterval());
             pinger.start();
@@ -348,6 +361,56 @@ public final class GatewayRuntime implements AutoCloseable {
         return port;
     }
 
+    /**
+     * The base URL a local client can use: {@code http(s)://<host>:<port>}, a wildcard host as {@code 127.0.0.1}, an
+     * IPv6 host in brackets, the bound port.
+     */
+    public String url() {
+        String host = config.host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
+            host = "127.0.0.1";
+        }
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return (config.tls() == null ? "http://" : "https://") + host + ":" + port;
+    }
+
+    /**
+     * What {@code GET /ready} answers: {@code ready} is true only once the gateway listens, its registry is loaded,
+     * its transports started and (in a cluster) the cluster works as its backend proved through the engine;
+     * {@code reason} says what is missing otherwise.
+     */
+    public java.util.Map<String, Object> readiness() {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        String reason = null;
+        if (!started) {
+            reason = "starting: not all components are up yet";
+        }
+        ClusterMember c = cluster;
+        if (c != null && c.enabled()) {
+            io.clawgo.spi.cluster.ClusterHealth h = c.health();
+            java.util.Map<String, Object> cl = new java.util.LinkedHashMap<>();
+            cl.put("ready", h.ready());
+            cl.put("detail", h.detail());
+            out.put("cluster", cl);
+            if (reason == null && !h.ready()) {
+                reason = "cluster not ready: " + h.detail();
+            }
+        }
+        out.put("ok", reason == null);
+        out.put("ready", reason == null);
+        if (reason != null) {
+            out.put("reason", reason);
+        }
+        return out;
+    }
+
+    /** This gateway as a member of its cluster (the {@code local} provider when it has none). */
+    public ClusterMember cluster() {
+        return cluster;
+    }
+
     public GatewayConfig config() {
         return config;
     }
@@ -402,6 +465,9 @@ public final class GatewayRuntime implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        started = false;
+        // first: the other gateways learn at once that this one's nodes are going offline
+        closeQuietly(cluster);
         closeQuietly(pinger);
         pinger = null;
         if (server != null) {

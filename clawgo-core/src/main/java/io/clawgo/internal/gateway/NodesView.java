@@ -2,7 +2,8 @@ package io.clawgo.internal.gateway;
 
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.internal.Version;
-import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.cluster.ClusterMember;
+import io.clawgo.internal.registry.NodeLookup;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
@@ -10,6 +11,8 @@ import io.clawgo.protocol.NodeInfo;
 import io.clawgo.spi.GatewayTransport;
 import io.clawgo.spi.SessionStatus;
 import io.clawgo.spi.TransportStatus;
+import io.clawgo.spi.cluster.ClusterHealth;
+import io.clawgo.spi.cluster.GatewayEntry;
 import io.clawgo.subagent.AgentEntry;
 import io.clawgo.subagent.SubagentRuntime;
 import java.net.InetAddress;
@@ -27,17 +30,19 @@ final class NodesView {
     private static final int FAILURE_WINDOW = 12;
 
     private final GatewayConfig config;
-    private final NodeRegistry registry;
+    private final NodeLookup fleet;
+    private final ClusterMember cluster;
     private final NodeDispatcher dispatcher;
     private final GatewayTransport p2p;
     private final SubagentRuntime subagents;
     private final String hostname;
     private final Instant startedAt = Instant.now();
 
-    NodesView(GatewayConfig config, NodeRegistry registry, NodeDispatcher dispatcher, GatewayTransport p2p,
+    NodesView(GatewayConfig config, ClusterMember cluster, NodeDispatcher dispatcher, GatewayTransport p2p,
               SubagentRuntime subagents) {
         this.config = config;
-        this.registry = registry;
+        this.cluster = cluster;
+        this.fleet = cluster.fleet();
         this.dispatcher = dispatcher;
         this.p2p = p2p;
         this.subagents = subagents;
@@ -48,8 +53,12 @@ final class NodesView {
         List<AgentEntry> agents = subagents.registry();
         List<NodeInfo> nodes = new ArrayList<>();
         nodes.add(localNode(agents));
-        for (NodeInfo n : registry.list()) {
+        int total = 0;
+        int online = 0;
+        for (NodeInfo n : fleet.list()) {
             nodes.add(n.redacted());
+            total++;
+            online += n.online() ? 1 : 0;
         }
         Map<String, Object> p2pSection = p2pSection();
         List<Map<String, Object>> dispatches = dispatcher.recent(RECENT_DISPATCHES);
@@ -61,11 +70,40 @@ final class NodesView {
         out.put("dispatches", dispatches);
         out.put("alerts", alerts(nodes, p2pSection, dispatches));
         Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("nodes_total", registry.size());
-        stats.put("nodes_online", registry.onlineCount());
+        stats.put("nodes_total", total);
+        stats.put("nodes_online", online);
         stats.putAll(dispatcher.lastHour());
         out.put("stats", stats);
+        if (cluster.enabled()) {
+            out.put("cluster", clusterSection());
+        }
         return out;
+    }
+
+    /** The {@code cluster} section: this member, the cluster's health, the gateways and who holds which node. */
+    private Map<String, Object> clusterSection() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        ClusterHealth h = cluster.health();
+        c.put("enabled", true);
+        c.put("provider", config.cluster().provider());
+        c.put("name", config.cluster().name());
+        c.put("gateway_id", cluster.gatewayId());
+        c.put("ready", h.ready());
+        c.put("detail", h.detail());
+        List<Map<String, Object>> gws = new ArrayList<>();
+        for (GatewayEntry g : cluster.gateways()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", g.id());
+            m.put("url", g.url());
+            m.put("nodes", g.nodes());
+            m.put("last_seen", g.lastSeen());
+            m.put("alive", g.alive());
+            m.put("self", g.id().equals(cluster.gatewayId()));
+            gws.add(m);
+        }
+        c.put("gateways", gws);
+        c.put("owners", cluster.owners());
+        return c;
     }
 
     /** The {@code p2p} section; also the per-node session lookup of the subagent registry. */
@@ -273,7 +311,7 @@ final class NodesView {
         v.put("protocol_version", Version.PROTOCOL);
         v.put("compiled_channels", List.of());
         v.put("p2p_transport", p2p == null ? "" : p2p.name());
-        v.put("nodes_online", registry.onlineCount());
+        v.put("nodes_online", fleet.list().stream().filter(NodeInfo::online).count());
         return v;
     }
 

@@ -72,7 +72,10 @@ public final class NodeRuntime implements AutoCloseable {
     private final WireCodec codec = WireCodec.get();
     private final ThreadPoolExecutor ioExecutor;
     private final OkHttpClient http;
-    private final GatewayRestClient rest;
+    /** One REST client per gateway URL of the settings, in their order. */
+    private final List<GatewayRestClient> rests;
+    /** Which of the gateway URLs the next (or current) attempt uses. */
+    private volatile int gatewayIndex;
     private final ControlSocketClient sockets;
     private final ScheduledThreadPoolExecutor scheduler;
     private final RequestExecutor executor;
@@ -129,8 +132,12 @@ public final class NodeRuntime implements AutoCloseable {
             hb.sslSocketFactory(tls.socketFactory(), tls.trustManager());
         }
         this.http = hb.build();
-        this.rest = new GatewayRestClient(http, settings.gatewayUrl(), settings.gatewayToken(),
-                settings.maxMessageBytes(), REST_TIMEOUT);
+        List<GatewayRestClient> clients = new ArrayList<>();
+        for (String url : settings.gatewayUrls()) {
+            clients.add(new GatewayRestClient(http, url, settings.gatewayToken(), settings.maxMessageBytes(),
+                    REST_TIMEOUT));
+        }
+        this.rests = List.copyOf(clients);
         this.sockets = new ControlSocketClient(http, settings.pingInterval());
         this.scheduler = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("clawgo-node-timer-"));
         this.scheduler.setRemoveOnCancelPolicy(true);
@@ -190,8 +197,8 @@ public final class NodeRuntime implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("node agent " + nodeId + " is closed");
         }
-        rest.post("/nodes/register", settings.info());
-        LOG.info("node {} registered with {}", nodeId, settings.gatewayUrl());
+        rest().post("/nodes/register", settings.info());
+        LOG.info("node {} registered with {}", nodeId, gatewayUrl());
     }
 
     /** Whether the control socket is open and registered. */
@@ -328,11 +335,13 @@ public final class NodeRuntime implements AutoCloseable {
                 }
                 attempt++;
                 long delay = o.unauthorized ? backoff.maxMillis() : backoff.delayMillis(attempt);
+                String from = gatewayUrl();
+                nextGateway();
                 if (o.wasRegistered) {
-                    LOG.info("node {} disconnected from {} ({}); reconnecting in {} ms", nodeId,
-                            settings.gatewayUrl(), o.reason, delay);
+                    LOG.info("node {} disconnected from {} ({}); reconnecting{} in {} ms", nodeId, from, o.reason,
+                            from.equals(gatewayUrl()) ? "" : " to " + gatewayUrl(), delay);
                 } else {
-                    logFailure(o, delay);
+                    logFailure(o, from, delay);
                 }
                 if (stopSignal.await(delay, TimeUnit.MILLISECONDS)) {
                     break;
@@ -345,22 +354,36 @@ public final class NodeRuntime implements AutoCloseable {
         }
     }
 
-    private void logFailure(Outcome o, long delay) {
+    /** The gateway URL the current (or next) attempt uses. */
+    public String gatewayUrl() {
+        return settings.gatewayUrls().get(gatewayIndex);
+    }
+
+    private GatewayRestClient rest() {
+        return rests.get(gatewayIndex);
+    }
+
+    /** After a failed attempt or a lost connection: the next gateway of the list (the same one when alone). */
+    private void nextGateway() {
+        gatewayIndex = (gatewayIndex + 1) % rests.size();
+    }
+
+    private void logFailure(Outcome o, String url, long delay) {
         boolean repeat = o.reason.equals(lastFailure);
         lastFailure = o.reason;
         if (repeat) {
             LOG.debug("node {}: still failing ({}); retrying in {} ms", nodeId, o.reason, delay);
         } else if (o.full) {
             LOG.warn("node {}: the gateway {} is full (too_many_nodes) and refused this new node ({}); retrying in "
-                    + "{} ms", nodeId, settings.gatewayUrl(), o.reason, delay);
+                    + "{} ms", nodeId, url, o.reason, delay);
         } else if (o.unauthorized) {
             LOG.error("node {}: the gateway rejected the token ({}); check the gateway token; retrying every {} ms",
                     nodeId, o.reason, delay);
         } else if (o.rejected) {
             LOG.error("node {}: the gateway {} refused the registration ({}); retrying in {} ms", nodeId,
-                    settings.gatewayUrl(), o.reason, delay);
+                    url, o.reason, delay);
         } else {
-            LOG.warn("node {}: cannot connect to {} ({}); retrying in {} ms", nodeId, settings.gatewayUrl(),
+            LOG.warn("node {}: cannot connect to {} ({}); retrying in {} ms", nodeId, url,
                     o.reason, delay);
         }
     }
@@ -368,7 +391,7 @@ public final class NodeRuntime implements AutoCloseable {
     /** One attempt: HTTP register, open the socket, register on it, then stay until it ends. */
     private Outcome connectOnce() throws InterruptedException {
         // 1. HTTP registration.
-        CompletableFuture<Map<String, Object>> reg = rest.postJsonAsync("/nodes/register", registration());
+        CompletableFuture<Map<String, Object>> reg = rest().postJsonAsync("/nodes/register", registration());
         try {
             // the call has its own deadline; this bound also covers a call stuck in the dispatcher's queue
             reg.get(REST_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
@@ -401,7 +424,7 @@ public final class NodeRuntime implements AutoCloseable {
         long registeredAt = 0;
         String endReason = null;
         try {
-            conn.socket = sockets.connect(settings.connectUrl(), settings.gatewayToken(), conn);
+            conn.socket = sockets.connect(NodeSettings.connectUrl(gatewayUrl()), settings.gatewayToken(), conn);
             if (!waitFor(conn.opened, conn, OPEN_TIMEOUT)) {
                 conn.fail("websocket not open within " + OPEN_TIMEOUT.toSeconds() + " s");
             }
@@ -441,7 +464,7 @@ public final class NodeRuntime implements AutoCloseable {
             registeredAt = System.nanoTime();
             lastFailure = null;
             markActive(conn);
-            LOG.info("node {} connected to {} and registered", nodeId, settings.connectUrl());
+            LOG.info("node {} connected to {} and registered", nodeId, NodeSettings.connectUrl(gatewayUrl()));
             long hb = settings.heartbeatInterval().toMillis();
             conn.heartbeatTask = scheduler.scheduleAtFixedRate(() -> heartbeatTick(conn), hb, hb,
                     TimeUnit.MILLISECONDS);

@@ -30,6 +30,9 @@ import java.util.Objects;
  * @param directHandler         run the in-process handler on the receiving thread (no request pool)
  * @param transports            the P2P transports the node may run, by name (normalised), or {@code null} for every
  *                              transport found
+ * @param gatewayUrls           every gateway the node may connect to, normalised, {@code gatewayUrl} first; the node
+ *                              moves to the next one after a failed attempt or a lost connection ({@code null}: only
+ *                              {@code gatewayUrl})
  */
 public record NodeSettings(
         String gatewayUrl,
@@ -47,7 +50,8 @@ public record NodeSettings(
         Duration backoffMin,
         Duration backoffMax,
         boolean directHandler,
-        List<String> transports) {
+        List<String> transports,
+        List<String> gatewayUrls) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
     public static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(10);
@@ -73,6 +77,7 @@ public record NodeSettings(
             gatewayToken = null;
         }
         transports = transports == null ? null : List.copyOf(transports);
+        gatewayUrls = gatewayUrls == null || gatewayUrls.isEmpty() ? List.of(gatewayUrl) : List.copyOf(gatewayUrls);
     }
 
     /** Settings with every default, for {@code info} registering at {@code gatewayUrl} (normalised here). */
@@ -80,7 +85,7 @@ public record NodeSettings(
         return new NodeSettings(normalizeGatewayUrl(gatewayUrl, "gateway"), gatewayToken, info, null,
                 DEFAULT_HEARTBEAT, ackTimeoutFor(DEFAULT_HEARTBEAT), REGISTER_TIMEOUT, STABLE_AFTER,
                 DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_QUEUED, DEFAULT_REQUEST_TIMEOUT, WireCodec.DEFAULT_MAX_BYTES,
-                DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, false, null);
+                DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, false, null, null);
     }
 
     /**
@@ -102,6 +107,11 @@ public record NodeSettings(
 
     /** The control socket URL: the gateway URL with {@code ws}/{@code wss} and {@code /nodes/connect}. */
     public String connectUrl() {
+        return connectUrl(gatewayUrl);
+    }
+
+    /** The control socket URL of one of {@link #gatewayUrls()}. */
+    public static String connectUrl(String gatewayUrl) {
         return wsBase(gatewayUrl) + "/nodes/connect";
     }
 
@@ -113,25 +123,25 @@ public record NodeSettings(
     public NodeSettings withHandler(RequestHandler h) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, h, heartbeatInterval, ackTimeout, registerTimeout,
                 stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout, maxMessageBytes, backoffMin,
-                backoffMax, directHandler, transports);
+                backoffMax, directHandler, transports, gatewayUrls);
     }
 
     public NodeSettings withHeartbeat(Duration interval, Duration ackDeadline) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, interval, ackDeadline, registerTimeout,
                 stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout, maxMessageBytes, backoffMin,
-                backoffMax, directHandler, transports);
+                backoffMax, directHandler, transports, gatewayUrls);
     }
 
     public NodeSettings withBackoff(Duration min, Duration max) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
                 registerTimeout, stableAfter, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
-                maxMessageBytes, min, max, directHandler, transports);
+                maxMessageBytes, min, max, directHandler, transports, gatewayUrls);
     }
 
     public NodeSettings withLimits(int maxConcurrent, int maxQueued, Duration execTimeout, int maxBytes) {
         return new NodeSettings(gatewayUrl, gatewayToken, info, handler, heartbeatInterval, ackTimeout,
                 registerTimeout, stableAfter, maxConcurrent, maxQueued, execTimeout, maxBytes, backoffMin,
-                backoffMax, directHandler, transports);
+                backoffMax, directHandler, transports, gatewayUrls);
     }
 
     @Override

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * no lock is held during file I/O. {@link Listener}s are called on the calling thread (the reaper thread for TTL and
  * retention events) outside any lock; an exception from a listener is logged and ignored.
  */
-public final class NodeRegistry implements AutoCloseable {
+public final class NodeRegistry implements NodeLookup, AutoCloseable {
 
     /** Notified of node liveness changes; every method has an empty default. */
     public interface Listener {
@@ -548,12 +548,14 @@ public final class NodeRegistry implements AutoCloseable {
     // ----------------------------------------------------------------------------------------------------- reads
 
     /** The node with this id (trimmed). */
+    @Override
     public Optional<NodeInfo> get(String id) {
         String key = lookupKey(id);
         return key == null ? Optional.empty() : Optional.ofNullable(nodes.get(key));
     }
 
     /** Every node, sorted by id. */
+    @Override
     public List<NodeInfo> list() {
         List<NodeInfo> out = new ArrayList<>(nodes.values());
         out.sort(Comparator.comparing(NodeInfo::id));

@@ -3,7 +3,7 @@ package io.clawgo.internal.subagent;
 import io.clawgo.internal.audit.Clipped;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
-import io.clawgo.internal.registry.NodeRegistry;
+import io.clawgo.internal.registry.NodeLookup;
 import io.clawgo.protocol.DispatchMode;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.ErrorCodes;
@@ -64,7 +64,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     public record LocalAgent(String id, String displayName, AgentHandler handler) {
     }
 
-    private final NodeRegistry registry;
+    private final NodeLookup registry;
     private final NodeDispatcher dispatcher;
     private final Function<String, Map<String, Object>> p2pStatus;
     private final Map<String, LocalAgent> localAgents;
@@ -98,7 +98,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
      * @param maxTasks    task records kept in memory (finished ones are evicted oldest first)
      * @param maxRunning  tasks running at once; more are rejected with a clear error
      */
-    public DefaultSubagentRuntime(NodeRegistry registry, NodeDispatcher dispatcher,
+    public DefaultSubagentRuntime(NodeLookup registry, NodeDispatcher dispatcher,
                                   Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
                                   JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning) {
         this(registry, dispatcher, p2pStatus, localAgents, audit, scheduler, maxTasks, maxRunning,
@@ -111,7 +111,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
      * @param maxRunning     tasks running at once; more are rejected with a clear error
      * @param maxStoredChars the longest result, error or code text kept in a task record and in the audit
      */
-    public DefaultSubagentRuntime(NodeRegistry registry, NodeDispatcher dispatcher,
+    public DefaultSubagentRuntime(NodeLookup registry, NodeDispatcher dispatcher,
                                   Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
                                   JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning,
                                   int maxStoredChars) {

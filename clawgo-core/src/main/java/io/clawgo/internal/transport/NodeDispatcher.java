@@ -48,37 +48,80 @@ public final class NodeDispatcher {
     private final Router router;
     private final JsonlAudit audit;
     private final Observer observer;
+    private final Remote remote;
     /** The longest node-supplied error kept in a dispatch record. */
     private final int maxStoredChars;
     /** Dispatch counts per minute of the last hour: [minute index][0 = all, 1 = failed]. */
     private final long[][] minutes = new long[60][2];
     private final long[] minuteStamp = new long[60];
 
-    public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer) {
-        this(registry, router, audit, observer, io.clawgo.config.NodePolicy.DEFAULT_MAX_STORED_TEXT_CHARS);
+    /**
+     * Where dispatches go for nodes this gateway does not hold online: the other gateways of its cluster.
+     * {@link #NONE} for a single gateway.
+     */
+    public interface Remote {
+        /** No cluster: nothing is routed elsewhere, responses stay as they are. */
+        Remote NONE = new Remote() {
+            @Override
+            public Optional<CompletableFuture<Response>> route(Request request, DispatchMode mode, Duration timeout) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Response annotateLocal(Response r) {
+                return r;
+            }
+        };
+
+        /** The dispatch forwarded to the gateway that holds the node, or empty when no other gateway does. */
+        Optional<CompletableFuture<Response>> route(Request request, DispatchMode mode, Duration timeout);
+
+        /** Adds what a cluster says of a dispatch run here ({@code via_gateway}). */
+        Response annotateLocal(Response r);
     }
 
     /**
      * @param maxStoredChars the longest node-supplied error kept in a dispatch record (the caller and the observer
      *                       still get the whole response)
+     * @param remote         the other gateways, or {@link Remote#NONE}
      */
     public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer,
-                          int maxStoredChars) {
+                          int maxStoredChars, Remote remote) {
         this.registry = registry;
         this.router = router;
         this.audit = audit;
         this.observer = observer;
         this.maxStoredChars = maxStoredChars;
+        this.remote = remote;
     }
 
-    /** Dispatches; the future always completes normally within {@code timeout}. */
+    /**
+     * Dispatches: to a node this gateway holds, through the router; to a node another gateway of the cluster holds,
+     * through that gateway. The future always completes normally within {@code timeout}.
+     */
     public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
+        return dispatch(request, mode, timeout, true);
+    }
+
+    /** Dispatches to a node this gateway holds, never forwarding (for requests other gateways forwarded here). */
+    public CompletableFuture<Response> dispatchLocal(Request request, DispatchMode mode, Duration timeout) {
+        return dispatch(request, mode, timeout, false);
+    }
+
+    private CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout,
+                                                 boolean mayForward) {
         long started = System.nanoTime();
         Instant at = Instant.now();
         Response rejected = check(request);
-        CompletableFuture<Response> result = rejected != null
-                ? CompletableFuture.completedFuture(rejected)
-                : router.dispatch(request, mode, timeout);
+        CompletableFuture<Response> result;
+        if (rejected == null) {
+            result = router.dispatch(request, mode, timeout).thenApply(remote::annotateLocal);
+        } else if (mayForward && (ErrorCodes.NODE_NOT_FOUND.equals(rejected.code())
+                || ErrorCodes.NODE_OFFLINE.equals(rejected.code()))) {
+            result = remote.route(request, mode, timeout).orElse(CompletableFuture.completedFuture(rejected));
+        } else {
+            result = CompletableFuture.completedFuture(rejected);
+        }
         return result.thenApply(r -> {
             record(at, request, mode, r, System.nanoTime() - started);
             return r;
@@ -169,6 +212,10 @@ public final class NodeDispatcher {
         Object fallback = r.payload().get("fallback_from");
         if (fallback != null) {
             row.put("fallback_from", fallback);
+        }
+        Object via = r.payload().get("via_gateway");
+        if (via != null) {
+            row.put("via_gateway", via);
         }
         row.put("duration_ms", durationNanos / 1_000_000);
         if (request.task() != null && !request.task().isEmpty()) {
