@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  clawgo gateway --token \"$CLAWGO_GATEWAY_TOKEN\"",
             "  clawgo gateway --config gateway.json --port 18790 --transport webrtc",
+            "  clawgo gateway --cluster nats://10.0.0.5:4222 --cluster-name prod",
             "",
             "Exit codes: 0 stopped cleanly, 1 could not start (for example the port is",
             "in use), 2 bad flags or configuration."})
@@ -82,6 +83,17 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--node-ttl-sec", paramLabel = "N",
             description = "A node is online while heard from within N seconds (default 60).")
     Integer nodeTtlSec;
+
+    @Option(names = "--cluster", paramLabel = "URL[,URL...]", split = ",",
+            description = "Share the fleet with other gateways through these NATS servers (nats://host:4222, "
+                    + "tls://...): provider nats, see docs/cluster.md. The NATS server needs JetStream and a "
+                    + "max_payload above the message limit (20MB for the defaults).")
+    java.util.List<String> cluster;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME",
+            description = "Gateways with the same cluster name share a fleet (default clawgo; needs --cluster or "
+                    + "gateway.cluster in the config file).")
+    String clusterName;
 
     @Override
     public Integer call() {
@@ -132,6 +144,10 @@ final class GatewayCommand implements Callable<Integer> {
         try {
             String p2p = gateway.p2pTransport().orElse("none, relay only");
             Cli.out(spec, "clawgo gateway listening on " + gateway.url() + " (p2p: " + p2p + ")");
+            if (cfg.cluster().enabled()) {
+                Cli.out(spec, "Cluster " + cfg.cluster().name() + " via " + String.join(",", cfg.cluster().servers())
+                        + ": this gateway is member " + gateway.memberId());
+            }
             if (generatedToken != null) {
                 Cli.out(spec, "No token configured: generated " + generatedToken + " for this run "
                         + "(pass --token or set CLAWGO_GATEWAY_TOKEN to keep one across restarts).");
@@ -209,6 +225,15 @@ final class GatewayCommand implements Callable<Integer> {
         }
         if (nodeTtlSec != null) {
             cfg = cfg.withNodeTtl(Duration.ofSeconds(nodeTtlSec));
+        }
+        if (cluster != null && !cluster.isEmpty()) {
+            cfg = cfg.toBuilder().cluster(cfg.cluster().toBuilder().provider("nats").servers(cluster).build()).build();
+        }
+        if (clusterName != null) {
+            if (!cfg.cluster().enabled()) {
+                throw new ConfigException("--cluster-name needs --cluster (or gateway.cluster in the config file)");
+            }
+            cfg = cfg.toBuilder().cluster(cfg.cluster().toBuilder().name(clusterName).build()).build();
         }
         return cfg;
     }

@@ -107,7 +107,7 @@ final class NodeRegisterCommand implements java.util.concurrent.Callable<Integer
         NodeAgent agent;
         try {
             agent = NodeAgent.builder()
-                    .gateway(gatewayUrl)
+                    .gateways(gw.urls())
                     .token(gw.token())
                     .id(nodeId)
                     .name(Cli.firstNonBlank(name, host))
@@ -151,7 +151,7 @@ final class NodeRegisterCommand implements java.util.concurrent.Callable<Integer
                 return Cli.FAILED;
             }
             if (events.firstConnect.isDone()) {
-                Cli.out(spec, "Node registered: " + nodeId + " -> " + gatewayUrl);
+                Cli.out(spec, "Node registered: " + nodeId + " -> " + agent.gatewayUrl());
                 Cli.out(spec, "Heartbeat loop started: every " + heartbeatSec + "s");
                 events.announceReconnects(() -> Cli.out(spec, "Node re-registered: " + nodeId));
             }
