@@ -149,4 +149,42 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> Gateway.builder().host("127.0.0.1").port(0).dataDir(dir).transport("carrier_pigeon").start())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("carrier_pigeon");
     }
+
+    @Test
+    void theClusterSectionIsReadAndCheckedAndItsSecretsAreNotPrinted() {
+        GatewayConfig c = GatewayConfig.parse("{\"gateway\":{\"cluster\":{\"provider\":\"NATS\","
+                + "\"servers\":[\"nats://10.0.0.5:4222\",\" nats://10.0.0.6:4222 \"],\"name\":\"prod\","
+                + "\"advertise_url\":\"https://gw-a:18790\",\"options\":{\"password\":\"hunter2\",\"heartbeat_ms\":500}}}}");
+        assertThat(c.cluster().enabled()).isTrue();
+        assertThat(c.cluster().provider()).isEqualTo("nats");
+        assertThat(c.cluster().servers()).containsExactly("nats://10.0.0.5:4222", "nats://10.0.0.6:4222");
+        assertThat(c.cluster().name()).isEqualTo("prod");
+        assertThat(c.cluster().advertiseUrl()).isEqualTo("https://gw-a:18790");
+        assertThat(c.cluster().options()).containsEntry("heartbeat_ms", "500").containsEntry("password", "hunter2");
+        assertThat(c.toString()).contains("provider=nats").doesNotContain("hunter2");
+        assertThat(GatewayConfig.defaults().cluster().enabled()).isFalse();
+        assertThat(GatewayConfig.defaults().cluster().provider()).isEqualTo(ClusterConfig.LOCAL);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"gateway\":{\"cluster\":{\"provider\":\"nats\"}}}|gateway.cluster.servers must name at least one server",
+            "{\"gateway\":{\"cluster\":{\"provider\":\"nats\",\"servers\":[\"nats://x:4222\"],\"name\":\"a.b\"}}}|gateway.cluster.name must be 1..64",
+            "{\"gateway\":{\"cluster\":{\"servers\":\"nats://x:4222\"}}}|gateway.cluster.servers must be an array",
+            "{\"gateway\":{\"cluster\":{\"provider\":\"nats\",\"servers\":[\"x\"],\"options\":{\"a\":{}}}}}|gateway.cluster.options.a must be a string",
+    })
+    void badClusterSettingsNameTheirField(String json, String message) {
+        assertThatThrownBy(() -> GatewayConfig.parse(json)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void aClusterProviderThatIsNotOnTheClassPathFailsTheStartNamingTheArtifact(@TempDir Path dir) {
+        assertThatThrownBy(() -> Gateway.builder().host("127.0.0.1").port(0).token("tok-cluster").dataDir(dir)
+                .cluster(ClusterConfig.builder().provider("nats").servers(java.util.List.of("nats://127.0.0.1:1"))
+                        .build()).start())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no cluster provider 'nats'")
+                .hasMessageContaining("io.clawgo:clawgo-cluster-nats")
+                .hasMessageContaining("local");
+    }
 }

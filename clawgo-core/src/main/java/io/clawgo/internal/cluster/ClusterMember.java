@@ -91,8 +91,8 @@ public final class ClusterMember implements ClusterContext, NodeRegistry.Listene
             }
         }
         if (enabled) {
-            LOG.info("cluster {}: this gateway is member {} ({})", config.cluster().name(), gatewayId,
-                    backend.health().detail());
+            LOG.info("cluster {} ({}): this gateway is member {}", config.cluster().name(),
+                    config.cluster().provider(), gatewayId);
         }
     }
 
