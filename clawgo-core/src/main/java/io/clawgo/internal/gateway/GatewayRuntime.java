@@ -268,7 +268,8 @@ public final class GatewayRuntime implements AutoCloseable {
         });
         ws.setHandler(api);
         Set<String> origins = new HashSet<>(access.allowedOrigins());
-        server.setHandler(new EdgeHandler(config.token().isEmpty(), hostNames(config), origins,
+        boolean checkHost = config.token().isEmpty(); // a token defeats DNS rebinding by itself
+        server.setHandler(new EdgeHandler(checkHost, checkHost ? hostNames(config) : Set.of(), origins,
                 config.tls() == null ? "http" : "https",
                 new AuthHandler(config.token(), config.nodeTokens(), ws)));
         server.start();

@@ -176,6 +176,44 @@ class RestBodyFuzzTest {
         }
     }
 
+    @Provide
+    Arbitrary<String> contentTypes() {
+        return Arbitraries.oneOf(
+                Arbitraries.of("application/json", "application/json; charset=utf-8", "APPLICATION/JSON;charset=UTF-8",
+                        " application/json ;x=y", "text/plain", "text/plain;charset=UTF-8",
+                        "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp",
+                        "application/json-seq", "text/json", "application/", ";", ""),
+                Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(60));
+    }
+
+    /**
+     * The JSON routes take a body only when it is declared {@code application/json} (parameters aside): anything a
+     * web page may post cross-site without a preflight gets 415 {@code unsupported_media_type}, as JSON.
+     */
+    @Property(tries = 200)
+    void aBodyNotDeclaredJsonGets415(@ForAll("contentTypes") String type) throws Exception {
+        Request req = new Request.Builder().url(gw.url() + HEARTBEAT).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", type)
+                .post(RequestBody.create("{\"id\":\"fuzz-node\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        null)).build();
+        int status;
+        String body;
+        try (Response r = http.newCall(req).execute()) {
+            status = r.code();
+            body = r.body() == null ? "" : r.body().string();
+            assertThat(r.header("Content-Type", "")).as("content type of the answer to %s", type)
+                    .startsWith("application/json");
+        }
+        boolean json = type.split(";", 2)[0].trim().equalsIgnoreCase("application/json");
+        if (json) {
+            assertThat(status).as("%s: %s", type, body).isIn(200, 404);
+        } else {
+            assertThat(status).as("%s: %s", type, body).isEqualTo(415);
+            assertThat(WireCodec.get().decodeMap(body, 1 << 20)).containsEntry("ok", false)
+                    .containsEntry("code", "unsupported_media_type");
+        }
+    }
+
     /** The route each property found broken, once more as a plain example, so the report names it directly. */
     @Example
     void aNumberBeyondDoubleIsA400OnEveryRoute() throws Exception {
