@@ -32,6 +32,8 @@ function listView() {
   });
   const summary = h('span', { class: 'muted', testid: 'nodes-summary' });
   const grid = h('div', { class: 'node-grid', testid: 'node-list' });
+  // in a cluster of gateways: the gateways, and which one holds each node
+  const gateways = h('div', { class: 'toolbar cluster-gateways', hidden: true, testid: 'cluster-gateways' });
   const empty = h('p', { class: 'empty', hidden: true, testid: 'nodes-empty' });
   let last = null;
 
@@ -39,6 +41,23 @@ function listView() {
     if (!last) return;
     const query = filter.value.trim().toLowerCase();
     const sessions = new Map((last.p2p?.nodes || []).map((s) => [s.node, s]));
+    const cluster = last.cluster || null;
+    const owners = cluster?.owners || {};
+    gateways.hidden = !cluster;
+    if (cluster) {
+      renderIfChanged(gateways, JSON.stringify(cluster.gateways), () => [
+        h('span', { class: 'muted' }, `Cluster ${cluster.name}:`),
+        ...(cluster.gateways || []).map((g) =>
+          h(
+            'span',
+            { class: 'chip' + (g.self ? ' chip-accent' : ''), title: g.url, testid: 'cluster-gateway' },
+            `${g.id}${g.self ? ' (this one)' : ''} · ${g.nodes} ${g.nodes === 1 ? 'node' : 'nodes'}`,
+            ' ',
+            badge(g.alive ? 'online' : 'offline'),
+          ),
+        ),
+      ]);
+    }
     const all = last.nodes || [];
     const shown = all.filter((n) => matches(n, query));
     const remote = all.filter((n) => n.id !== 'local');
@@ -53,7 +72,7 @@ function listView() {
       shown,
       (n) => n.id,
       createCard,
-      (card, n) => updateCard(card, n, sessions.get(n.id), last.p2p),
+      (card, n) => updateCard(card, n, sessions.get(n.id), last.p2p, owners[n.id]),
     );
   }
 
@@ -74,6 +93,7 @@ function listView() {
         ),
       ),
       h('div', { class: 'toolbar' }, filter, summary),
+      gateways,
       grid,
       empty,
     ),
@@ -93,11 +113,11 @@ function createCard() {
   return card;
 }
 
-function updateCard(card, node, session, p2p) {
+function updateCard(card, node, session, p2p, owner) {
   card.dataset.node = node.id;
   card.dataset.online = String(!!node.online);
   const { last_seen_at: seen, ...stable } = node;
-  renderIfChanged(card, JSON.stringify([stable, session || null]), () => [
+  renderIfChanged(card, JSON.stringify([stable, session || null, owner || null]), () => [
     h(
       'header',
       { class: 'node-card-head' },
@@ -106,6 +126,9 @@ function updateCard(card, node, session, p2p) {
         { class: 'node-card-title' },
         link(nodeHref(node.id), node.name || node.id, { class: 'node-title', testid: 'node-link' }),
         node.id === 'local' ? h('span', { class: 'chip chip-accent' }, 'gateway') : null,
+        owner
+          ? h('span', { class: 'chip mono', title: 'the gateway that holds its connection', testid: 'node-gateway' }, owner)
+          : null,
       ),
       badge(node.online ? 'online' : 'offline', { testid: 'node-status' }),
     ),
