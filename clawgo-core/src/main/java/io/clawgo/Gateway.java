@@ -221,7 +221,8 @@ public final class Gateway implements AutoCloseable {
          *
          * @param node   the node as the registry holds it now
          * @param reason {@code disconnected} (its control connection closed), {@code ttl} (not heard from within the
-         *               node TTL), {@code half_open} (its connection stopped answering pings)
+         *               node TTL), {@code half_open} (its connection stopped answering pings), {@code moved} (in a
+         *               cluster: the node connected to another gateway)
          */
         default void onNodeOffline(NodeInfo node, String reason) {
         }

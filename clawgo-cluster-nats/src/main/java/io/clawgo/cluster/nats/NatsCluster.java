@@ -46,6 +46,8 @@ final class NatsCluster implements ClusterBackend {
     });
     private volatile Connection connection;
     private volatile boolean subscribed;
+    /** An attach is queued or running: ticks do not queue more while one waits for the engine. */
+    private final java.util.concurrent.atomic.AtomicBoolean attaching = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long lastProbeOkNanos;
     private volatile String lastProblem = "not connected yet";
     private ScheduledFuture<?> ticker;
@@ -105,7 +107,7 @@ final class NatsCluster implements ClusterBackend {
                 if (event != ConnectionListener.Events.RESUBSCRIBED) {
                     LOG.info("cluster: {} to NATS {} as gateway {}", event == ConnectionListener.Events.CONNECTED
                             ? "connected" : "reconnected", conn.getConnectedUrl(), context.gatewayId());
-                    attacher.execute(() -> attach(conn));
+                    scheduleAttach(conn);
                 }
             }
             case DISCONNECTED -> {
@@ -117,6 +119,22 @@ final class NatsCluster implements ClusterBackend {
             }
             case CLOSED -> directory.detach();
             default -> LOG.debug("cluster: NATS event {}", event);
+        }
+    }
+
+    private void scheduleAttach(Connection conn) {
+        if (attaching.compareAndSet(false, true)) {
+            try {
+                attacher.execute(() -> {
+                    try {
+                        attach(conn);
+                    } finally {
+                        attaching.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                attaching.set(false); // closed
+            }
         }
     }
 
@@ -151,7 +169,7 @@ final class NatsCluster implements ClusterBackend {
             return;
         }
         if (c.getStatus() == Connection.Status.CONNECTED && !directory.watching()) {
-            attacher.execute(() -> attach(c));
+            scheduleAttach(c);
             return;
         }
         directory.heartbeat();

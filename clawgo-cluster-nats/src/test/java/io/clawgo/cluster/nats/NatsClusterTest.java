@@ -65,6 +65,7 @@ class NatsClusterTest {
     private Gateway gateway(String name, List<String> servers, Map<String, String> options) {
         Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(TOKEN).dataDir(dir.resolve(name))
                 .transport("websocket_tunnel")
+                .nodePolicy(io.clawgo.testing.LoopbackRelay.POLICY) // the relay test's endpoint is on 127.0.0.1
                 .cluster(ClusterConfig.builder().provider("nats").servers(servers).name("test")
                         .options(options).build())
                 .start();
@@ -131,6 +132,26 @@ class NatsClusterTest {
                 .get("dispatches"));
         assertThat(records).anySatisfy(r -> assertThat(r).containsEntry("node", "edge-1")
                 .containsEntry("via_gateway", a.memberId()));
+    }
+
+    @Test
+    void aRelayDispatchAtOneGatewayRunsOnTheGatewayThatHoldsTheNode() throws Exception {
+        Gateway a = gateway("a");
+        Gateway b = gateway("b");
+        try (io.clawgo.testing.SeedEndpoint endpoint = io.clawgo.testing.SeedEndpoint.start("relayed")) {
+            NodeAgent n = NodeAgent.builder().gateways(List.of(a.url())).token(TOKEN).id("edge-relay")
+                    .endpoint(endpoint.url()).actions(List.of("run", "agent_task")).build();
+            closing.add(n);
+            n.start();
+            assertThat(n.awaitConnected(WAIT)).isTrue();
+            assertThat(TestHttp.await(WAIT, () -> nodeIds(b).contains("edge-relay"))).isTrue();
+            Response r = b.dispatch(new Request("run", "edge-relay", "over the relay", null, null),
+                    DispatchMode.RELAY, Duration.ofSeconds(10)).join();
+            assertThat(r.ok()).as(r.toString()).isTrue();
+            assertThat(r.payload()).containsEntry("used_transport", "http_relay")
+                    .containsEntry("via_gateway", a.memberId());
+            assertThat(endpoint.paths()).isNotEmpty();
+        }
     }
 
     @Test
