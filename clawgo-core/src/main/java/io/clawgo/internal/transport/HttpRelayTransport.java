@@ -91,10 +91,11 @@ final class HttpRelayTransport implements GatewayTransport {
                             + MAX_IN_FLIGHT + " in all); this one was not sent"));
         }
         CompletableFuture<Response> sent = client.send(node.get().endpoint(), node.get().token(), request, timeout);
-        sent.whenComplete((r, e) -> release(id));
+        // the slot is free before the caller hears the answer (a caller that sends again at once is not refused)
+        CompletableFuture<Response> released = sent.whenComplete((r, e) -> release(id));
         // the registry says who answered, not the endpoint's body (as the tunnel takes it from the connection)
         String nodeId = node.get().id();
-        CompletableFuture<Response> f = sent.thenApply(r -> nodeId.equals(r.node()) ? r
+        CompletableFuture<Response> f = released.thenApply(r -> nodeId.equals(r.node()) ? r
                 : new Response(r.ok(), r.code(), r.error(), nodeId, r.action(), r.payload()));
         // a caller that gives up (cancels or completes its future) still cancels the call
         f.whenComplete((r, e) -> {
