@@ -127,6 +127,7 @@ public final class GatewayRuntime implements AutoCloseable {
         registry.start();
         hub = new ControlHub(registry);
         registry.addListener(hub);
+        hub.setP2p(config.p2p());
         if (listener != null) {
             events = new EventThread(listener, EventThread.CAPACITY);
             registry.addListener(events);
