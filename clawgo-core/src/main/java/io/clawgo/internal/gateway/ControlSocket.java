@@ -416,7 +416,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         if (signalTokens < 0) {
             signalTokens = burst;
         } else {
-            signalTokens = Math.min(burst, signalTokens + (now - signalRefilledNanos) / 1e9 * limits.signalRatePerSec());
+            double refill = (now - signalRefilledNanos) / 1e9 * limits.signalRatePerSec();
+            signalTokens = Math.min(burst, signalTokens + refill);
         }
         signalRefilledNanos = now;
         if (signalTokens < 1) {

@@ -23,7 +23,7 @@ class RemoteCandidatesTest {
         assertThat(q.dropped()).isZero();
     }
 
-    /** Issue 18: the bound holds over the whole link, not only before the remote description (old code: 5 and 6 applied). */
+    /** Issue 18: the bound holds over the whole link, not only before the remote description (old: 5, 6 applied). */
     @Test
     void theBoundCountsCandidatesBeforeAndAfterTheRemoteDescription() {
         List<Integer> applied = new CopyOnWriteArrayList<>();
