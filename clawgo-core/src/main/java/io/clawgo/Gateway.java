@@ -433,7 +433,7 @@ public final class Gateway implements AutoCloseable {
         /**
          * Sets the largest WebSocket frame, HTTP body and relayed response ({@code gateway.max_message_bytes}).
          *
-         * @param bytes the limit in bytes, at least 4096; 0 or less means the default 8 MiB
+         * @param bytes the limit in bytes, 4096 to 64 MiB; 0 or less means the default 8 MiB
          * @return this builder
          */
         public Builder maxMessageBytes(int bytes) {

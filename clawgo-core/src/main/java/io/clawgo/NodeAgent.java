@@ -445,7 +445,8 @@ public final class NodeAgent implements AutoCloseable {
          * Sets the largest frame the node sends or accepts; a larger response is replaced by a
          * {@code payload_too_large} failure.
          *
-         * @param v the limit in bytes, at least 4096; default {@link WireCodec#DEFAULT_MAX_BYTES} (8 MiB)
+         * @param v the limit in bytes, 4096 to {@link WireCodec#MAX_LIMIT_BYTES} (64 MiB); default
+         *          {@link WireCodec#DEFAULT_MAX_BYTES} (8 MiB)
          * @return this builder
          */
         public Builder maxMessageBytes(int v) { this.maxMessageBytes = v; return this; }
@@ -519,8 +520,9 @@ public final class NodeAgent implements AutoCloseable {
                 throw new IllegalArgumentException("maxQueuedRequests must be at least 0, got " + maxQueuedRequests);
             }
             requirePositive("requestTimeout", requestTimeout);
-            if (maxMessageBytes < 4096) {
-                throw new IllegalArgumentException("maxMessageBytes must be at least 4096, got " + maxMessageBytes);
+            if (maxMessageBytes < 4096 || maxMessageBytes > WireCodec.MAX_LIMIT_BYTES) {
+                throw new IllegalArgumentException("maxMessageBytes must be in 4096.." + WireCodec.MAX_LIMIT_BYTES
+                        + " (64 MiB), got " + maxMessageBytes);
             }
             requirePositive("reconnectBackoff min", backoffMin);
             requirePositive("reconnectBackoff max", backoffMax);

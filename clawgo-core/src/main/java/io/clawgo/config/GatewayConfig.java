@@ -343,7 +343,7 @@ public final class GatewayConfig {
     /**
      * A copy with another message size limit.
      *
-     * @param v bytes, at least 4096; 0 or less means 8 MiB
+     * @param v bytes, 4096 to 64 MiB; 0 or less means 8 MiB
      * @return the copy
      */
     public GatewayConfig withMaxMessageBytes(int v) {
@@ -422,10 +422,10 @@ public final class GatewayConfig {
     }
 
     /**
-     * Checks every field: the port range, positive durations, {@code maxMessageBytes} of at least 4096, a positive
+     * Checks every field: the port range, positive durations, {@code maxMessageBytes} in 4096..64 MiB, a positive
      * {@code maxNodes}, a control ping interval of zero or at least 100 ms, the P2P
      * section ({@link P2pConfig#validate()}), a readable TLS key store, and node tokens (valid node ids, at least 8
-     * characters, different from the gateway token).
+     * characters, different from the gateway token and from each other).
      *
      * @return this configuration
      * @throws ConfigException naming the first bad field, for example {@code gateway.port must be in 0..65535}
@@ -442,6 +442,10 @@ public final class GatewayConfig {
         }
         if (maxMessageBytes < 4096) {
             throw new ConfigException("gateway.max_message_bytes must be >= 4096");
+        }
+        if (maxMessageBytes > WireCodec.MAX_LIMIT_BYTES) {
+            throw new ConfigException("gateway.max_message_bytes must be <= " + WireCodec.MAX_LIMIT_BYTES
+                    + " (64 MiB), got " + maxMessageBytes);
         }
         if (maxNodes <= 0) {
             throw new ConfigException("gateway.max_nodes must be > 0");
@@ -472,6 +476,15 @@ public final class GatewayConfig {
             }
             if (e.getValue().equals(token)) {
                 throw new ConfigException("gateway.nodes.tokens." + e.getKey() + " must differ from gateway.token");
+            }
+        }
+        // a token shared by two nodes would let each act as the other: the gateway maps a token to one node id
+        Map<String, String> owners = new java.util.HashMap<>();
+        for (var e : new java.util.TreeMap<>(nodeTokens).entrySet()) {
+            String other = owners.putIfAbsent(e.getValue(), e.getKey());
+            if (other != null) {
+                throw new ConfigException("gateway.nodes.tokens." + e.getKey() + " must differ from the token of node "
+                        + other + ": every node needs a token of its own");
             }
         }
         return this;
@@ -507,7 +520,8 @@ public final class GatewayConfig {
      * {@code control_ping_sec},
      * {@code tls {keystore, keystore_password}} and {@code nodes {p2p {enabled, transport, stun_servers,
      * ice_servers, request_timeout_sec, max_in_flight_per_node, ready_timeout_sec,
-     * direct_callbacks}, tokens, dispatch {prefer_p2p,
+     * direct_callbacks, signal_max_bytes, signal_rate_per_sec, signal_burst, node_to_node_signals}, tokens,
+     * dispatch {prefer_p2p,
      * allow_relay_fallback}}}. Absent keys keep their defaults; unknown keys are ignored; numbers must be whole.
      *
      * @param json the JSON text
@@ -585,6 +599,7 @@ public final class GatewayConfig {
                         Duration.ofSeconds(integer(p, "ready_timeout_sec", f + "ready_timeout_sec",
                                 (int) P2pConfig.DEFAULT_READY_TIMEOUT.toSeconds())),
                         bool(p, "direct_callbacks", f + "direct_callbacks", false)));
+                c = c.withP2p(P2pConfig.withSignalKeys(p, c.p2p()));
             }
             JsonObject tokens = object(nodes, "tokens", "gateway.nodes.tokens");
             if (tokens != null) {
@@ -750,7 +765,7 @@ public final class GatewayConfig {
         /**
          * Sets the largest message.
          *
-         * @param v bytes, at least 4096; 0 or less means 8 MiB
+         * @param v bytes, 4096 to 64 MiB; 0 or less means 8 MiB
          * @return this builder
          */
         public Builder maxMessageBytes(int v) {

@@ -23,10 +23,23 @@ import java.util.List;
  *                        saving a thread hand-off per request; they must then be quick and never block, or they stall
  *                        that node's socket (default {@code false}: on the gateway's callback pool; a caller waiting
  *                        in {@code get} or {@code join} is woken directly either way)
+ * @param signalMaxBytes  the largest {@code signal_*} frame a node may send over its control socket, in UTF-8 bytes
+ *                        ({@code signal_max_bytes}, default 64 KiB); a larger one gets a {@code signal_too_large}
+ *                        error ack and goes nowhere
+ * @param signalRatePerSec how many {@code signal_*} frames a node may send per second on average
+ *                        ({@code signal_rate_per_sec}, default 64); beyond it and its burst, a signal gets a
+ *                        {@code signal_rate_limited} error ack and goes nowhere
+ * @param signalBurst     how many {@code signal_*} frames a node may send at once (the token bucket's size,
+ *                        {@code signal_burst}, default 256: two webrtc session attempts of 128 candidates each)
+ * @param nodeToNodeSignals {@code true}: a node may address a {@code signal_*} frame to another node id, and the
+ *                        gateway forwards it ({@code node_to_node_signals}, default {@code false}: signals go only
+ *                        between the gateway and a node, and one addressed to another node gets a
+ *                        {@code signal_relay_disabled} error ack)
  */
 public record P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
                         Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout,
-                        boolean directCallbacks) {
+                        boolean directCallbacks, int signalMaxBytes, int signalRatePerSec, int signalBurst,
+                        boolean nodeToNodeSignals) {
 
     /** Default of {@link #requestTimeout()}: 60 s. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -34,6 +47,16 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
     /** Default of {@link #readyTimeout()}: 8 s. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(8);
+    /**
+     * Default of {@link #signalMaxBytes()}: 64 KiB. A webrtc offer or answer of one DataChannel is under 1 KiB, a
+     * candidate under 300 bytes; an SDP that carries all its candidates (no trickle ICE) stays under 16 KiB even at
+     * the 128 candidates a session attempt accepts.
+     */
+    public static final int DEFAULT_SIGNAL_MAX_BYTES = 64 * 1024;
+    /** Default of {@link #signalRatePerSec()}: 64 signals a second. */
+    public static final int DEFAULT_SIGNAL_RATE_PER_SEC = 64;
+    /** Default of {@link #signalBurst()}: 256 signals. */
+    public static final int DEFAULT_SIGNAL_BURST = 256;
 
     /**
      * A configuration with the default ready timeout.
@@ -52,6 +75,25 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
     }
 
     /**
+     * A configuration with the default signal limits (64 KiB, 64 a second, bursts of 256, no node-to-node relay).
+     *
+     * @param enabled            {@code false} means relay only
+     * @param transport          provider name; {@code null} or empty picks one
+     * @param stunServers        {@code stun:host:port} urls, or {@code null}
+     * @param iceServers         STUN/TURN servers, or {@code null}
+     * @param requestTimeout     default P2P wait, or {@code null} for 60 s
+     * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
+     * @param readyTimeout       session ready wait, or {@code null} for 8 s
+     * @param directCallbacks    run continuations of dispatch futures on the thread that completed them
+     */
+    public P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
+                     Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout,
+                     boolean directCallbacks) {
+        this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout,
+                directCallbacks, DEFAULT_SIGNAL_MAX_BYTES, DEFAULT_SIGNAL_RATE_PER_SEC, DEFAULT_SIGNAL_BURST, false);
+    }
+
+    /**
      * Creates a configuration, filling in defaults: {@code null} lists become empty (and are copied), the transport
      * name is trimmed and lower-cased ({@code null} becomes empty), a {@code null} duration or a limit of 0 or less
      * takes the default. Values are checked by {@link #validate()}.
@@ -64,6 +106,10 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
      * @param readyTimeout       session ready wait, or {@code null} for 8 s
      * @param directCallbacks    run continuations of dispatch futures on the thread that completed them
+     * @param signalMaxBytes     the largest signal frame a node may send; 0 or less means 64 KiB
+     * @param signalRatePerSec   signals a node may send per second on average; 0 or less means 64
+     * @param signalBurst        signals a node may send at once; 0 or less means 256
+     * @param nodeToNodeSignals  whether the gateway forwards a node's signals to other nodes
      * @throws NullPointerException when a list holds a {@code null} element
      */
     public P2pConfig {
@@ -75,6 +121,9 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
             maxInFlightPerNode = DEFAULT_MAX_IN_FLIGHT;
         }
         readyTimeout = readyTimeout == null ? DEFAULT_READY_TIMEOUT : readyTimeout;
+        signalMaxBytes = signalMaxBytes <= 0 ? DEFAULT_SIGNAL_MAX_BYTES : signalMaxBytes;
+        signalRatePerSec = signalRatePerSec <= 0 ? DEFAULT_SIGNAL_RATE_PER_SEC : signalRatePerSec;
+        signalBurst = signalBurst <= 0 ? DEFAULT_SIGNAL_BURST : signalBurst;
     }
 
     /**
@@ -131,7 +180,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig withTransport(String name) {
         return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, directCallbacks);
+                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
     }
 
     /**
@@ -142,7 +191,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig withEnabled(boolean on) {
         return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, directCallbacks);
+                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
     }
 
     /**
@@ -154,7 +203,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig withIce(List<String> stun, List<IceServer> ice) {
         return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode, readyTimeout,
-                directCallbacks);
+                directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
     }
 
     /**
@@ -165,7 +214,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig withReadyTimeout(Duration d) {
         return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, d,
-                directCallbacks);
+                directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
     }
 
     /**
@@ -176,7 +225,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig withMaxInFlightPerNode(int n) {
         return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, n, readyTimeout,
-                directCallbacks);
+                directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
     }
 
     /**
@@ -187,13 +236,68 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      */
     public P2pConfig withDirectCallbacks(boolean on) {
         return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, on);
+                readyTimeout, on, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+    }
+
+    /**
+     * A copy with other limits on the {@code signal_*} frames a node sends (see {@link #signalMaxBytes()},
+     * {@link #signalRatePerSec()}, {@link #signalBurst()}).
+     *
+     * @param maxBytes   the largest signal frame, at least 4096 bytes; 0 or less means 64 KiB
+     * @param ratePerSec signals per second on average; 0 or less means 64
+     * @param burst      signals at once; 0 or less means 256
+     * @return the copy
+     */
+    public P2pConfig withSignalLimits(int maxBytes, int ratePerSec, int burst) {
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
+                readyTimeout, directCallbacks, maxBytes, ratePerSec, burst, nodeToNodeSignals);
+    }
+
+    /**
+     * A copy that forwards signals between nodes, or not (see {@link #nodeToNodeSignals()}).
+     *
+     * @param on {@code true} to let a node address signals to another node id
+     * @return the copy
+     */
+    public P2pConfig withNodeToNodeSignals(boolean on) {
+        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
+                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, on);
+    }
+
+    /**
+     * Reads the signal keys of a {@code gateway.nodes.p2p} object over {@code base}: {@code signal_max_bytes},
+     * {@code signal_rate_per_sec}, {@code signal_burst} and {@code node_to_node_signals}.
+     *
+     * @param p    the {@code p2p} object of a config file
+     * @param base the section read so far
+     * @return {@code base} with the signal values of {@code p}; absent keys keep the defaults
+     * @throws ConfigException for a value of the wrong type, or a limit of 0 or less, naming the key
+     */
+    static P2pConfig withSignalKeys(com.google.gson.JsonObject p, P2pConfig base) {
+        String f = "gateway.nodes.p2p.";
+        int max = JsonFields.integer(p, "signal_max_bytes", f + "signal_max_bytes", DEFAULT_SIGNAL_MAX_BYTES);
+        int rate = JsonFields.integer(p, "signal_rate_per_sec", f + "signal_rate_per_sec",
+                DEFAULT_SIGNAL_RATE_PER_SEC);
+        int burst = JsonFields.integer(p, "signal_burst", f + "signal_burst", DEFAULT_SIGNAL_BURST);
+        // 0 means "the default" in Java; in a file it is a mistake (0 signals a second would break webrtc)
+        if (max <= 0) {
+            throw new ConfigException(f + "signal_max_bytes must be > 0");
+        }
+        if (rate <= 0) {
+            throw new ConfigException(f + "signal_rate_per_sec must be > 0");
+        }
+        if (burst <= 0) {
+            throw new ConfigException(f + "signal_burst must be > 0");
+        }
+        return base.withSignalLimits(max, rate, burst)
+                .withNodeToNodeSignals(JsonFields.bool(p, "node_to_node_signals", f + "node_to_node_signals", false));
     }
 
     /**
      * Rejects empty STUN urls, ICE urls that are empty or do not start with {@code stun:}, {@code stuns:},
      * {@code turn:} or {@code turns:}, TURN servers without user name or credential, a ready timeout that is not
-     * positive, and a transport name outside {@code [a-z0-9_.-]}. {@link #requestTimeout()} is checked by
+     * positive, a transport name outside {@code [a-z0-9_.-]}, a {@code signal_max_bytes} below 4096 or above
+     * {@link io.clawgo.protocol.WireCodec#MAX_LIMIT_BYTES}. {@link #requestTimeout()} is checked by
      * {@link GatewayConfig#validate()}.
      *
      * @throws ConfigException naming the field, for example
@@ -226,6 +330,10 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
         }
         if (readyTimeout.isNegative() || readyTimeout.isZero()) {
             throw new ConfigException("gateway.nodes.p2p.ready_timeout_sec must be > 0");
+        }
+        if (signalMaxBytes < 4096 || signalMaxBytes > io.clawgo.protocol.WireCodec.MAX_LIMIT_BYTES) {
+            throw new ConfigException("gateway.nodes.p2p.signal_max_bytes must be in 4096.."
+                    + io.clawgo.protocol.WireCodec.MAX_LIMIT_BYTES + ", got " + signalMaxBytes);
         }
         if (!transport.isEmpty() && !transport.matches("[a-z0-9_.-]+")) {
             throw new ConfigException("gateway.nodes.p2p.transport must be a provider name such as websocket_tunnel or webrtc");

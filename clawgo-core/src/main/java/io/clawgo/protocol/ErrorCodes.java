@@ -96,6 +96,26 @@ public final class ErrorCodes {
      * record is unchanged. Transient: retry after the given time (the node agent does, with its backoff).
      */
     public static final String RATE_LIMITED = "rate_limited";
+    /**
+     * A {@code signal_*} frame larger than {@code gateway.nodes.p2p.signal_max_bytes} (64 KiB by default); the start of
+     * its error ack, the frame is dropped.
+     */
+    public static final String SIGNAL_TOO_LARGE = "signal_too_large";
+    /**
+     * A node sent {@code signal_*} frames faster than {@code gateway.nodes.p2p.signal_rate_per_sec} allows (after its
+     * {@code signal_burst}); the start of the error ack, the frame is dropped.
+     */
+    public static final String SIGNAL_RATE_LIMITED = "signal_rate_limited";
+    /**
+     * A {@code signal_*} frame addressed to another node while {@code gateway.nodes.p2p.node_to_node_signals} is off
+     * (the default); the start of the error ack.
+     */
+    public static final String SIGNAL_RELAY_DISABLED = "signal_relay_disabled";
+    /**
+     * A {@code signal_*} frame for another node whose send queue is half full or more: dropped, never queued to close
+     * that node; the start of the error ack.
+     */
+    public static final String SIGNAL_DROPPED = "signal_dropped";
 
     /**
      * Codes that mean "the P2P data plane failed before the node ran the request": in {@code auto} mode the router

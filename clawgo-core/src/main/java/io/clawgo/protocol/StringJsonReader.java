@@ -20,6 +20,11 @@ import java.util.Arrays;
  * {@link MalformedJsonException}, a token of the wrong kind with {@link IllegalStateException}, a number that does not
  * fit with {@link NumberFormatException}. A test compares the two readers on generated and mutated documents.
  *
+ * <p>One deliberate difference: a key that appears twice in one object is malformed JSON ("duplicate key"); Gson's
+ * reader does not look, and its binding keeps the last value. {@link #rejectDuplicateNames(boolean)} turns the check
+ * off for the comparison with Gson's reader. A <code>&#92;u</code> escape takes ASCII hex digits only, as in Gson's
+ * reader and RFC 8259 ({@link Character#digit} would also take other Unicode digits).
+ *
  * <p>Differences that the codec never meets: {@code nextInt}, {@code nextLong} and {@code nextDouble} take only JSON
  * numbers (Gson's also parses quoted ones), and error messages give a character offset instead of line and column.
  * Gson adapters that reach into its reader's internals (its {@code Map} adapter) must not be used with it; the codec
@@ -60,6 +65,19 @@ final class StringJsonReader extends JsonReader {
     private String[] pathNames = new String[16];
     private int[] pathIndices = new int[16];
 
+    /** Whether a name that appears twice in one object is an error (the default). */
+    private boolean rejectDuplicates = true;
+    /** Per depth: the names of the object open there, up to {@value #FEW_NAMES} of them. */
+    private String[][] names = new String[16][];
+    /** Per depth: how many names the object open there has. */
+    private int[] nameCounts = new int[16];
+    /** Per depth: all names of an object with more than {@value #FEW_NAMES} of them, else {@code null} or stale. */
+    private java.util.HashSet<?>[] nameSets = new java.util.HashSet<?>[16];
+    /** The deepest level whose name slots were used since the last {@link #reset}. */
+    private int namesUsedDepth;
+    /** Objects with up to this many names are checked for duplicates by comparing with each. */
+    private static final int FEW_NAMES = 8;
+
     StringJsonReader(String in) {
         super(UNUSED);
         reset(in);
@@ -79,9 +97,29 @@ final class StringJsonReader extends JsonReader {
         numberEnd = 0;
         backslash = -1;
         Arrays.fill(pathNames, 0, Math.max(depth, 1), null);
+        for (int d = 0; d <= namesUsedDepth && d < names.length; d++) {
+            if (names[d] != null) {
+                Arrays.fill(names[d], null); // names may be long strings of a large document
+            }
+            nameCounts[d] = 0;
+            nameSets[d] = null;
+        }
+        namesUsedDepth = 0;
         depth = 0;
         stack[depth++] = EMPTY_DOCUMENT;
         pathIndices[0] = 0;
+        return this;
+    }
+
+    /**
+     * Whether a key that appears twice in one object is an error ({@code true}, the default, and what the codec uses)
+     * or is read like any other (as Gson's reader does).
+     *
+     * @param reject {@code false} to read duplicate keys like any other
+     * @return this reader
+     */
+    StringJsonReader rejectDuplicateNames(boolean reject) {
+        this.rejectDuplicates = reject;
         return this;
     }
 
@@ -258,6 +296,7 @@ final class StringJsonReader extends JsonReader {
                     pos = close + 1; // a known name holds no control character: nothing else to check
                     pathNames[depth - 1] = k;
                     peeked = null;
+                    named(k);
                     return k;
                 }
             }
@@ -271,7 +310,64 @@ final class StringJsonReader extends JsonReader {
         String name = readString(true);
         pathNames[depth - 1] = name;
         peeked = null;
+        named(name);
         return name;
+    }
+
+    /**
+     * Records a name of the object open at the current depth; a name it already has is malformed JSON. Objects with
+     * few names compare with each (no allocation after the first object at a depth), larger ones use a set.
+     */
+    @SuppressWarnings("unchecked")
+    private void named(String name) throws MalformedJsonException {
+        if (!rejectDuplicates) {
+            return;
+        }
+        int d = depth - 1;
+        int n = nameCounts[d];
+        if (d > namesUsedDepth) {
+            namesUsedDepth = d;
+        }
+        String[] few = names[d];
+        if (few == null) {
+            few = names[d] = new String[FEW_NAMES];
+        }
+        if (n < FEW_NAMES) {
+            for (int i = 0; i < n; i++) {
+                if (few[i].equals(name)) {
+                    throw duplicate(name);
+                }
+            }
+            few[n] = name;
+        } else {
+            java.util.HashSet<String> set = (java.util.HashSet<String>) nameSets[d];
+            if (n == FEW_NAMES) {
+                set = new java.util.HashSet<>(4 * FEW_NAMES);
+                set.addAll(Arrays.asList(few));
+                nameSets[d] = set;
+            }
+            if (!set.add(name)) {
+                throw duplicate(name);
+            }
+        }
+        nameCounts[d] = n + 1;
+    }
+
+    private MalformedJsonException duplicate(String name) {
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < name.length() && shown.length() < 64; i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+                shown.append(String.format("\\u%04x", (int) c));
+            } else {
+                shown.append(c);
+            }
+        }
+        if (shown.length() >= 64 && name.length() > 64) {
+            shown.append("...");
+        }
+        pathNames[depth - 1] = shown.toString(); // the path names the key as the message does: cut, escaped
+        return new MalformedJsonException("duplicate key \"" + shown + "\"" + locationString());
     }
 
     @Override
@@ -382,6 +478,7 @@ final class StringJsonReader extends JsonReader {
                 case NAME -> {
                     pathNames[depth - 1] = readString(false);
                     peeked = null;
+                    named(pathNames[depth - 1]);
                     if (open == 0) {
                         pathNames[depth - 1] = "<skipped>";
                         return; // a name alone is skipped, as Gson does
@@ -473,9 +570,13 @@ final class StringJsonReader extends JsonReader {
             stack = Arrays.copyOf(stack, n);
             pathIndices = Arrays.copyOf(pathIndices, n);
             pathNames = Arrays.copyOf(pathNames, n);
+            names = Arrays.copyOf(names, n);
+            nameCounts = Arrays.copyOf(nameCounts, n);
+            nameSets = Arrays.copyOf(nameSets, n);
         }
         pathIndices[depth] = 0;
         pathNames[depth] = null;
+        nameCounts[depth] = 0;
         stack[depth++] = scope;
     }
 
@@ -647,7 +748,7 @@ final class StringJsonReader extends JsonReader {
                     }
                     int v = 0;
                     for (int k = 0; k < 4; k++) {
-                        int d = Character.digit(in.charAt(i + k), 16);
+                        int d = hexDigit(in.charAt(i + k));
                         if (d < 0) {
                             pos = i;
                             throw syntaxError("Malformed Unicode escape \\u" + in.substring(i, i + 4));
@@ -669,6 +770,20 @@ final class StringJsonReader extends JsonReader {
         }
         pos = end;
         throw syntaxError("Unterminated string");
+    }
+
+    /** The value of an ASCII hex digit, or -1: {@link Character#digit} would also take other Unicode digits. */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private MalformedJsonException syntaxError(String message) {

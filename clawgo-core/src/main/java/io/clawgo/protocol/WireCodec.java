@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.ToNumberPolicy;
 import com.google.gson.TypeAdapter;
@@ -16,7 +15,6 @@ import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import com.google.gson.stream.MalformedJsonException;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -42,6 +40,14 @@ public final class WireCodec {
 
     /** Default largest frame or body, in bytes (8 MiB). */
     public static final int DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+
+    /**
+     * The largest value a message size limit ({@code gateway.max_message_bytes}, a node's {@code maxMessageBytes})
+     * may take: 64 MiB. A message is held several times over while it passes (bytes read, decoded text, parsed values,
+     * and up to twice in a slow node's send queue), and larger limits would leave too little room below the 2 GiB of a
+     * Java array or string for the arithmetic of the readers.
+     */
+    public static final int MAX_LIMIT_BYTES = 64 * 1024 * 1024;
 
     /**
      * Types whose empty top-level fields are omitted on write (the wire model, and the records of the REST API), and
@@ -70,6 +76,8 @@ public final class WireCodec {
     private final RecordAdapter<WireAck> acks;
     /** The names of {@link #messages} and {@link #acks} together, for {@link StringJsonReader#nextKnownName}. */
     private final String[] frameNames;
+    /** Gson's tree adapter: it reads through the public {@link JsonReader} methods only, so ours can drive it. */
+    private final TypeAdapter<JsonElement> elements;
 
     @SuppressWarnings("unchecked")
     private WireCodec() {
@@ -94,6 +102,7 @@ public final class WireCodec {
         this.acks = (RecordAdapter<WireAck>) gson.getAdapter(WireAck.class);
         this.frameNames = Stream.concat(Arrays.stream(messages.names()), Arrays.stream(acks.names()))
                 .distinct().toArray(String[]::new);
+        this.elements = gson.getAdapter(JsonElement.class);
     }
 
     /**
@@ -357,42 +366,18 @@ public final class WireCodec {
     }
 
     /**
-     * Parses text that must be one JSON object, strictly (no comments, no trailing data).
+     * Parses text that must be one JSON object, strictly (no comments, no trailing data, no duplicate keys), with the
+     * same reader and rules as {@link #decode} and {@link #decodeFrame}.
      *
      * @param text     the text
      * @param maxBytes the largest accepted UTF-8 size of {@code text}, in bytes
      * @return the object
      * @throws ProtocolException with {@link ErrorCodes#PAYLOAD_TOO_LARGE} when too large, or
-     *                           {@link ErrorCodes#INVALID_REQUEST} when {@code null}, blank, malformed or not an object
+     *                           {@link ErrorCodes#INVALID_REQUEST} when {@code null}, blank, malformed (a duplicate key
+     *                           included) or not an object
      */
     public JsonObject parseObject(String text, int maxBytes) throws ProtocolException {
-        if (text == null || text.isBlank()) {
-            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "empty body: a JSON object is required");
-        }
-        checkSize(text, maxBytes);
-        JsonElement el;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(text));
-            reader.setStrictness(Strictness.STRICT);
-            el = JsonParser.parseReader(reader);
-            boolean trailing;
-            try {
-                trailing = reader.peek() != JsonToken.END_DOCUMENT;
-            } catch (IOException e) {
-                trailing = true;
-            }
-            if (trailing) {
-                throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: trailing data after the object");
-            }
-        } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
-            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: " + rootMessage(e), e);
-        } catch (StackOverflowError e) {
-            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: nested too deeply");
-        }
-        if (!el.isJsonObject()) {
-            throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "invalid json: a JSON object is required");
-        }
-        return el.getAsJsonObject();
+        return readObject(text, maxBytes, JsonElement.class, in -> elements.read(in)).getAsJsonObject();
     }
 
     /**
@@ -467,6 +452,7 @@ public final class WireCodec {
             case "WireMessage" -> "message";
             case "WireAck" -> "ack";
             case "NodeInfo" -> "node info";
+            case "JsonElement" -> "json";
             default -> type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
         };
     }

@@ -37,7 +37,8 @@ class GatewayConfigTest {
                 + "\"max_nodes\":3,\"control_ping_sec\":7,"
                 + "\"nodes\":{\"p2p\":{\"enabled\":false,\"transport\":\"WebRTC\",\"stun_servers\":[\"stun:127.0.0.1:3478\"],"
                 + "\"ice_servers\":[{\"urls\":[\"turn:127.0.0.1:3478\"],\"username\":\"u\",\"credential\":\"p\"}],"
-                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3,\"ready_timeout_sec\":3,\"direct_callbacks\":true},"
+                + "\"request_timeout_sec\":9,\"max_in_flight_per_node\":3,\"ready_timeout_sec\":3,\"direct_callbacks\":true,"
+                + "\"signal_max_bytes\":8192,\"signal_rate_per_sec\":5,\"signal_burst\":9,\"node_to_node_signals\":true},"
                 + "\"dispatch\":{\"prefer_p2p\":false,\"allow_relay_fallback\":false}}}}");
         assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
         assertThat(c.nodeTtl()).isEqualTo(Duration.ofSeconds(5));
@@ -55,6 +56,20 @@ class GatewayConfigTest {
         assertThat(c.p2p().readyTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.p2p().directCallbacks()).isTrue();
         assertThat(GatewayConfig.defaults().p2p().directCallbacks()).isFalse();
+        assertThat(c.p2p().signalMaxBytes()).isEqualTo(8192);
+        assertThat(c.p2p().signalRatePerSec()).isEqualTo(5);
+        assertThat(c.p2p().signalBurst()).isEqualTo(9);
+        assertThat(c.p2p().nodeToNodeSignals()).isTrue();
+        assertThat(c.p2p().withTransport("x").withReadyTimeout(null).withMaxInFlightPerNode(2)
+                .withDirectCallbacks(false).withIce(null, null).withEnabled(true))
+                .as("other copies keep the signal values").matches(p -> p.signalMaxBytes() == 8192 && p.signalRatePerSec() == 5 && p.signalBurst() == 9
+                        && p.nodeToNodeSignals());
+        P2pConfig d = GatewayConfig.defaults().p2p();
+        assertThat(d.signalMaxBytes()).isEqualTo(65536);
+        assertThat(d.signalRatePerSec()).isEqualTo(64);
+        assertThat(d.signalBurst()).isEqualTo(256);
+        assertThat(d.nodeToNodeSignals()).isFalse();
+        assertThat(new P2pConfig(true, "", null, null, null, 0, null, false)).isEqualTo(P2pConfig.defaults());
         assertThat(c.dispatch()).isEqualTo(new DispatchPolicy(false, false));
         assertThat(c.p2p().iceServers().get(0).toString()).doesNotContain("\"p\"").doesNotContain("credential");
     }
@@ -68,6 +83,14 @@ class GatewayConfigTest {
             "{\"gateway\":[]}|gateway must be an object",
             "{\"gateway\":{\"node_ttl_sec\":0}}|gateway.node_ttl_sec must be > 0",
             "{\"gateway\":{\"max_message_bytes\":10}}|gateway.max_message_bytes must be >= 4096",
+            "{\"gateway\":{\"max_message_bytes\":2147483647}}|gateway.max_message_bytes must be <= 67108864 (64 MiB)",
+            "{\"gateway\":{\"port\":1,\"port\":2}}|config: invalid json: duplicate key \"port\"",
+            "{\"gateway\":{\"nodes\":{\"tokens\":{\"b\":\"shared-secret\",\"a\":\"shared-secret\"}}}}|gateway.nodes.tokens.b must differ from the token of node a",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"signal_max_bytes\":100}}}}|gateway.nodes.p2p.signal_max_bytes must be in 4096..67108864",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"signal_max_bytes\":0}}}}|gateway.nodes.p2p.signal_max_bytes must be > 0",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"signal_rate_per_sec\":0}}}}|gateway.nodes.p2p.signal_rate_per_sec must be > 0",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"signal_burst\":-1}}}}|gateway.nodes.p2p.signal_burst must be > 0",
+            "{\"gateway\":{\"nodes\":{\"p2p\":{\"node_to_node_signals\":1}}}}|gateway.nodes.p2p.node_to_node_signals must be true or false",
             "{\"gateway\":{\"max_nodes\":0}}|gateway.max_nodes must be > 0",
             "{\"gateway\":{\"max_nodes\":-5}}|gateway.max_nodes must be > 0",
             "{\"gateway\":{\"max_nodes\":\"many\"}}|gateway.max_nodes must be an integer",

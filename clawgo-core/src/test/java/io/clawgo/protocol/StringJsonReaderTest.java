@@ -30,13 +30,13 @@ class StringJsonReaderTest {
         int failures = 0;
         int documents = 0;
         // one reader reset for every document, as the codec reuses one per thread, also after a failure half-way
-        StringJsonReader reused = new StringJsonReader("");
+        StringJsonReader reused = new StringJsonReader("").rejectDuplicateNames(false);
         for (int i = 0; i < 6000; i++) {
             String doc = value(rnd, 0);
             for (String text : mutations(rnd, doc)) {
                 documents++;
                 List<String> gson = walk(gsonReader(text), new Random(i));
-                List<String> ours = walk(new StringJsonReader(text), new Random(i));
+                List<String> ours = walk(new StringJsonReader(text).rejectDuplicateNames(false), new Random(i));
                 assertThat(ours).as("tokens of %s", text).isEqualTo(gson);
                 List<String> again = walk(reused.reset(text), new Random(i));
                 reused.release();
@@ -123,6 +123,100 @@ class StringJsonReaderTest {
                 .containsEntry("nested", Map.of("list", List.of(1.5, true)));
         assertThatThrownBy(() -> WireCodec.get().decodeFrame("{\"type\":\"x\",\"payload\":{\"a\":1,\"a\":2}}",
                 WireCodec.DEFAULT_MAX_BYTES)).isInstanceOf(ProtocolException.class).hasMessageContaining("duplicate key");
+    }
+
+    @Test
+    void aDuplicateKeyIsMalformedWhereverItIs() {
+        for (String bad : List.of("{\"a\":1,\"a\":2}", "{\"a\":1,\"b\":{\"c\":1,\"c\":1}}",
+                "{\"a\":1,\"\\u0061\":2}", "{\"x\":[{\"k\":1},{\"k\":1,\"k\":2}]}",
+                "{\"a\":{},\"b\":[],\"a\":null}", many(20, 13), many(3, 1), many(9, 7), many(10, 8), many(9, 0))) {
+            assertThatThrownBy(() -> drain(new StringJsonReader(bad))).as(bad)
+                    .isInstanceOf(MalformedJsonException.class).hasMessageContaining("duplicate key");
+            // the same when the value is skipped, as for an unknown field, and when names are known ones
+            assertThatThrownBy(() -> {
+                StringJsonReader r = new StringJsonReader(bad);
+                r.skipValue();
+            }).as("skipped %s", bad).isInstanceOf(MalformedJsonException.class).hasMessageContaining("duplicate key");
+            assertThatThrownBy(() -> walkKnown(new StringJsonReader(bad), new String[] {"a", "k", "c"}))
+                    .as("known names %s", bad).isInstanceOf(MalformedJsonException.class)
+                    .hasMessageContaining("duplicate key");
+        }
+        assertThatThrownBy(() -> drain(new StringJsonReader("{\"node\":{\"id\":\"a\",\"id\":\"b\"}}")))
+                .hasMessage("duplicate key \"id\" at character 23 path $.node.id");
+    }
+
+    @Test
+    void theSameKeyInDifferentObjectsIsFineAndAReusedReaderForgetsTheKeysOfTheLastDocument() throws IOException {
+        String ok = "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1,\"b\":2},{\"a\":1,\"b\":2}],\"c\":{\"a\":1}}";
+        assertThat(drain(new StringJsonReader(ok))).isPositive();
+        assertThat(drain(new StringJsonReader(many(40, -1)))).isPositive();
+        StringJsonReader reused = new StringJsonReader("");
+        for (int i = 0; i < 3; i++) {
+            String doc = many(12, -1);
+            assertThat(drain(reused.reset(doc))).isPositive();
+            reused.release();
+            // a failure half-way leaves names behind: the next document must not see them
+            assertThatThrownBy(() -> drain(reused.reset("{\"k0\":1,\"k1\":{\"x\":1,\"x\":2}}")))
+                    .hasMessageContaining("duplicate key");
+            reused.release();
+        }
+        // long keys are cut in the message, control characters shown escaped
+        String longKey = "k\\n" + "y".repeat(500);
+        assertThatThrownBy(() -> drain(new StringJsonReader("{\"" + longKey + "\":1,\"" + longKey + "\":2}")))
+                .hasMessageStartingWith("duplicate key \"k\\u000ayyy").hasMessageContaining("...\" at")
+                .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(200));
+        // Gson's own reader reads them (its binding keeps the last): the comparison mode does too
+        assertThat(drain(new StringJsonReader("{\"a\":1,\"a\":2}").rejectDuplicateNames(false))).isEqualTo(6);
+    }
+
+    @Test
+    void unicodeEscapesTakeAsciiHexDigitsOnly() throws IOException {
+        // Arabic-Indic, fullwidth and Devanagari digits: Character.digit takes them, RFC 8259 and Gson do not
+        for (String digits : List.of("\u0661\u0662\u0663\u0664", "00\uff21\uff21", "00\uff41\uff41",
+                "\u0966\u0966\u0966\u0967", "00e\u00e9")) {
+            String bad = "{\"a\":\"\\u" + digits + "\"}";
+            assertThatThrownBy(() -> drain(new StringJsonReader(bad))).as(bad)
+                    .isInstanceOf(MalformedJsonException.class).hasMessageContaining("Malformed Unicode escape");
+            assertThatThrownBy(() -> drain(gsonReader(bad))).as(bad).isInstanceOf(MalformedJsonException.class);
+            String badName = "{\"\\u" + digits + "\":1}";
+            assertThatThrownBy(() -> drain(new StringJsonReader(badName))).as(badName)
+                    .isInstanceOf(MalformedJsonException.class);
+        }
+        StringJsonReader r = new StringJsonReader("{\"a\":\"\\u00e9\\u00C9\\u4E2d\\u0041\"}");
+        r.beginObject();
+        r.nextName();
+        assertThat(r.nextString()).isEqualTo("\u00e9\u00c9\u4e2dA");
+    }
+
+    /** An object of {@code n} keys k0..; when {@code dupOf >= 0}, the last key repeats {@code k<dupOf>}. */
+    private static String many(int n, int dupOf) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < n; i++) {
+            sb.append(i > 0 ? "," : "").append("\"k").append(dupOf >= 0 && i == n - 1 ? dupOf : i).append("\":")
+                    .append(i);
+        }
+        return sb.append('}').toString();
+    }
+
+    /** Reads every token, taking names with {@link StringJsonReader#nextKnownName}. */
+    private static void walkKnown(StringJsonReader r, String[] known) throws IOException {
+        while (true) {
+            JsonToken t = r.peek();
+            switch (t) {
+                case BEGIN_ARRAY -> r.beginArray();
+                case END_ARRAY -> r.endArray();
+                case BEGIN_OBJECT -> r.beginObject();
+                case END_OBJECT -> r.endObject();
+                case NAME -> r.nextKnownName(known);
+                case STRING, NUMBER -> r.nextString();
+                case BOOLEAN -> r.nextBoolean();
+                case NULL -> r.nextNull();
+                case END_DOCUMENT -> {
+                    return;
+                }
+                default -> throw new IllegalStateException(t.toString());
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
@@ -253,7 +347,8 @@ class StringJsonReaderTest {
     }
 
     private static String string(Random rnd) {
-        String[] parts = {"a", "key", "x y", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00", "\u00e9", "\u4e2d",
+        String[] parts = {"a", "key", "x y", "\\u\u0661\u0662\u0663\u0664", "\\u00\uff21\uff21",
+            "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00", "\u00e9", "\u4e2d",
             "\ud83d\ude00", "\\t", "\\b\\f\\r", "0", "\\uD83D"};
         StringBuilder sb = new StringBuilder("\"");
         int n = rnd.nextInt(4);

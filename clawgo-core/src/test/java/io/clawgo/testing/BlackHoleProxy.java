@@ -27,6 +27,8 @@ public final class BlackHoleProxy implements AutoCloseable {
     private final AtomicLong toTarget = new AtomicLong();
     private final CountDownLatch targetClosed = new CountDownLatch(1);
     private volatile boolean forwarding = true;
+    /** Until this nanoTime, what the target sends is held (not dropped); 0: not holding. */
+    private volatile long holdRepliesUntil;
     private volatile boolean closed;
 
     /** Listens on a free loopback port and forwards each connection to {@code 127.0.0.1:targetPort}. */
@@ -46,6 +48,15 @@ public final class BlackHoleProxy implements AutoCloseable {
     /** Stops forwarding in both directions, without closing anything. */
     public void blackHole() {
         forwarding = false;
+    }
+
+    /**
+     * Holds everything the target sends for {@code d}, then forwards it all in order: to the clients, a target that
+     * went silent for that long and then answered everything late (a starved gateway), not a dead one. What the
+     * clients send is forwarded all along.
+     */
+    public void holdReplies(Duration d) {
+        holdRepliesUntil = System.nanoTime() + d.toNanos();
     }
 
     /** Bytes forwarded from the clients to the target so far. */
@@ -84,6 +95,10 @@ public final class BlackHoleProxy implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    long hold;
+                    while (fromTarget && (hold = holdRepliesUntil - System.nanoTime()) > 0 && !closed) {
+                        Thread.sleep(Math.max(1, Math.min(50, hold / 1_000_000)));
+                    }
                     if (forwarding) {
                         out.write(buf, 0, n);
                         out.flush();
@@ -95,6 +110,8 @@ public final class BlackHoleProxy implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // reset, or closed by close()
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 if (fromTarget && !closed && !forwarding) {
                     targetClosed.countDown();

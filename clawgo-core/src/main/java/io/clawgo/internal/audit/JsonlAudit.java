@@ -1,5 +1,6 @@
 package io.clawgo.internal.audit;
 
+import io.clawgo.internal.files.PrivateFiles;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireCodec;
 import java.io.IOException;
@@ -292,14 +293,20 @@ public final class JsonlAudit implements AutoCloseable {
         out.clear();
     }
 
+    /**
+     * Opens the file for appending: its directory made {@code 0700} when created here, the file created {@code 0600}
+     * (an existing one, and the rotated one, tightened to it; see {@link PrivateFiles}).
+     */
     private void open() throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
-            Files.createDirectories(parent);
+            PrivateFiles.directory(parent);
         }
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        FileChannel ch = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), PrivateFiles.ownerOnlyFile(file));
         try {
+            PrivateFiles.restrict(file);
+            PrivateFiles.restrict(rotated);
             long existing = ch.size();
             if (existing > 0 && !endsWithNewline(file, existing)) {
                 // A crash left a partial last line: start ours on a line of its own.

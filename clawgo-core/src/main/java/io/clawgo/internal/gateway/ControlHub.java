@@ -1,5 +1,6 @@
 package io.clawgo.internal.gateway;
 
+import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.spi.ControlChannel;
@@ -44,6 +45,7 @@ final class ControlHub implements NodeRegistry.Listener {
     private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
     private volatile List<GatewayTransport> transports = List.of();
+    private volatile P2pConfig p2p = P2pConfig.defaults();
 
     ControlHub(NodeRegistry registry, Limits limits) {
         this.registry = registry;
@@ -126,6 +128,16 @@ final class ControlHub implements NodeRegistry.Listener {
 
     List<GatewayTransport> transports() {
         return transports;
+    }
+
+    /** Sets the P2P section whose signal limits the control sockets apply. */
+    void setP2p(P2pConfig config) {
+        this.p2p = config;
+    }
+
+    /** The signal limits: {@link P2pConfig#signalMaxBytes()} and the others. */
+    P2pConfig p2p() {
+        return p2p;
     }
 
     NodeRegistry registry() {

@@ -1,5 +1,6 @@
 package io.clawgo.internal.gateway;
 
+import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.registry.NodeLimitException;
 import io.clawgo.internal.registry.RegistrationRefusedException;
 import io.clawgo.protocol.ErrorCodes;
@@ -70,6 +71,13 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     private volatile long lastHeard = System.nanoTime();
 
     private final String principal;
+
+    /** The text of the frame being handled (frame callbacks only), for the size check of signals. */
+    private String frameText;
+    /** Token bucket of the signals this node sends (frame callbacks only); -1 until the first signal. */
+    private double signalTokens = -1;
+    private long signalRefilledNanos;
+    private boolean warnedSignalRate;
 
     /**
      * @param principal the node id a per-node token limits this connection to, or {@code null} (gateway token)
@@ -286,11 +294,14 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             return;
         }
         touch();
+        frameText = text;
         try {
             handle(((Frame.Message) frame).message());
         } catch (RuntimeException e) {
             LOG.warn("failed to handle a frame from {}: {}", nodeId == null ? remote() : nodeId, e.toString(), e);
             sendAck(WireAck.error("error", null, "internal error: " + e.getClass().getSimpleName()));
+        } finally {
+            frameText = null;
         }
     }
 
@@ -427,9 +438,38 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         }
     }
 
+    /**
+     * A {@code signal_*} frame: checked against the signal limits of {@code gateway.nodes.p2p} (size, then the
+     * sender's token bucket), then handed to the gateway's P2P transport, or forwarded to another node when
+     * node-to-node signals are on. A refused signal gets an error ack that starts with its code and goes nowhere.
+     */
     private void signal(WireMessage msg, String type) {
         if (nodeId == null) {
             sendAck(WireAck.error(msg.type(), msg.id(), "node not registered"));
+            return;
+        }
+        P2pConfig limits = hub.p2p();
+        String text = frameText;
+        if (text != null && !WireCodec.fits(text, limits.signalMaxBytes())) {
+            LOG.debug("refused a {}-byte {} from node {}: above signal_max_bytes", WireCodec.utf8Length(text), type,
+                    nodeId);
+            sendAck(WireAck.error(msg.type(), msg.id(), ErrorCodes.SIGNAL_TOO_LARGE + ": a " + type + " of "
+                    + WireCodec.utf8Length(text) + " bytes exceeds the signal limit of " + limits.signalMaxBytes()
+                    + " bytes (gateway.nodes.p2p.signal_max_bytes); dropped"));
+            return;
+        }
+        if (!takeSignalToken(limits)) {
+            if (!warnedSignalRate) {
+                warnedSignalRate = true;
+                LOG.warn("node {} sends more than {} signals a second (burst {}); dropping the excess (further drops "
+                        + "on this connection are logged at DEBUG)", nodeId, limits.signalRatePerSec(),
+                        limits.signalBurst());
+            } else {
+                LOG.debug("dropped a {} from node {}: signal rate limit", type, nodeId);
+            }
+            sendAck(WireAck.error(msg.type(), msg.id(), ErrorCodes.SIGNAL_RATE_LIMITED + ": node " + nodeId
+                    + " sent more than " + limits.signalRatePerSec() + " signals a second (burst "
+                    + limits.signalBurst() + "; gateway.nodes.p2p.signal_rate_per_sec); dropped"));
             return;
         }
         WireMessage fromHere = msg.withFrom(nodeId);
@@ -440,14 +480,58 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             }
             return;
         }
+        if (!limits.nodeToNodeSignals()) {
+            sendAck(WireAck.error(msg.type(), msg.id(), ErrorCodes.SIGNAL_RELAY_DISABLED + ": signals go only between "
+                    + "the gateway and a node; forwarding them to another node is off "
+                    + "(gateway.nodes.p2p.node_to_node_signals)"));
+            return;
+        }
         Optional<io.clawgo.spi.ControlChannel> target = hub.channel(to);
         if (target.isEmpty()) {
             sendAck(WireAck.error(msg.type(), msg.id(), "node " + to + " not connected"));
-        } else if (target.get().send(fromHere)) {
+        } else if (target.get() instanceof ControlSocket s ? s.relay(fromHere) : target.get().send(fromHere)) {
             sendAck(WireAck.ok(MessageTypes.RELAYED, msg.id()));
         } else {
-            sendAck(WireAck.error(msg.type(), msg.id(), "node " + to + " cannot take more messages now"));
+            sendAck(WireAck.error(msg.type(), msg.id(), ErrorCodes.SIGNAL_DROPPED + ": node " + to
+                    + " cannot take more signals now; dropped"));
         }
+    }
+
+    /** Takes one token from this node's signal bucket, refilled at the configured rate up to the burst size. */
+    private boolean takeSignalToken(P2pConfig limits) {
+        long now = System.nanoTime();
+        int burst = limits.signalBurst();
+        if (signalTokens < 0) {
+            signalTokens = burst;
+        } else {
+            double refill = (now - signalRefilledNanos) / 1e9 * limits.signalRatePerSec();
+            signalTokens = Math.min(burst, signalTokens + refill);
+        }
+        signalRefilledNanos = now;
+        if (signalTokens < 1) {
+            return false;
+        }
+        signalTokens -= 1;
+        return true;
+    }
+
+    /**
+     * Queues a signal forwarded from another node, only while this socket's send queue is less than half full (in
+     * frames and in bytes): forwarded signals never fill the queue, so they can never get this node closed (4004);
+     * what does not fit is dropped and its sender told.
+     *
+     * @return whether it was queued
+     */
+    boolean relay(WireMessage msg) {
+        String text = WireCodec.get().toJson(msg);
+        synchronized (queue) {
+            if (queue.size() >= MAX_QUEUED_FRAMES / 2 || queuedBytes + text.length() > maxQueuedBytes / 2) {
+                return false;
+            }
+        }
+        // not atomic with the check: a frame of the gateway's own may slip in between, and then only a queue that
+        // is truly full closes this socket, as it would have without the relayed frame
+        return enqueue(text);
     }
 
     private boolean offer(WireMessage msg) {

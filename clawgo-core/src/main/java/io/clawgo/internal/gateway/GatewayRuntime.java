@@ -197,6 +197,7 @@ public final class GatewayRuntime implements AutoCloseable {
         hub = new ControlHub(registry, new ControlHub.Limits(access.registerTimeout(), access.maxSocketsPerNodeToken(),
                 access.maxSocketsPerAddress(), new PartialBudget(partialMax), scheduler));
         registry.addListener(hub);
+        hub.setP2p(config.p2p());
         if (listener != null) {
             events = new EventThread(listener, EventThread.CAPACITY);
             registry.addListener(events);

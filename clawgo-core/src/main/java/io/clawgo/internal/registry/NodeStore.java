@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import io.clawgo.internal.files.PrivateFiles;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireCodec;
@@ -22,18 +23,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads and atomically writes {@code nodes-state.json}: a JSON array of {@link NodeInfo}, tokens included, so the file
- * is owner-only ({@code 0600}) where POSIX permissions exist.
+ * is owner-only ({@code 0600}) where POSIX permissions exist, in a directory made {@code 0700} (see
+ * {@link PrivateFiles}).
  *
  * <p>A write goes to a temporary file in the same directory, is forced to disk, then renamed over the state file
  * ({@code ATOMIC_MOVE}), and the directory is synced, so a crash leaves either the old or the new file, never a mix.
@@ -47,9 +45,6 @@ final class NodeStore {
     static final String TEMP_PREFIX = STATE_FILE + ".";
     static final String TEMP_SUFFIX = ".tmp";
     static final String CORRUPT_INFIX = ".corrupt-";
-
-    private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
-    private static final Set<PosixFilePermission> OWNER_RWX = PosixFilePermissions.fromString("rwx------");
 
     private final Path dir;
     private final Path file;
@@ -71,6 +66,14 @@ final class NodeStore {
      * empty, so the next write cannot replace it; single entries that do not decode are skipped. Never throws.
      */
     List<NodeInfo> load(long epochMillis) {
+        try {
+            // at start: the data directory exists from now on (0700 when made here; a WARN when an existing one is
+            // open to group or others), and a state file of an older version is made 0600
+            PrivateFiles.directory(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot create data directory {}: {}", dir, e.toString());
+        }
+        PrivateFiles.restrict(file);
         String text;
         try {
             text = Files.readString(file);
@@ -163,15 +166,9 @@ final class NodeStore {
     void save(List<NodeInfo> nodes) throws IOException {
         byte[] bytes = WireCodec.get().toJsonBytes(nodes);
         if (!Files.isDirectory(dir)) {
-            if (posix) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_RWX));
-            } else {
-                Files.createDirectories(dir);
-            }
+            PrivateFiles.directory(dir); // 0700
         }
-        Path tmp = posix
-                ? Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX, PosixFilePermissions.asFileAttribute(OWNER_RW))
-                : Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX, new FileAttribute<?>[0]);
+        Path tmp = Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX, PrivateFiles.ownerOnlyFile(dir));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -182,7 +179,7 @@ final class NodeStore {
             }
             if (posix) {
                 // Explicit in case a umask or ACL default widened the temp file.
-                Files.setPosixFilePermissions(tmp, OWNER_RW);
+                Files.setPosixFilePermissions(tmp, PrivateFiles.OWNER_RW);
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

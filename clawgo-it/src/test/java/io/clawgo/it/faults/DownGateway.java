@@ -32,7 +32,7 @@ final class DownGateway implements AutoCloseable {
     private static final String REGISTER = "POST /nodes/register ";
 
     private final int port;
-    private final ExecutorService readers = Executors.newFixedThreadPool(32, r -> {
+    private final ExecutorService readers = Executors.newFixedThreadPool(64, r -> {
         Thread t = new Thread(r, "down-gateway-reader");
         t.setDaemon(true);
         return t;
@@ -46,6 +46,7 @@ final class DownGateway implements AutoCloseable {
     final AtomicInteger other = new AtomicInteger();
     /** Registrations that ended or stalled before the node id was read. */
     final AtomicInteger unreadable = new AtomicInteger();
+    private volatile long boundAt;
     private volatile ServerSocket server;
     private volatile boolean closed;
     private final Thread acceptor;
@@ -56,6 +57,11 @@ final class DownGateway implements AutoCloseable {
         this.acceptor = new Thread(() -> run(patience), "down-gateway-acceptor");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** The nanoTime when the port became ours, or 0. */
+    long boundAt() {
+        return boundAt;
     }
 
     /** Waits until the port is ours. */
@@ -85,6 +91,7 @@ final class DownGateway implements AutoCloseable {
             return;
         }
         server = s;
+        boundAt = System.nanoTime();
         if (closed) {
             closeQuietly(s); // close() ran while we were binding
             return;
@@ -109,7 +116,7 @@ final class DownGateway implements AutoCloseable {
     private void note(Socket c, long at) {
         attempts.incrementAndGet();
         try (c) {
-            c.setSoTimeout(2000);
+            c.setSoTimeout(10_000); // a node writes its request at once; 10 s leaves room for a starved machine
             InputStream in = c.getInputStream();
             byte[] buf = new byte[MAX_READ];
             int n = 0;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -170,6 +171,114 @@ class ControlSocketFuzzTest {
     Arbitrary<String> oversized() {
         return Arbitraries.integers().between(MAX_MESSAGE + 1, MAX_MESSAGE + 32 * 1024)
                 .map(n -> "{\"type\":\"heartbeat\",\"pad\":\"" + "x".repeat(n) + "\"}");
+    }
+
+    // ---- issue 18: duplicate keys, bad escapes, oversized and flooding signals ----
+
+    @Provide
+    Arbitrary<String> malformedByIssue18() {
+        return Arbitraries.of(WIRE).flatMap(name -> Arbitraries.randomValue(r -> {
+            String doc = golden(name);
+            String out = r.nextBoolean() ? FuzzJson.duplicateKey(doc, r) : FuzzJson.badEscape(doc, r);
+            return out == null ? "{\"type\":\"heartbeat\",\"type\":\"heartbeat\"}" : out;
+        }));
+    }
+
+    /**
+     * A frame with a key twice in one object, or a backslash-u escape of non-ASCII digits, anywhere: exactly one error
+     * ack that says so ({@code invalid json: duplicate key ...} / {@code Malformed Unicode escape}), nothing else
+     * happens, and the connection stays open.
+     */
+    @Property(tries = 200)
+    void duplicateKeysAndBadEscapesGetOneErrorAckThatSaysSo(@ForAll("malformedByIssue18") String frame)
+            throws Exception {
+        String sent = FuzzJson.loopbackOnly(frame) ? frame : "{\"type\":\"heartbeat\",\"id\":\"a\",\"id\":\"b\"}";
+        List<Map<String, Object>> acks = exchangeOne(sent);
+        assertThat(acks).as("acks to %s", abbreviate(sent)).hasSize(1);
+        Map<String, Object> ack = acks.get(0);
+        errorAcks++;
+        assertThat(ack).as("ack to %s", abbreviate(sent)).containsEntry("ok", false).containsEntry("type", "error");
+        assertThat((String) ack.get("error")).as("ack to %s", abbreviate(sent)).startsWith("invalid json: ")
+                .containsAnyOf("duplicate key \"", "Malformed Unicode escape");
+        assertThat(client.awaitClose(Duration.ZERO)).as("connection open after %s", abbreviate(sent)).isEqualTo(-2);
+    }
+
+    /**
+     * Signals above {@code signal_max_bytes} (64 KiB) and below the frame limit (256 KiB here), to the gateway or to a
+     * node: exactly one {@code signal_too_large} error ack each, and the connection stays open.
+     */
+    @Property(tries = 10)
+    void oversizedSignalsGetOneSignalTooLargeAck(@ForAll("oversizedSignals") String frame) throws Exception {
+        bind();
+        List<Map<String, Object>> acks = exchangeOne(frame);
+        assertThat(acks).hasSize(1);
+        assertThat(acks.get(0)).containsEntry("ok", false);
+        assertThat((String) acks.get(0).get("error")).startsWith("signal_too_large: ").contains("65536");
+        assertThat(client.awaitClose(Duration.ZERO)).isEqualTo(-2);
+    }
+
+    @Provide
+    Arbitrary<String> oversizedSignals() {
+        return Arbitraries.integers().between(64 * 1024 + 1, MAX_MESSAGE - 1024).flatMap(n ->
+                Arbitraries.of("signal_offer", "signal_answer", "signal_candidate").flatMap(type ->
+                        Arbitraries.of("gateway", "", "fuzz-other").map(to -> "{\"type\":\"" + type + "\",\"id\":\"big\","
+                                + "\"to\":\"" + to + "\",\"payload\":{\"sdp\":\"" + "v".repeat(n) + "\"}}")));
+    }
+
+    /**
+     * A flood of small signals, faster than any rate limit: one ack per frame, every error ack with a message (the
+     * excess {@code signal_rate_limited}), and the connection stays open.
+     */
+    @Example
+    void aSignalFloodGetsOneAckPerFrameAndTheConnectionStaysOpen() throws Exception {
+        bind();
+        int n = 600; // above the default burst of 256
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            assertThat(client.send("{\"type\":\"signal_candidate\",\"id\":\"flood-" + i + "\",\"to\":\"gateway\","
+                    + "\"payload\":{\"candidate\":\"candidate:1 1 udp 1 127.0.0.1 9 typ host\"}}")).isTrue();
+        }
+        int limited = 0;
+        for (int i = 0; i < n; i++) {
+            Map<String, Object> ack = client.next(WAIT, m -> m.containsKey("ok"));
+            assertThat(ack).containsEntry("ok", false).containsEntry("id", "flood-" + i);
+            String error = (String) ack.get("error");
+            assertThat(error).isNotBlank();
+            limited += error.startsWith("signal_rate_limited: ") ? 1 : 0;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("signal flood: %d signals in %.1f s, %d rate limited%n", n, seconds, limited);
+        // at most the burst (256) and 64 a second passed: a bound from the measured time, not from luck
+        assertThat(limited).as("rate limited of %d in %.1f s", n, seconds)
+                .isGreaterThanOrEqualTo(n - 256 - (int) Math.ceil(seconds * 64));
+        assertThat(client.awaitClose(Duration.ZERO)).isEqualTo(-2);
+    }
+
+    /** Registers the fuzzed connection, once, when no fuzz frame did: signals need a registered node. */
+    private void bind() throws Exception {
+        if (boundId == null) {
+            Map<String, Object> ack = client.exchange("{\"type\":\"register\",\"node\":{\"id\":\"fuzz-sig\"}}");
+            assertThat(ack).containsEntry("ok", true);
+            boundId = "fuzz-sig";
+        }
+    }
+
+    /** Sends one frame and a probe; returns the acks that came before the probe's. */
+    private List<Map<String, Object>> exchangeOne(String frame) throws Exception {
+        String probe = "probe-" + (++probes);
+        frames++;
+        assertThat(client.send(frame)).isTrue();
+        assertThat(client.send("{\"type\":\"fuzz_probe\",\"id\":\"" + probe + "\"}")).isTrue();
+        List<Map<String, Object>> acks = new ArrayList<>();
+        while (true) {
+            Map<String, Object> f = client.next(WAIT);
+            if (f.containsKey("ok") && "fuzz_probe".equals(f.get("type")) && probe.equals(f.get("id"))) {
+                return acks;
+            }
+            if (f.containsKey("ok")) {
+                acks.add(f);
+            }
+        }
     }
 
     private static String abbreviate(String s) {

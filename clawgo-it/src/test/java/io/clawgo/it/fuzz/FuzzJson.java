@@ -66,7 +66,16 @@ final class FuzzJson {
     /** Tokens inserted at random places by the text mutations. */
     static final List<String> TOKENS = List.of("{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "\\udc00",
             "\\u0000", "\\x", "null", "true", AVOID_OVERFLOW ? "1e300" : "1e400", "\uD800", "\uDC00", "\uDBFF\uDFFF", "\u0000", "\u2028", "\t",
-            "\n", "/*", "//", "'", "NaN", ",,", "{}", "[]", "\"\":", "\"type\":", "\"ok\":", "\"id\":");
+            "\n", "/*", "//", "'", "NaN", ",,", "{}", "[]", "\"\":", "\"type\":", "\"ok\":", "\"id\":",
+            "\\u\u0661\u0662\u0663\u0664", "\\u00\uff21\uff21", "\\u0\u0966\u0966\u0967");
+
+    /**
+     * Four characters after a backslash-u that are no ASCII hex digits, though {@link Character#digit} takes them
+     * (Arabic-Indic, fullwidth, Devanagari, ...), and a few that are simply wrong.
+     */
+    static final List<String> BAD_HEX = List.of("\u0661\u0662\u0663\u0664", "00\uff21\uff21", "00\uff41\uff41",
+            "\u0966\u0966\u0966\u0967", "\u06f0\u06f0\u06f4\u06f1", "00e\u00e9", "12G4", "00 1",
+            "\uff10\uff10\uff14\uff11");
 
     static final List<String> TYPES = List.of("register", "heartbeat", "node_response", "node_request",
             "signal_offer", "signal_answer", "signal_candidate", "REGISTER", " heartbeat ", "registered", "", " ",
@@ -208,6 +217,54 @@ final class FuzzJson {
         }
         String value = r.nextInt(5) == 0 ? "\"" + TYPES.get(r.nextInt(TYPES.size())) + "\"" : value(r, 2);
         return GSON.toJson(root).replace("\"" + HOLE + "\"", value);
+    }
+
+    private static final String HOLE_KEY = "@@FUZZ_HOLE_KEY@@";
+
+    /**
+     * {@code doc} (which must parse) with one key of one of its objects written twice, at a random object of the tree
+     * and with a random value the second time; {@code null} when it has no object with a key.
+     */
+    static String duplicateKey(String doc, Random r) {
+        JsonElement root = JsonParser.parseString(doc);
+        List<JsonElement> containers = new ArrayList<>();
+        collect(root, containers);
+        containers.removeIf(c -> !c.isJsonObject() || c.getAsJsonObject().isEmpty());
+        if (containers.isEmpty()) {
+            return null;
+        }
+        JsonObject o = containers.get(r.nextInt(containers.size())).getAsJsonObject();
+        List<String> keys = new ArrayList<>(o.keySet());
+        String key = keys.get(r.nextInt(keys.size()));
+        o.addProperty(HOLE_KEY, HOLE);
+        String value = r.nextBoolean() ? GSON.toJson(o.get(key)) : value(r, 1);
+        return GSON.toJson(root).replace("\"" + HOLE_KEY + "\":\"" + HOLE + "\"", GSON.toJson(key) + ":" + value);
+    }
+
+    /**
+     * {@code doc} (which must parse) with one of its string values or keys given a backslash-u escape of
+     * {@link #BAD_HEX} digits; {@code null} when it has no string.
+     */
+    static String badEscape(String doc, Random r) {
+        // places inside a string between two whole characters or escapes (never right after a backslash)
+        List<Integer> places = new ArrayList<>();
+        boolean in = false;
+        for (int i = 0; i < doc.length(); i++) {
+            char c = doc.charAt(i);
+            if (in) {
+                places.add(i);
+            }
+            if (in && c == '\\') {
+                i += doc.charAt(i + 1) == 'u' ? 5 : 1;
+            } else if (c == '"') {
+                in = !in;
+            }
+        }
+        if (places.isEmpty()) {
+            return null;
+        }
+        int at = places.get(r.nextInt(places.size()));
+        return doc.substring(0, at) + "\\u" + BAD_HEX.get(r.nextInt(BAD_HEX.size())) + doc.substring(at);
     }
 
     /** Strings that mean something to some route or message. */

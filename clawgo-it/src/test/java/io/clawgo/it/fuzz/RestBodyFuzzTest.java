@@ -214,6 +214,35 @@ class RestBodyFuzzTest {
         }
     }
 
+    @Provide
+    Arbitrary<Tuple.Tuple2<String, String>> issue18Bodies() {
+        Arbitrary<String> routes = Arbitraries.of(REGISTER, HEARTBEAT, NODES, SUBAGENTS, REPLAY);
+        return routes.flatMap(route -> Arbitraries.randomValue(r -> {
+            String base = base(route, r);
+            String out = r.nextBoolean() ? FuzzJson.duplicateKey(base, r) : FuzzJson.badEscape(base, r);
+            return Tuple.of(route, out == null ? "{\"id\":\"a\",\"id\":\"b\"}" : out);
+        }));
+    }
+
+    /**
+     * Issue 18: a body with a key twice in one object, or a backslash-u escape of non-ASCII digits, anywhere, is a 400
+     * {@code invalid_request} that says so, on every route (both body parsers); before, the last duplicate won and
+     * register took Arabic-Indic or fullwidth digits as hex.
+     */
+    @Property(tries = 200)
+    void duplicateKeysAndBadEscapesAreA400ThatSaysSo(@ForAll("issue18Bodies") Tuple.Tuple2<String, String> input)
+            throws Exception {
+        String body = input.get2();
+        net.jqwik.api.Assume.that(FuzzJson.loopbackOnly(body));
+        Reply r = check(input.get1(), body);
+        String what = input.get1() + " <- " + (body.length() > 300 ? body.substring(0, 300) + "..." : body);
+        assertThat(r.status).as("status of %s: %s", what, r.body).isEqualTo(400);
+        Map<String, Object> json = WireCodec.get().decodeMap(r.body, 1 << 20);
+        assertThat(json).as(what).containsEntry("code", "invalid_request");
+        assertThat((String) json.get("error")).as(what).startsWith("invalid json: ")
+                .containsAnyOf("duplicate key \"", "Malformed Unicode escape");
+    }
+
     /** The route each property found broken, once more as a plain example, so the report names it directly. */
     @Example
     void aNumberBeyondDoubleIsA400OnEveryRoute() throws Exception {
@@ -249,6 +278,36 @@ class RestBodyFuzzTest {
         System.out.printf("heavy REST bodies: %d requests, %.1f MiB sent; heap %.1f -> %.1f MiB (bound +%d MiB)%n", n,
                 sentBytes / 1048576.0, before / 1048576.0, after / 1048576.0, HEAP_BOUND >> 20);
         assertThat(after - before).as("heap growth after %d heavy requests", n).isLessThan(HEAP_BOUND);
+    }
+
+    /**
+     * Issue 18, memory: bodies of 20,000 keys each (a duplicate at the end of half of them, where the reader holds the
+     * most names) leave nothing behind; the ones with a duplicate are a 400 that names the key.
+     */
+    @Example
+    void bodiesWithManyKeysLeaveNoHeapBehind() throws Exception {
+        long before = heapAfterGc();
+        StringBuilder keys = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            keys.append(",\"zz_k").append(i).append("\":").append(i);
+        }
+        int n = 0;
+        for (int i = 0; i < 100; i++) {
+            String route = List.of(REGISTER, HEARTBEAT, NODES, SUBAGENTS, REPLAY).get(i % 5);
+            String b = base(route, new java.util.Random(i));
+            boolean dup = i % 2 == 0;
+            String body = b.substring(0, b.lastIndexOf('}')) + keys + (dup ? ",\"zz_k7\":0" : "") + "}";
+            Reply r = check(route, body);
+            if (dup) {
+                assertThat(r.status).as("%s with a duplicate: %s", route, r.body).isEqualTo(400);
+                assertThat(r.body).contains("duplicate key \\\"zz_k7\\\"");
+            }
+            n++;
+        }
+        long after = heapAfterGc();
+        System.out.printf("many-key REST bodies: %d requests; heap %.1f -> %.1f MiB (bound +%d MiB)%n", n,
+                before / 1048576.0, after / 1048576.0, HEAP_BOUND >> 20);
+        assertThat(after - before).as("heap growth after %d many-key requests", n).isLessThan(HEAP_BOUND);
     }
 
     static long heapAfterGc() throws InterruptedException {

@@ -169,6 +169,74 @@ class WireCodecFuzzTest {
         }));
     }
 
+    // ---- issue 18: duplicate keys and bad escapes are refused everywhere, with one message ----
+
+    @Provide
+    Arbitrary<String> duplicateKeys() {
+        return Arbitraries.of(GOLDEN).flatMap(name -> Arbitraries.randomValue(r -> {
+            String dup = FuzzJson.duplicateKey(FuzzJson.golden(name), r);
+            return dup == null ? "{\"a\":1,\"a\":1}" : dup;
+        }));
+    }
+
+    @Provide
+    Arbitrary<String> badEscapes() {
+        return Arbitraries.of(GOLDEN).flatMap(name -> Arbitraries.randomValue(r -> {
+            String bad = FuzzJson.badEscape(FuzzJson.golden(name), r);
+            return bad == null ? "{\"a\":\"\\u\u0661\u0662\u0663\u0664\"}" : bad;
+        }));
+    }
+
+    /**
+     * A key written twice in one object, at any depth and whatever the value: no entry point accepts the document, and
+     * the schema-less ones (which read every member) name the key. Before issue 18 the last value won.
+     */
+    @Property(tries = 300)
+    void aDuplicateKeyIsRefusedByEveryEntryPoint(@ForAll("duplicateKeys") String text) {
+        refusedEverywhere(text, "duplicate key \"");
+    }
+
+    /**
+     * A backslash-u escape whose four characters are not all ASCII hex digits (Arabic-Indic and fullwidth digits
+     * included, which {@code Character.digit} takes): no entry point accepts it, and the schema-less ones say why.
+     * Before issue 18 the frame decoders read {@code \\u١٢٣٤} as {@code \\u1234}.
+     */
+    @Property(tries = 300)
+    void aBadUnicodeEscapeIsRefusedByEveryEntryPoint(@ForAll("badEscapes") String text) {
+        refusedEverywhere(text, "Malformed Unicode escape");
+    }
+
+    private static void refusedEverywhere(String text, String reason) {
+        check(text); // a value or a ProtocolException with a message, nothing else
+        for (int i = 0; i < DECODERS.size(); i++) {
+            try {
+                Object o = DECODERS.get(i).decode(text);
+                throw new AssertionError(NAMES[i] + " accepted " + abbreviate(text) + ": " + o);
+            } catch (ProtocolException e) {
+                assertThat(e.code()).as("%s of %s", NAMES[i], abbreviate(text)).isEqualTo(ErrorCodes.INVALID_REQUEST);
+                if (NAMES[i].equals("decodeMap") || NAMES[i].equals("parseObject")) {
+                    // nothing but the defect can stop these first: they bind no types
+                    assertThat(e.getMessage()).as("%s of %s", NAMES[i], abbreviate(text)).startsWith("invalid json: ")
+                            .contains(reason);
+                }
+            }
+        }
+    }
+
+    @Example
+    void manyKeysAreCheckedWithoutQuadraticCostAndTheLastOneCanBeTheDuplicate() throws ProtocolException {
+        StringBuilder sb = new StringBuilder("{\"type\":\"heartbeat\",\"payload\":{");
+        for (int i = 0; i < 50_000; i++) {
+            sb.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(i);
+        }
+        String distinct = sb + "}}";
+        assertThat(((Frame.Message) CODEC.decodeFrame(distinct, MAX)).message().payload()).hasSize(50_000);
+        refusedEverywhere(sb + ",\"k49999\":0}}", "duplicate key \"k49999\"");
+        refusedEverywhere(sb + ",\"k0\":0}}", "duplicate key \"k0\"");
+        // the reader of this thread forgot the 50,000 names: a small document with one of them decodes
+        assertThat(CODEC.decodeMap("{\"k1\":1}", MAX)).containsEntry("k1", 1L);
+    }
+
     // ---- fixed cases that the properties found or that must stay covered ----
 
     @Example

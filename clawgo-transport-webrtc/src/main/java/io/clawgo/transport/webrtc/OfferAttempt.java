@@ -45,6 +45,8 @@ final class OfferAttempt implements PeerLink.Listener {
     private boolean offerSent;
     private boolean gatheringDone;
     private boolean answered;
+    /** Remote candidates taken from the node for this attempt, before and after its answer. */
+    private int remoteCandidates;
     private boolean open;
     private ScheduledFuture<?> readyTimer;
 
@@ -162,6 +164,15 @@ final class OfferAttempt implements PeerLink.Listener {
             return "invalid candidate: " + e.getMessage();
         }
         if (c != null) {
+            synchronized (this) {
+                // the whole attempt, not only what comes before the answer: a node that goes on sending candidates
+                // after it is refused here, before the candidate costs a task and connectivity checks
+                if (remoteCandidates >= PeerLink.MAX_REMOTE_CANDIDATES) {
+                    return "too many ICE candidates for this webrtc session attempt (at most "
+                            + PeerLink.MAX_REMOTE_CANDIDATES + ")";
+                }
+                remoteCandidates++;
+            }
             env.run(() -> l.addRemoteCandidate(c));
         }
         return null;

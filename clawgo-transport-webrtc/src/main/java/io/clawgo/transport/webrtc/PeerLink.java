@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
     static final String LABEL = "clawgo";
-    private static final int MAX_REMOTE_CANDIDATES = 128;
+    /** Remote ICE candidates one link takes over its life (before and after the remote description). */
+    static final int MAX_REMOTE_CANDIDATES = 128;
     private static final int MAX_PARTIAL_MESSAGES = 16;
     private static final long SDP_TIMEOUT_SECONDS = 10;
 
@@ -256,9 +257,14 @@ final class PeerLink {
         };
     }
 
-    /** Adds a remote candidate, or holds it until the remote description is applied. */
-    void addRemoteCandidate(RTCIceCandidate c) {
-        remote.add(c);
+    /**
+     * Adds a remote candidate, or holds it until the remote description is applied; drops it once
+     * {@link #MAX_REMOTE_CANDIDATES} were taken.
+     *
+     * @return whether it was taken
+     */
+    boolean addRemoteCandidate(RTCIceCandidate c) {
+        return remote.add(c);
     }
 
     /** Sends one JSON message (chunked when larger than a frame); see {@link FrameWriter#write}. */

@@ -6,8 +6,10 @@ import java.util.function.Consumer;
 
 /**
  * Remote ICE candidates held back until the remote description is applied: webrtc-java 0.14.0 silently ignores
- * {@code addIceCandidate} before that. Bounded; the apply function is always called without holding this object's lock
- * (it is a webrtc call, and no lock may be held across one).
+ * {@code addIceCandidate} before that. Bounded over the link's whole life: at most {@code max} candidates are taken,
+ * held or applied, before the remote description and after it; the rest are dropped and counted (a peer has no
+ * business sending more, and each one costs connectivity checks). The apply function is always called without holding
+ * this object's lock (it is a webrtc call, and no lock may be held across one).
  *
  * @param <C> candidate type
  */
@@ -16,6 +18,7 @@ final class RemoteCandidates<C> {
     private final Consumer<C> apply;
     private final List<C> pending = new ArrayList<>();
     private boolean ready;
+    private int taken;
     private int dropped;
 
     RemoteCandidates(int max, Consumer<C> apply) {
@@ -23,19 +26,26 @@ final class RemoteCandidates<C> {
         this.apply = apply;
     }
 
-    /** Applies {@code c} now when the remote description is in place, else queues it. */
-    void add(C c) {
+    /**
+     * Applies {@code c} now when the remote description is in place, else queues it; drops it once {@code max}
+     * candidates were taken.
+     *
+     * @return whether it was taken
+     */
+    boolean add(C c) {
         synchronized (this) {
+            if (taken >= max) {
+                dropped++;
+                return false;
+            }
+            taken++;
             if (!ready) {
-                if (pending.size() < max) {
-                    pending.add(c);
-                } else {
-                    dropped++;
-                }
-                return;
+                pending.add(c);
+                return true;
             }
         }
         apply.accept(c);
+        return true;
     }
 
     /** The remote description is applied: applies what was queued, then lets later candidates through. */
@@ -54,7 +64,7 @@ final class RemoteCandidates<C> {
         }
     }
 
-    /** Candidates dropped because the queue was full. */
+    /** Candidates dropped because {@code max} were taken already. */
     synchronized int dropped() {
         return dropped;
     }
