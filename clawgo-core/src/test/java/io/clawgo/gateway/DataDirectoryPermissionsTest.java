@@ -54,7 +54,9 @@ class DataDirectoryPermissionsTest {
     private static Gateway gateway(Path data) {
         // a small audit size: a few dispatches rotate the dispatch audit to its .1 file
         return Gateway.builder().config(GatewayConfig.builder().auditMaxBytes(2048).build()).host("127.0.0.1")
-                .port(0).token(TOKEN).dataDir(data).p2p(P2pConfig.disabled()).start();
+                .port(0).token(TOKEN).dataDir(data).p2p(P2pConfig.disabled())
+                .nodePolicy(io.clawgo.testing.LoopbackRelay.POLICY) // the endpoint listens on 127.0.0.1
+                .start();
     }
 
     /** Registers a node with an endpoint, runs a task and some dispatches over the relay. */
