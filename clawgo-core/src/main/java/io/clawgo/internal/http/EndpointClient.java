@@ -92,10 +92,28 @@ public final class EndpointClient {
      *                 {@link okhttp3.Dns} may refuse host names as well, with a {@link DeniedEndpointException}
      */
     public EndpointClient(OkHttpClient client, int maxBytes, ScheduledExecutorService timer, UrlCheck check) {
-        this.client = client.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
+        this.client = client.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO)
+                .addInterceptor(EndpointClient::refuseIfExpired).build();
         this.maxBytes = maxBytes;
         this.timer = timer;
         this.check = check;
+    }
+
+    /** When a call must have started, as a request tag. */
+    private record StartBy(long nanos) {
+    }
+
+    /**
+     * Runs when a call leaves the dispatcher's queue, before anything is sent: a call whose deadline passed while it
+     * waited is refused here, so it never reaches the endpoint even when the timer that cancels it at the deadline
+     * runs late (a starved machine).
+     */
+    private static okhttp3.Response refuseIfExpired(okhttp3.Interceptor.Chain chain) throws IOException {
+        StartBy by = chain.request().tag(StartBy.class);
+        if (by != null && System.nanoTime() - by.nanos() >= 0) {
+            throw new InterruptedIOException("the deadline passed while the call waited in the queue; not sent");
+        }
+        return chain.proceed(chain.request());
     }
 
     /** The HTTP path for {@code action}. */
@@ -144,14 +162,15 @@ public final class EndpointClient {
                     "node endpoint is not a valid http(s) URL"));
             return result;
         }
+        long millis = Math.max(1, timeout.toMillis());
         okhttp3.Request.Builder http = new okhttp3.Request.Builder()
                 .url(url)
+                .tag(StartBy.class, new StartBy(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis)))
                 .post(RequestBody.create(WireCodec.get().toJsonBytes(request), JSON));
         if (token != null && !token.isBlank()) {
             http.header("Authorization", "Bearer " + token.trim());
         }
         Call call = client.newCall(http.build());
-        long millis = Math.max(1, timeout.toMillis());
         // OkHttp starts a call's own timeout only when the call leaves the dispatcher's queue: the deadline is ours
         call.timeout().deadline(millis, TimeUnit.MILLISECONDS);
         AtomicBoolean answered = new AtomicBoolean();

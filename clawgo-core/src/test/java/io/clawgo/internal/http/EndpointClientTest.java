@@ -118,4 +118,33 @@ class EndpointClientTest {
         assertThat(arrived).as("the caller was told timeout: the endpoint must not get the request after that")
                 .containsExactly(1L);
     }
+
+    /**
+     * The same, with the timer that ends calls at their deadline running late (as on a starved machine: it once failed
+     * so in a full build): the call leaves the queue after its deadline and is refused there, before anything is sent.
+     */
+    @Test
+    void aQueuedRequestIsNotSentAfterItsDeadlineEvenWhenTheTimerIsLate() throws Exception {
+        Dispatcher one = new Dispatcher();
+        one.setMaxRequestsPerHost(1);
+        http = new OkHttpClient.Builder().dispatcher(one).build();
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        timer.execute(() -> {
+            try {
+                busy.await(3, TimeUnit.SECONDS); // the timer's only thread is held: every deadline fires late
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        EndpointClient client = new EndpointClient(http, 1 << 20, timer);
+        CompletableFuture<Response> slow = client.send(url(), null, request(1, 800), Duration.ofSeconds(10));
+        Thread.sleep(100); // the first is running
+        CompletableFuture<Response> late = client.send(url(), null, request(2, 0), Duration.ofMillis(200));
+        assertThat(slow.get(10, TimeUnit.SECONDS).ok()).isTrue();
+        Response r = late.get(10, TimeUnit.SECONDS); // refused when it left the queue, the timer still held
+        busy.countDown();
+        assertThat(r.code()).as("%s", r).isEqualTo(ErrorCodes.TIMEOUT);
+        Thread.sleep(300);
+        assertThat(arrived).as("sent after its deadline").containsExactly(1L);
+    }
 }
