@@ -32,10 +32,15 @@ final class Faults {
 
     /** Starts {@link FaultGatewayMain} on {@code port} with {@code dataDir} and waits until it listens. */
     static ChildJvm startGateway(int port, Path dataDir) throws IOException, InterruptedException {
+        return startGateway(port, dataDir, START);
+    }
+
+    /** As {@link #startGateway(int, Path)}, waiting up to {@code start} for it (a gateway that a storm starves). */
+    static ChildJvm startGateway(int port, Path dataDir, Duration start) throws IOException, InterruptedException {
         ChildJvm child = ChildJvm.start(FaultGatewayMain.class.getName(), Map.of(), String.valueOf(port), TOKEN,
                 dataDir.toString(), String.valueOf(CHILD_LIFETIME.toSeconds()));
         try {
-            child.awaitStdout("^READY " + port + "$", START);
+            child.awaitStdout("^READY " + port + "$", start);
         } catch (AssertionError | InterruptedException e) {
             child.close();
             throw e;

@@ -179,7 +179,8 @@ class ReconnectStormTest {
                 stallMs = stalls.longestMillis();
             }
 
-            try (ChildJvm second = Faults.startGateway(port, dir)) {
+            // the nodes' retries keep two cores busy: the restarted gateway may take longer than the usual 30 s
+            try (ChildJvm second = Faults.startGateway(port, dir, Duration.ofSeconds(120))) {
                 long restartAt = System.nanoTime();
                 assertThat(second.stderr()).as("the registry came back from the data directory")
                         .anySatisfy(l -> assertThat(l).contains("restored " + NODES + " node(s) from"));
