@@ -36,9 +36,14 @@ class ClusterFailoverTest {
     private static final String TOKEN = "failover-token";
     private static final int NODES = 100;
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Set<String> FAILURE_CODES = Set.of(ErrorCodes.GATEWAY_LOST, ErrorCodes.NODE_OFFLINE,
-            ErrorCodes.CLUSTER_UNAVAILABLE, ErrorCodes.TIMEOUT, ErrorCodes.NODE_MOVED, ErrorCodes.P2P_UNAVAILABLE,
-            ErrorCodes.NODE_NOT_FOUND);
+    /**
+     * Failures that mean the request never reached the node: refused before anything was sent. (A node that has
+     * registered over REST but whose control socket is not up yet answers p2p_unavailable, then endpoint_missing over
+     * the relay: these nodes have no endpoint.) gateway_lost, timeout and cluster_unavailable may come after the node
+     * ran the request: for them only "not twice" holds.
+     */
+    private static final Set<String> NOT_RUN = Set.of(ErrorCodes.NODE_OFFLINE, ErrorCodes.NODE_MOVED,
+            ErrorCodes.P2P_UNAVAILABLE, ErrorCodes.ENDPOINT_MISSING, ErrorCodes.NODE_NOT_FOUND);
 
     @TempDir
     Path dir;
@@ -112,7 +117,10 @@ class ClusterFailoverTest {
                     assertThat(ran).as("an ok answer means the node ran " + e.getKey()).isNotNull();
                     assertThat(r.payload().get("result")).isEqualTo("done " + e.getKey());
                 } else {
-                    assertThat(r.code()).as(r.toString()).isIn(FAILURE_CODES);
+                    assertThat(r.code()).as(r.toString()).isNotBlank().isNotEqualTo("ok");
+                    if (NOT_RUN.contains(r.code())) {
+                        assertThat(ran).as("%s was refused before it was sent: %s", e.getKey(), r).isNull();
+                    }
                     failures.merge(r.code(), 1, Integer::sum);
                 }
             }
