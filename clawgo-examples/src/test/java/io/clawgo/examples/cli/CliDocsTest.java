@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 class CliDocsTest {
     /** {@code | `clawgo gateway` | `--port PORT` | ...}. */
-    private static final Pattern ROW = Pattern.compile("^\\| `clawgo ([a-z ]+)` \\| `(--[a-z-]+)( [A-Z_]+)?` \\|");
+    private static final Pattern ROW = Pattern.compile("^\\| `clawgo ([a-z ]+)` \\| `(--[a-z-]+)( [A-Z_][A-Z_\\[\\],.]*)?` \\|");
 
     @Test
     void theConfigurationPageListsEveryFlagOfEveryCommand() throws Exception {
