@@ -94,7 +94,8 @@ public interface ClusterContext {
     void ownershipLost(String nodeId, long newerGeneration, String gatewayId);
 
     /**
-     * The nodes whose connections this gateway holds now (online, endpoint tokens removed), so that a backend can
+     * The nodes online in this gateway's registry now (connected here, or registered here over REST; endpoint tokens
+     * removed), so that a backend can
      * publish them again after the engine comes back, and refresh what changed.
      *
      * @return a snapshot
