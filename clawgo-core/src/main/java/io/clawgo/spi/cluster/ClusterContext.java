@@ -95,8 +95,7 @@ public interface ClusterContext {
 
     /**
      * The nodes online in this gateway's registry now (connected here, or registered here over REST; endpoint tokens
-     * removed), so that a backend can
-     * publish them again after the engine comes back, and refresh what changed.
+     * removed), so that a backend can publish them again after the engine comes back, and refresh what changed.
      *
      * @return a snapshot
      */
