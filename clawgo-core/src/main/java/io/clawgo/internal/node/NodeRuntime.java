@@ -64,6 +64,12 @@ public final class NodeRuntime implements AutoCloseable {
     private static final Duration REST_TIMEOUT = Duration.ofSeconds(20);
     private static final long CLOSE_JOIN_MILLIS = 1500;
     private static final long SOCKET_CLOSE_GRACE_MILLIS = 500;
+    /**
+     * How long a connection whose socket refused a frame waits for the socket's own end callback before it ends
+     * itself: OkHttp refuses sends once the socket is failing or closing, a moment before its listener says why (a
+     * missed pong, a close by the gateway), and that reason is the one worth reporting.
+     */
+    private static final long REFUSED_SEND_GRACE_MILLIS = 1000;
 
     private final NodeSettings settings;
     private final NodeEvents events;
@@ -439,8 +445,13 @@ public final class NodeRuntime implements AutoCloseable {
 
             // 3. Register on the socket.
             if (!conn.send(codec.toJson(WireMessage.register(registration())))) {
-                conn.fail("register frame could not be queued");
-                return Outcome.failed(conn.ended.getNow("closed"), false, false);
+                refused(conn, "register frame");
+                try {
+                    conn.ended.get(REFUSED_SEND_GRACE_MILLIS + 1000, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // the reason below says what is known
+                }
+                return Outcome.failed(conn.ended.getNow("register frame could not be queued"), false, false);
             }
             if (!waitFor(conn.registerAck, conn, settings.registerTimeout())) {
                 conn.fail("no registered ack within " + settings.registerTimeout().toMillis() + " ms");
@@ -570,6 +581,16 @@ public final class NodeRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ heartbeats
 
+    /**
+     * The socket of {@code c} refused {@code what}: it is closing or failed (its end callback, with the real reason,
+     * follows) or its send queue is full. Ends {@code c} after {@link #REFUSED_SEND_GRACE_MILLIS} unless the callback
+     * ended it first.
+     */
+    private void refused(Connection c, String what) {
+        schedule(() -> c.fail(what + " could not be queued (socket closed or send queue full)"),
+                REFUSED_SEND_GRACE_MILLIS);
+    }
+
     private void heartbeatTick(Connection c) {
         if (c.ended.isDone() || c.reRegistering.get()) {
             return;
@@ -588,7 +609,7 @@ public final class NodeRuntime implements AutoCloseable {
             }, ackMs);
         }
         if (!c.send(codec.toJson(WireMessage.heartbeat(nodeId)))) {
-            c.fail("heartbeat could not be queued (socket closed or send queue full)");
+            refused(c, "heartbeat");
         }
     }
 
@@ -842,7 +863,7 @@ public final class NodeRuntime implements AutoCloseable {
             heartbeatSince.set(0);
             int seq = reRegisterSeq.incrementAndGet();
             if (!send(codec.toJson(WireMessage.register(registration())))) {
-                fail("register frame could not be queued");
+                refused(this, "register frame");
                 return;
             }
             long ms = settings.registerTimeout().toMillis();
