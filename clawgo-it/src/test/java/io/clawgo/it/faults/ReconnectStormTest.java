@@ -44,12 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
  * or heartbeat ack deadline, or the gateway's half-open judgement of a node it did not hear from) is a judgement of
  * time, counted and printed, and must come back; any other disconnect, or a refusal, fails the test. That nodes keep
  * a merely slow gateway is proven deterministically by {@code SlowGatewayPingTest} (core). {@code
- * -Dclawgo.storm.nodes=N} sets the number of nodes: 1,000 by default. (After issue 18 a run on a long-used machine
- * did not get 1,000 nodes back within 10 minutes and the default was lowered to 300; on a fresh machine 1,000 came
- * back in 26-35 s in four runs, under a load average of 80-180: docs/benchmarks.md.)
+ * -Dclawgo.storm.nodes=N} sets the number of nodes: 300 by default. 1,000 came back in every run on a fresh machine
+ * (after issue 18 a run on a long-used machine did not within 10 minutes), but in 26 s to 112 s, on a machine that
+ * other builds loaded: too close to this test's 120 s limit for a verdict about the code rather than the machine
+ * (docs/benchmarks.md).
  */
 class ReconnectStormTest {
-    private static final int NODES = Integer.getInteger("clawgo.storm.nodes", 1000);
+    private static final int NODES = Integer.getInteger("clawgo.storm.nodes", 300);
     /**
      * Smallest reconnect delay of the nodes. Longer than the 500 ms default so that, on a loaded machine, the SIGKILL
      * and the placeholder's bind of the freed port surely happen before the first retry (they took up to 1.7 s at a
