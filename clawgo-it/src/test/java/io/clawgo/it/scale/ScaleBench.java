@@ -78,7 +78,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * [--relay-endpoints per-node-host|shared-host] [--relay-threads 4]}.
  */
 public final class ScaleBench {
-    private static final String TOKEN = "scale-bench-token";
+    static final String TOKEN = "scale-bench-token";
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
     // options
@@ -222,7 +222,7 @@ public final class ScaleBench {
              Clients cl = new Clients(clients)) {
             checkFdLimit(String.valueOf(gw.pid()), nodes + 256);
             result("scale.gateway_fd_limit", fdLimit(String.valueOf(gw.pid())));
-            Rest rest = new Rest(gw.url());
+            Rest rest = new Rest(gw.url(), TOKEN);
             for (int i = 0; i < 3; i++) {
                 rest.get("/webui/api/nodes"); // warm up the route and the JIT a little
             }
@@ -955,7 +955,7 @@ public final class ScaleBench {
         return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
-    private static ThreadFactory daemon(String name) {
+    static ThreadFactory daemon(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
@@ -1046,171 +1046,4 @@ public final class ScaleBench {
     }
 
     /** A few JDK HTTP clients (one selector thread each) sharing a small executor, used round-robin. */
-    private static final class Clients implements AutoCloseable {
-        private final HttpClient[] clients;
-        private final ExecutorService exec;
-        private final AtomicInteger next = new AtomicInteger();
-
-        Clients(int n) {
-            exec = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                    daemon("sim-node"));
-            clients = new HttpClient[n];
-            for (int i = 0; i < n; i++) {
-                clients[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(exec)
-                        .connectTimeout(Duration.ofSeconds(20)).build();
-            }
-        }
-
-        HttpClient next() {
-            return clients[Math.floorMod(next.getAndIncrement(), clients.length)];
-        }
-
-        @Override
-        public void close() {
-            exec.shutdownNow();
-        }
-    }
-
-    /** REST calls to the gateway. */
-    private static final class Rest {
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        private final String base;
-
-        Rest(String base) {
-            this.base = base;
-        }
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
-                    .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
-        }
-    }
-
-    /** The gateway JVM ({@link ScaleGatewayMain}) as a child process, driven over its standard input and output. */
-    private static final class GatewayProcess implements AutoCloseable {
-        final Process process;
-        final int port;
-        /** The P2P transport the gateway uses ({@code -} for none). */
-        final String p2pTransport;
-        final Path log;
-        private final BufferedReader out;
-        private final Writer in;
-
-        private GatewayProcess(Process process, int port, String p2pTransport, Path log, BufferedReader out,
-                               Writer in) {
-            this.process = process;
-            this.log = log;
-            this.port = port;
-            this.p2pTransport = p2pTransport;
-            this.out = out;
-            this.in = in;
-        }
-
-        /**
-         * Starts {@link ScaleGatewayMain} with {@code p2p.transport = transport}; a child process, so it shares this
-         * JVM's network namespace (the webrtc leg's veth pair).
-         */
-        static GatewayProcess start(Path dir, String heap, long lifetimeSec, int nodes, String transport)
-                throws Exception {
-            if (Files.exists(dir)) {
-                try (var files = Files.walk(dir)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
-            Files.createDirectories(dir);
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            List<String> cmd = List.of(java.toString(), "-Xmx" + heap, "-Xms256m",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-cp", System.getProperty("java.class.path"), ScaleGatewayMain.class.getName(),
-                    dir.resolve("data").toString(), TOKEN, String.valueOf(lifetimeSec), String.valueOf(nodes),
-                    transport);
-            Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("gateway.log").toFile()).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            Writer in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
-            CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    return null;
-                }
-            });
-            String line = ready.get(60, TimeUnit.SECONDS);
-            if (line == null || !line.startsWith("READY ")) {
-                p.destroyForcibly();
-                throw new IllegalStateException("gateway did not start: " + line + " (see " + dir.resolve("gateway.log")
-                        + ")");
-            }
-            String[] f = line.trim().split(" ");
-            return new GatewayProcess(p, Integer.parseInt(f[1]), f.length > 2 ? f[2] : "-",
-                    dir.resolve("gateway.log"), out, in);
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        synchronized String command(String c) throws Exception {
-            try {
-                in.write(c + "\n");
-                in.flush();
-            } catch (IOException e) {
-                throw new IllegalStateException("the gateway JVM is gone: " + exitStatus());
-            }
-            CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    return null;
-                }
-            });
-            String line = answer.get(15, TimeUnit.MINUTES);
-            if (line == null) {
-                throw new IllegalStateException("the gateway JVM is gone: " + exitStatus());
-            }
-            return line;
-        }
-
-        /** How the gateway JVM ended ({@code exit 137}: SIGKILL from outside, no log line, no crash file). */
-        String exitStatus() throws InterruptedException {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                return "still running";
-            }
-            int code = process.exitValue();
-            return "exit " + code + (code > 128 ? " (signal " + (code - 128) + ")" : code == 3
-                    ? " (its maximum lifetime)" : "");
-        }
-
-        /** used, committed, direct, threads. */
-        long[] heap() throws Exception {
-            String[] f = command("heap").split(" ");
-            if (!f[0].equals("HEAP")) {
-                throw new IllegalStateException(String.join(" ", f));
-            }
-            return new long[]{Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4])};
-        }
-
-        @Override
-        public void close() {
-            try {
-                in.write("quit\n");
-                in.flush();
-                in.close();
-            } catch (IOException e) {
-                // already gone
-            }
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.clawgo.it.scale;
 
 import io.clawgo.Gateway;
+import io.clawgo.config.ClusterConfig;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -48,10 +49,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code quit} (or end of input): closes the gateway and exits.</li>
  * </ul>
  *
- * <p>Arguments: {@code <data-dir> <token> <max-lifetime-seconds> [<nodes> [<p2p-transport>]]}: with {@code <nodes>}
+ * <p>Arguments: {@code <data-dir> <token> <max-lifetime-seconds> [<nodes> [<p2p-transport> [<nats-url>
+ * <cluster-name>]]]}: with {@code <nodes>}
  * above the default {@code gateway.max_nodes}, the limit is raised to it; {@code <p2p-transport>} is the gateway's
  * {@code p2p.transport} (default {@code websocket_tunnel}; {@code webrtc} needs the webrtc module on the class path
- * and a network namespace with a veth pair); the gateway is otherwise all defaults. The first line it prints is
+ * and a network namespace with a veth pair); with a NATS URL and a cluster name it is a member of that cluster
+ * (provider {@code nats}); the gateway is otherwise all defaults. The first line it prints is
  * {@code READY <port> <p2p transport in use, or ->}.
  * It exits by itself after the maximum lifetime, so a crashed parent never leaves it behind.
  */
@@ -65,6 +68,9 @@ public final class ScaleGatewayMain {
         long lifetime = Long.parseLong(args[2]);
         int nodes = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         String transport = args.length > 4 ? args[4] : "websocket_tunnel";
+        ClusterConfig cluster = args.length > 6
+                ? ClusterConfig.builder().provider("nats").servers(List.of(args[5])).name(args[6]).build()
+                : ClusterConfig.defaults();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Thread reaper = ChildJvm.haltAfter(Duration.ofSeconds(lifetime));
         // a SIGTERM or SIGINT leaves this line in the log; a SIGKILL leaves nothing
@@ -75,6 +81,7 @@ public final class ScaleGatewayMain {
                 .transport(transport)
                 .maxNodes(Math.max(nodes, GatewayConfig.DEFAULT_MAX_NODES))
                 .nodePolicy(LoopbackRelay.POLICY) // the simulated nodes' relay endpoints listen on 127.0.0.1
+                .cluster(cluster)
                 .start()) {
             out.println("READY " + gw.port() + " " + gw.p2pTransport().orElse("-"));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
