@@ -31,9 +31,15 @@ public final class NatsServer implements AutoCloseable {
     private final int clusterPort;
     private final List<Integer> routes;
     private final String name;
+    private final int maxPayload;
     private Process process;
 
     private NatsServer(String name, Path dir, int port, int clusterPort, List<Integer> routes) {
+        this(name, dir, port, clusterPort, routes, MAX_PAYLOAD);
+    }
+
+    private NatsServer(String name, Path dir, int port, int clusterPort, List<Integer> routes, int maxPayload) {
+        this.maxPayload = maxPayload;
         this.name = name;
         this.dir = dir;
         this.port = port;
@@ -51,6 +57,13 @@ public final class NatsServer implements AutoCloseable {
     /** One server, started. */
     public static NatsServer start(Path dir) throws IOException {
         NatsServer s = new NatsServer("n1", dir, freePort(), 0, List.of());
+        s.start();
+        return s;
+    }
+
+    /** One server with another {@code max_payload} (the server's own default is 1 MiB), started. */
+    public static NatsServer start(Path dir, int maxPayload) throws IOException {
+        NatsServer s = new NatsServer("n1", dir, freePort(), 0, List.of(), maxPayload);
         s.start();
         return s;
     }
@@ -98,8 +111,8 @@ public final class NatsServer implements AutoCloseable {
         StringBuilder conf = new StringBuilder();
         conf.append("server_name: ").append(name).append('\n');
         conf.append("listen: 127.0.0.1:").append(port).append('\n');
-        conf.append("max_payload: ").append(MAX_PAYLOAD).append('\n');
-        conf.append("max_pending: ").append(4L * MAX_PAYLOAD).append('\n');
+        conf.append("max_payload: ").append(maxPayload).append('\n');
+        conf.append("max_pending: ").append(4L * Math.max(maxPayload, MAX_PAYLOAD)).append('\n');
         conf.append("jetstream { store_dir: \"").append(dir.resolve("js")).append("\" }\n");
         if (clusterPort != 0) {
             conf.append("cluster { name: clawgo-test, listen: 127.0.0.1:").append(clusterPort).append(", routes: [");

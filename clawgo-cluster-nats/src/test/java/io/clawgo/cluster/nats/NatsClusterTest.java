@@ -253,6 +253,38 @@ class NatsClusterTest {
     }
 
     @Test
+    void aMessageAboveTheNatsServersMaxPayloadFailsWithPayloadTooLargeNotSilently() throws Exception {
+        nats.close();
+        nats = NatsServer.start(dir.resolve("nats-1mib"), 1024 * 1024); // nats-server's own default
+        Gateway a = gateway("a");
+        Gateway b = gateway("b");
+        String twoMib = "y".repeat(2 * 1024 * 1024);
+        NodeAgent n = NodeAgent.builder().gateways(List.of(a.url())).token(TOKEN).id("sizes")
+                .actions(List.of("run"))
+                .handler(req -> Response.ok(Map.of("result", "big".equals(req.task()) ? twoMib : "small")))
+                .build();
+        closing.add(n);
+        n.start();
+        assertThat(n.awaitConnected(WAIT)).isTrue();
+        assertThat(TestHttp.await(WAIT, () -> nodeIds(b).contains("sizes"))).isTrue();
+
+        assertThat(dispatch(b, "sizes", "small").ok()).isTrue();
+        // the node's answer is too large for the hop back: the node ran it, the caller learns why it has no answer
+        Response answer = dispatch(b, "sizes", "big");
+        assertThat(answer.ok()).isFalse();
+        assertThat(answer.code()).isEqualTo(ErrorCodes.PAYLOAD_TOO_LARGE);
+        assertThat(answer.error()).contains("max_payload");
+        // the request itself is too large for the hop there: refused before it is sent
+        Response request = dispatch(b, "sizes", twoMib);
+        assertThat(request.ok()).isFalse();
+        assertThat(request.code()).isEqualTo(ErrorCodes.PAYLOAD_TOO_LARGE);
+        assertThat(request.error()).contains("max_payload");
+        // at the gateway that holds the node, both sizes work: the limit is the NATS hop's alone
+        assertThat(dispatch(a, "sizes", "big").ok()).isTrue();
+        assertThat(dispatch(b, "sizes", "small").ok()).isTrue();
+    }
+
+    @Test
     void aClosedGatewaysNodesMoveToTheNextUrlAndAreDispatchableEverywhere() throws Exception {
         Gateway a = gateway("a");
         Gateway b = gateway("b");
