@@ -52,6 +52,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NatsDirectory.class);
 
     /** What this gateway last wrote for a node it holds. */
+    /** A node this gateway holds: its generation, the revision it last wrote, the {@link #material} it wrote then. */
     private record Owned(long generation, long revision, String json, long writtenAtNanos) {
     }
 
@@ -73,6 +74,9 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
     private final java.util.Set<String> lost = ConcurrentHashMap.newKeySet();
     private final ExecutorService writer;
     private final long refreshNanos;
+    /** A heartbeat write is queued or running on the writer. */
+    private final java.util.concurrent.atomic.AtomicBoolean heartbeatQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private volatile KeyValue kv;
     private volatile NatsKeyValueWatchSubscription watch;
     private volatile boolean watching;
@@ -149,7 +153,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
         String json = encode(node, 0);
         try {
             long rev = bucket.put(Subjects.nodeKey(id), json.getBytes(StandardCharsets.UTF_8));
-            owned.put(id, new Owned(rev, rev, json, System.nanoTime()));
+            owned.put(id, new Owned(rev, rev, material(node, rev), System.nanoTime()));
             return rev;
         } catch (Exception e) {
             throw new IllegalStateException("cannot claim node " + id + ": " + e, e);
@@ -236,20 +240,28 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
                 writer.execute(() -> deleteQuietly(Subjects.gatewayKey(id)));
             }
         }
+        // one heartbeat write at a time: a slow engine must not pile them up on the writer's queue
+        if (!heartbeatQueued.compareAndSet(false, true)) {
+            return;
+        }
         writer.execute(() -> {
-            KeyValue bucket = kv;
-            if (bucket == null || !watching) {
-                return;
-            }
-            GatewayEntry self = new GatewayEntry(context.gatewayId(), context.advertiseUrl(), owned.size(),
-                    Instant.now(), true);
             try {
-                bucket.put(Subjects.gatewayKey(context.gatewayId()), codec.toJsonBytes(self));
-            } catch (Exception e) {
-                LOG.debug("cluster heartbeat failed: {}", e.toString());
-                return;
+                KeyValue bucket = kv;
+                if (bucket == null || !watching) {
+                    return;
+                }
+                GatewayEntry self = new GatewayEntry(context.gatewayId(), context.advertiseUrl(), owned.size(),
+                        Instant.now(), true);
+                try {
+                    bucket.put(Subjects.gatewayKey(context.gatewayId()), codec.toJsonBytes(self));
+                } catch (Exception e) {
+                    LOG.debug("cluster heartbeat failed: {}", e.toString());
+                    return;
+                }
+                publishLocal(false);
+            } finally {
+                heartbeatQueued.set(false);
             }
-            publishLocal(false);
         });
     }
 
@@ -307,17 +319,18 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
             return;
         }
         long generation = o.generation();
-        String json = encode(node, generation);
+        String material = material(node, generation);
         boolean stale = System.nanoTime() - o.writtenAtNanos() > refreshNanos;
-        if (!force && !stale && json.equals(o.json())) {
+        if (!force && !stale && material.equals(o.json())) {
             return;
         }
+        String json = encode(node, generation);
         try {
             long rev = bucket.update(Subjects.nodeKey(id), json.getBytes(StandardCharsets.UTF_8), o.revision());
-            owned.put(id, new Owned(generation, rev, json, System.nanoTime()));
+            owned.put(id, new Owned(generation, rev, material, System.nanoTime()));
         } catch (JetStreamApiException e) {
             // someone wrote after us: a newer owner, or the bucket lost our entry
-            resolveConflict(node, o, json);
+            resolveConflict(node, o, json, material);
         } catch (Exception e) {
             LOG.debug("cluster: cannot publish node {}: {}", id, e.toString());
         }
@@ -326,7 +339,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
         }
     }
 
-    private void resolveConflict(NodeInfo node, Owned o, String json) {
+    private void resolveConflict(NodeInfo node, Owned o, String json, String material) {
         String id = node.id();
         KeyValue bucket = kv;
         try {
@@ -342,7 +355,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
             // our entry is gone (deleted, expired, a new bucket): publish it again with the same generation
             long rev = current == null ? bucket.create(Subjects.nodeKey(id), json.getBytes(StandardCharsets.UTF_8))
                     : bucket.update(Subjects.nodeKey(id), json.getBytes(StandardCharsets.UTF_8), current.getRevision());
-            owned.put(id, new Owned(o.generation(), rev, json, System.nanoTime()));
+            owned.put(id, new Owned(o.generation(), rev, material, System.nanoTime()));
         } catch (Exception e) {
             LOG.debug("cluster: node {} not published again: {}", id, e.toString());
         }
@@ -370,6 +383,15 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
 
     private String encode(NodeInfo node, long generation) {
         return codec.toJson(new DirectoryEntry(node.redacted(), context.gatewayId(), generation));
+    }
+
+    /**
+     * What other gateways must learn when it changes: the entry without {@code last_seen_at}, which every node
+     * heartbeat moves. Heartbeats thus never become bucket writes; a held node's entry is refreshed (with its last
+     * seen time) only when something else changed or it gets old (half the offline retention).
+     */
+    private String material(NodeInfo node, long generation) {
+        return encode(node.toBuilder().lastSeenAt(null).build(), generation);
     }
 
     private DirectoryEntry decodeNode(KeyValueEntry e) throws ProtocolException {

@@ -285,6 +285,44 @@ class NatsClusterTest {
     }
 
     @Test
+    void nodeHeartbeatsNeverBecomeBucketWrites() throws Exception {
+        Gateway a = gateway("a");
+        List<NodeAgent> nodes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            nodes.add(node("hb-" + i, a.url())); // each heartbeats every second
+        }
+        for (NodeAgent n : nodes) {
+            assertThat(n.awaitConnected(WAIT)).isTrue();
+        }
+        AtomicInteger nodeWrites = new AtomicInteger();
+        List<String> keys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url())) {
+            io.nats.client.KeyValue kv = nc.keyValue("clawgo_test");
+            // settle: the claims and the first write after each claim
+            Thread.sleep(1500);
+            io.nats.client.api.KeyValueWatcher watcher = new io.nats.client.api.KeyValueWatcher() {
+                @Override
+                public void watch(io.nats.client.api.KeyValueEntry e) {
+                    nodeWrites.incrementAndGet();
+                    keys.add(e.getKey());
+                }
+
+                @Override
+                public void endOfData() {
+                }
+            };
+            try (io.nats.client.impl.NatsKeyValueWatchSubscription sub = kv.watch("node.>", watcher,
+                    io.nats.client.api.KeyValueWatchOption.UPDATES_ONLY)) {
+                Thread.sleep(3500); // 3 heartbeats of each of the 5 nodes, 17 of the gateway
+            }
+        }
+        // a heartbeat moves last_seen_at only; the directory learns of changes, not of liveness (issue 17)
+        assertThat(keys).as("node entries written while the nodes only heartbeat").isEmpty();
+        assertThat(nodeWrites.get()).isZero();
+        assertThat(dispatch(gateway("b"), "hb-0", "still there").ok()).isTrue();
+    }
+
+    @Test
     void aClosedGatewaysNodesMoveToTheNextUrlAndAreDispatchableEverywhere() throws Exception {
         Gateway a = gateway("a");
         Gateway b = gateway("b");
