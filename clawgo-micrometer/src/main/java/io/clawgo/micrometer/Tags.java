@@ -16,6 +16,10 @@ final class Tags {
     private static final Set<String> CODES = codes();
     /** Transport names as providers write them. */
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,32}");
+    /** Names seen, to their tag: a handful in practice (the transports on the class path). */
+    private static final java.util.concurrent.ConcurrentMap<String, String> TRANSPORTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_TRANSPORTS = 64;
     private static final Set<String> OFFLINE_REASONS = Set.of("disconnected", "ttl", "half_open", "moved");
 
     static final String OTHER = "other";
@@ -56,7 +60,15 @@ final class Tags {
         if (name == null || name.isEmpty()) {
             return NONE;
         }
-        return NAME.matcher(name).matches() ? name : OTHER;
+        String known = TRANSPORTS.get(name);
+        if (known != null) {
+            return known; // the usual case: no matcher per dispatch
+        }
+        String tag = NAME.matcher(name).matches() ? name : OTHER;
+        if (TRANSPORTS.size() < MAX_TRANSPORTS) {
+            TRANSPORTS.putIfAbsent(name, tag);
+        }
+        return tag;
     }
 
     /** An offline reason of {@code Gateway.Observer#onNodeOffline}, or other. */
