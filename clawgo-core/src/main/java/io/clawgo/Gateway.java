@@ -5,16 +5,19 @@ import io.clawgo.config.ClusterConfig;
 import io.clawgo.config.ConfigException;
 import io.clawgo.config.DispatchPolicy;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.config.MetricsConfig;
 import io.clawgo.config.NodePolicy;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;
 import io.clawgo.internal.gateway.GatewayEvents;
+import io.clawgo.internal.gateway.GatewayProbe;
 import io.clawgo.internal.gateway.GatewayRuntime;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
 import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.spi.TransportStatus;
 import io.clawgo.subagent.AgentHandler;
 import io.clawgo.subagent.SubagentRuntime;
 import java.nio.file.Path;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The gateway role: accepts node registrations, tracks liveness, dispatches requests to nodes over the best transport,
@@ -42,9 +46,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Gateway implements AutoCloseable {
     private final GatewayRuntime runtime;
+    private final Stats stats;
 
     private Gateway(GatewayRuntime runtime) {
         this.runtime = runtime;
+        this.stats = new RuntimeStats(runtime);
     }
 
     /**
@@ -189,6 +195,38 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Adds an observer, told of every event from now on, on the thread where it happened (see {@link Observer}). May
+     * be called at any time, also while the gateway runs; adding the same observer twice keeps one.
+     *
+     * @param observer the observer
+     * @throws NullPointerException when {@code observer} is {@code null}
+     */
+    public void addObserver(Observer observer) {
+        runtime.addProbe(new ObserverBridge(Objects.requireNonNull(observer, "observer")));
+    }
+
+    /**
+     * Removes an observer added with {@link #addObserver}; it gets no event that starts after this returns (one
+     * already being delivered on another thread may still arrive). Nothing happens when it was not added.
+     *
+     * @param observer the observer
+     */
+    public void removeObserver(Observer observer) {
+        if (observer != null) {
+            runtime.removeProbe(new ObserverBridge(observer));
+        }
+    }
+
+    /**
+     * Live counters and sizes of this gateway, read when asked: for gauges of a metrics library.
+     *
+     * @return a read-only view; each method reads the current value
+     */
+    public Stats stats() {
+        return stats;
+    }
+
+    /**
      * Stops the HTTP server, closes every node connection (WebSocket close code 1001), closes the subagent runtime and
      * the transports, and flushes the registry state and audits.
      */
@@ -244,6 +282,205 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Told of what happens on a gateway as it happens, on the thread where it happened: for counters and timers (the
+     * {@code io.clawgo:clawgo-micrometer} module binds one), not for work. Every method has an empty default. Add one
+     * with {@link Gateway#addObserver} at any time.
+     *
+     * <p>Calls come on the gateway's own threads (Jetty's, the socket readers, the registry's reaper, the thread that
+     * completed a dispatch), concurrently and without ordering between threads: a method must be thread-safe, must not
+     * block and must return within microseconds, or it slows the gateway. Use {@link Listener} for anything slower. An
+     * exception is logged (at WARN at most once a minute) and the event still reaches the other observers. With no
+     * observer added, the gateway builds no event object at all.
+     */
+    public interface Observer {
+        /**
+         * A node became online: it registered for the first time, or came back after being offline.
+         *
+         * @param node the node as the registry holds it now (with its endpoint token: do not expose it)
+         */
+        default void onNodeOnline(NodeInfo node) {
+        }
+
+        /**
+         * A node went offline.
+         *
+         * @param node   the node as the registry holds it now
+         * @param reason {@code disconnected}, {@code ttl}, {@code half_open} or {@code moved}, as for
+         *               {@link Listener#onNodeOffline}
+         */
+        default void onNodeOffline(NodeInfo node, String reason) {
+        }
+
+        /**
+         * A node asked to register ({@code POST /nodes/register} or {@code register} on its control socket; a node
+         * agent does both at every connection).
+         *
+         * @param nodeId  the id it asked for, trimmed (unchecked when refused)
+         * @param outcome {@code ok} when stored, else the refusal's code: {@code invalid_request}, {@code forbidden},
+         *                {@code rate_limited} or {@code too_many_nodes}
+         */
+        default void onRegistration(String nodeId, String outcome) {
+        }
+
+        /**
+         * A node dispatch finished, successfully or not (the same dispatches as {@link Listener#onDispatch}).
+         *
+         * @param event what was asked, what came back, over which transport, and how long it took
+         */
+        default void onDispatch(DispatchEvent event) {
+        }
+
+        /**
+         * An HTTP request to the gateway was answered: REST, web UI, {@code /metrics}, and the node WebSocket upgrade
+         * ({@code /nodes/connect}, status 101 when it succeeded).
+         *
+         * @param route         the route: a path the gateway serves by name ({@code /webui/api/nodes},
+         *                      {@code /nodes/register}, {@code /health}, ...), {@code /webui/api/other} and
+         *                      {@code /nodes/other} for other paths under those, {@code static} for everything else (the
+         *                      web UI's files, unknown paths), so a client cannot make up new values
+         * @param method        {@code GET}, {@code POST}, {@code HEAD}, {@code PUT}, {@code DELETE}, {@code OPTIONS}
+         *                      or {@code other}
+         * @param status        the HTTP status of the answer
+         * @param durationNanos from the request reaching the gateway until its answer completed
+         */
+        default void onHttpRequest(String route, String method, int status, long durationNanos) {
+        }
+    }
+
+    /**
+     * Live counters and sizes of a gateway, read when asked (each call reads the current value; none blocks on I/O):
+     * what a metrics library polls for its gauges. Read-only.
+     */
+    public interface Stats {
+        /**
+         * Nodes online now.
+         *
+         * @return the count (counted over the registry: O(nodes))
+         */
+        int nodesOnline();
+
+        /**
+         * Nodes registered, online and offline.
+         *
+         * @return the count
+         */
+        int nodesTotal();
+
+        /**
+         * Requests handed to each transport and not answered yet, in the order the router tries them ({@code auto}),
+         * the HTTP relay last. A dispatch that falls back counts on one transport at a time.
+         *
+         * @return transport name to requests in flight; every transport of this gateway is a key, with 0 when idle
+         */
+        Map<String, Integer> inFlight();
+
+        /**
+         * Node control sockets the gateway closed (code 4004) because their send queue was full: nodes that did not
+         * read their socket.
+         *
+         * @return the count since the gateway started
+         */
+        long controlSendQueueOverflows();
+
+        /**
+         * Lines of the dispatch and task audits waiting to be written (they wait at most 50 ms).
+         *
+         * @return the count now
+         */
+        int auditQueueDepth();
+
+        /**
+         * Audit lines (dispatch, task and node audits) that could not be written to their file: every line of a batch
+         * whose write failed. The web UI's recent lists still have them.
+         *
+         * @return the count since the gateway started
+         */
+        long auditDropped();
+
+        /**
+         * The sessions of the P2P transport requests go over first, as the {@code p2p} section of
+         * {@code GET /webui/api/nodes} shows them: state, retries, {@code last_attempt} and {@code last_ready_at} of
+         * each node's session.
+         *
+         * @return the transport's status; one with no sessions and an empty name when P2P is off
+         */
+        TransportStatus p2pSessions();
+    }
+
+    /** {@link Stats} read from the runtime. */
+    private record RuntimeStats(GatewayRuntime runtime) implements Stats {
+        @Override
+        public int nodesOnline() {
+            return runtime.registry() == null ? 0 : runtime.registry().onlineCount();
+        }
+
+        @Override
+        public int nodesTotal() {
+            return runtime.registry() == null ? 0 : runtime.registry().size();
+        }
+
+        @Override
+        public Map<String, Integer> inFlight() {
+            return runtime.inFlight();
+        }
+
+        @Override
+        public long controlSendQueueOverflows() {
+            return runtime.controlSendQueueOverflows();
+        }
+
+        @Override
+        public int auditQueueDepth() {
+            return runtime.auditPending();
+        }
+
+        @Override
+        public long auditDropped() {
+            return runtime.auditDropped();
+        }
+
+        @Override
+        public TransportStatus p2pSessions() {
+            return runtime.p2pStatus();
+        }
+    }
+
+    /** An {@link Observer} behind the runtime's probes; equal when it bridges the same observer. */
+    private record ObserverBridge(Observer observer) implements GatewayProbe {
+        @Override
+        public void onOnline(NodeInfo n) {
+            observer.onNodeOnline(n);
+        }
+
+        @Override
+        public void onOffline(NodeInfo n, String reason) {
+            observer.onNodeOffline(n, reason);
+        }
+
+        @Override
+        public void onRegistration(String id, String outcome) {
+            observer.onRegistration(id, outcome);
+        }
+
+        @Override
+        public void onDispatch(Request request, DispatchMode mode, Response response, Instant startedAt,
+                               long durationNanos) {
+            observer.onDispatch(new DispatchEvent(request, mode.wire(), response, startedAt,
+                    Duration.ofNanos(durationNanos)));
+        }
+
+        @Override
+        public void onHttpRequest(String route, String method, int status, long durationNanos) {
+            observer.onHttpRequest(route, method, status, durationNanos);
+        }
+
+        @Override
+        public String toString() {
+            return observer.getClass().getName();
+        }
+    }
+
     /** The application's {@link Listener} behind the runtime's internal events. */
     private record ListenerBridge(Listener listener) implements GatewayEvents {
         @Override
@@ -278,6 +515,7 @@ public final class Gateway implements AutoCloseable {
         private final List<DefaultSubagentRuntime.LocalAgent> agents = new ArrayList<>();
         private ClassLoader classLoader = Gateway.class.getClassLoader();
         private Listener listener;
+        private Supplier<String> metricsText;
 
         private Builder() {
         }
@@ -563,6 +801,30 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
+         * Serves {@code GET /metrics} with this text and turns {@code gateway.metrics.enabled} on (the route needs the
+         * gateway token unless {@code gateway.metrics.public}; see {@link GatewayConfig#metrics()}). Core only serves
+         * the text: it comes from a metrics library, for example a Prometheus registry bound with
+         * {@code io.clawgo:clawgo-micrometer}:
+         * <pre>{@code
+         * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+         * Gateway gw = Gateway.builder().token(token).metricsText(registry::scrape).start();
+         * ClawgoMetrics.bind(gw, registry);
+         * }</pre>
+         *
+         * @param text called on a Jetty thread for every {@code GET /metrics}; returns the page in the Prometheus text
+         *             exposition format 0.0.4 (served as {@code text/plain; version=0.0.4}); an exception answers 500.
+         *             {@code null} removes it (and a configuration with metrics enabled then fails to start)
+         * @return this builder
+         */
+        public Builder metricsText(Supplier<String> text) {
+            this.metricsText = text;
+            if (text != null && !config.metrics().enabled()) {
+                config = config.toBuilder().metrics(new MetricsConfig(true, config.metrics().open())).build();
+            }
+            return this;
+        }
+
+        /**
          * Validates the configuration, creates the transports, opens the data directory and starts the server. On
          * failure, whatever was already started is released.
          *
@@ -576,7 +838,7 @@ public final class Gateway implements AutoCloseable {
          */
         public Gateway start() {
             GatewayRuntime runtime = new GatewayRuntime(config, agents, classLoader,
-                    listener == null ? null : new ListenerBridge(listener));
+                    listener == null ? null : new ListenerBridge(listener), metricsText);
             try {
                 runtime.start();
             } catch (ConfigException e) {

@@ -3,13 +3,16 @@ package io.clawgo;
 import io.clawgo.config.ClientTls;
 import io.clawgo.internal.node.GatewayHttpException;
 import io.clawgo.internal.node.NodeEvents;
+import io.clawgo.internal.node.NodeProbe;
 import io.clawgo.internal.node.NodeRuntime;
 import io.clawgo.internal.node.NodeSettings;
 import io.clawgo.internal.transport.TransportCatalog;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
 import io.clawgo.protocol.NodeInfo;
+import io.clawgo.protocol.Request;
 import io.clawgo.protocol.RequestHandler;
+import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,9 +52,11 @@ public final class NodeAgent implements AutoCloseable {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final NodeRuntime runtime;
+    private final Stats stats;
 
     private NodeAgent(NodeSettings settings, Listener listener, ClientTls tls) {
         this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener), providerLoader(), tls);
+        this.stats = new RuntimeStats(runtime);
     }
 
     /** Where transport providers are looked for: the thread's context class loader, else this library's. */
@@ -163,6 +168,137 @@ public final class NodeAgent implements AutoCloseable {
     @Override
     public String toString() {
         return "NodeAgent[" + info().id() + " -> " + gatewayUrl() + "]";
+    }
+
+    /**
+     * Adds an observer, told of every request this node runs from now on, on the thread that completed it (see
+     * {@link Observer}). May be called at any time; adding the same observer twice keeps one.
+     *
+     * @param observer the observer
+     * @throws NullPointerException when {@code observer} is {@code null}
+     */
+    public void addObserver(Observer observer) {
+        runtime.addProbe(new ObserverBridge(Objects.requireNonNull(observer, "observer")));
+    }
+
+    /**
+     * Removes an observer added with {@link #addObserver}. Nothing happens when it was not added.
+     *
+     * @param observer the observer
+     */
+    public void removeObserver(Observer observer) {
+        if (observer != null) {
+            runtime.removeProbe(new ObserverBridge(observer));
+        }
+    }
+
+    /**
+     * Live counters of this node, read when asked: for gauges of a metrics library.
+     *
+     * @return a read-only view; each method reads the current value
+     */
+    public Stats stats() {
+        return stats;
+    }
+
+    /**
+     * Told of every request the node ran, on the thread that completed it (an executor thread, the deadline sweep, or
+     * the thread that received the request when it was refused at once): for counters and timers, not for work. It
+     * must be thread-safe, must not block and must return within microseconds. An exception is logged at debug. With
+     * no observer added, the node builds nothing for it.
+     */
+    public interface Observer {
+        /**
+         * The node answered a request that reached it over a transport (the tunnel, webrtc, ...; requests the gateway
+         * relays to the endpoint over HTTP do not pass the node agent).
+         *
+         * @param request       the request
+         * @param response      the answer: {@code ok}, or a failure with its code ({@code node_busy} when the
+         *                      executor and its queue were full, {@code timeout}, {@code remote_error}, ...)
+         * @param durationNanos from receiving the request until the answer
+         */
+        default void onRequest(Request request, Response response, long durationNanos) {
+        }
+    }
+
+    /** Live counters of a node agent, read when asked (none blocks). Read-only. */
+    public interface Stats {
+        /**
+         * Requests waiting in the executor's queue ({@link Builder#maxQueuedRequests} at most).
+         *
+         * @return the count now
+         */
+        int queuedRequests();
+
+        /**
+         * Requests running now ({@link Builder#maxConcurrentRequests} at most).
+         *
+         * @return the count now (approximate while requests start and end)
+         */
+        int runningRequests();
+
+        /**
+         * Requests refused with {@code node_busy} because every executor thread was busy and the queue full.
+         *
+         * @return the count since the agent was built
+         */
+        long rejectedRequests();
+
+        /**
+         * Connections after the first: each time the node connected and registered again after losing its
+         * connection (to the same gateway or another one).
+         *
+         * @return the count since {@link #start()}
+         */
+        long reconnects();
+
+        /**
+         * Time spent connected and registered, the current connection included.
+         *
+         * @return the total since {@link #start()}
+         */
+        Duration connectedTime();
+    }
+
+    /** {@link Stats} read from the runtime. */
+    private record RuntimeStats(NodeRuntime runtime) implements Stats {
+        @Override
+        public int queuedRequests() {
+            return runtime.queuedRequests();
+        }
+
+        @Override
+        public int runningRequests() {
+            return runtime.runningRequests();
+        }
+
+        @Override
+        public long rejectedRequests() {
+            return runtime.rejectedRequests();
+        }
+
+        @Override
+        public long reconnects() {
+            return runtime.reconnects();
+        }
+
+        @Override
+        public Duration connectedTime() {
+            return runtime.connectedTime();
+        }
+    }
+
+    /** An {@link Observer} behind the runtime's probes; equal when it bridges the same observer. */
+    private record ObserverBridge(Observer observer) implements NodeProbe {
+        @Override
+        public void onRequest(Request request, Response response, long durationNanos) {
+            observer.onRequest(request, response, durationNanos);
+        }
+
+        @Override
+        public String toString() {
+            return observer.getClass().getName();
+        }
     }
 
     /** Lifecycle callbacks, called on the node's connection thread: do not block in them. */

@@ -75,6 +75,7 @@ public final class GatewayConfig {
     private final AccessPolicy access;
     private final NodePolicy nodePolicy;
     private final ClusterConfig cluster;
+    private final MetricsConfig metrics;
 
     private GatewayConfig(Builder b) {
         host = b.host == null || b.host.isBlank() ? DEFAULT_HOST : b.host.trim();
@@ -94,6 +95,7 @@ public final class GatewayConfig {
         access = b.access == null ? AccessPolicy.defaults() : b.access;
         nodePolicy = b.nodePolicy == null ? NodePolicy.defaults() : b.nodePolicy;
         cluster = b.cluster == null ? ClusterConfig.defaults() : b.cluster;
+        metrics = b.metrics == null ? MetricsConfig.DISABLED : b.metrics;
     }
 
     /**
@@ -278,6 +280,15 @@ public final class GatewayConfig {
      */
     public ClusterConfig cluster() {
         return cluster;
+    }
+
+    /**
+     * Whether the gateway serves {@code GET /metrics}, and to whom ({@code gateway.metrics}).
+     *
+     * @return the metrics settings (default {@link MetricsConfig#DISABLED})
+     */
+    public MetricsConfig metrics() {
+        return metrics;
     }
 
     /**
@@ -522,7 +533,7 @@ public final class GatewayConfig {
      * ice_servers, request_timeout_sec, max_in_flight_per_node, ready_timeout_sec,
      * direct_callbacks, signal_max_bytes, signal_rate_per_sec, signal_burst, node_to_node_signals}, tokens,
      * dispatch {prefer_p2p,
-     * allow_relay_fallback}}}. Absent keys keep their defaults; unknown keys are ignored; numbers must be whole.
+     * allow_relay_fallback}}, metrics {enabled, public}}. Absent keys keep their defaults; unknown keys are ignored; numbers must be whole.
      *
      * @param json the JSON text
      * @return the validated configuration
@@ -617,7 +628,7 @@ public final class GatewayConfig {
             }
         }
         c = c.toBuilder().access(AccessPolicy.parse(gw)).nodePolicy(NodePolicy.parse(gw))
-                .cluster(ClusterConfig.parse(gw)).build();
+                .cluster(ClusterConfig.parse(gw)).metrics(MetricsConfig.parse(gw)).build();
         return c.validate();
     }
 
@@ -629,14 +640,14 @@ public final class GatewayConfig {
                 && offlineRetention.equals(c.offlineRetention) && p2p.equals(c.p2p) && dispatch.equals(c.dispatch)
                 && Objects.equals(tls, c.tls) && nodeTokens.equals(c.nodeTokens)
                 && controlPingInterval.equals(c.controlPingInterval) && access.equals(c.access)
-                && nodePolicy.equals(c.nodePolicy) && cluster.equals(c.cluster);
+                && nodePolicy.equals(c.nodePolicy) && cluster.equals(c.cluster) && metrics.equals(c.metrics);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, token, dataDir, nodeTtl, offlineRetention, maxMessageBytes, auditMaxBytes, p2p,
                 dispatch, tls, nodeTokens, maxNodes, controlPingInterval, access, nodePolicy,
-                cluster);
+                cluster, metrics);
     }
 
     @Override
@@ -647,7 +658,8 @@ public final class GatewayConfig {
                 + ", maxMessageBytes=" + maxMessageBytes + ", auditMaxBytes=" + auditMaxBytes + ", maxNodes=" + maxNodes
                 + ", controlPingInterval=" + controlPingInterval + ", p2p=" + p2p + ", dispatch=" + dispatch
                 + ", tls=" + (tls == null ? "off" : tls.keyStore()) + ", nodeTokens=" + nodeTokens.keySet()
-                + ", access=" + access + ", nodePolicy=" + nodePolicy + ", cluster=" + cluster + "]";
+                + ", access=" + access + ", nodePolicy=" + nodePolicy + ", cluster=" + cluster + ", metrics=" + metrics
+                + "]";
     }
 
     /**
@@ -672,6 +684,7 @@ public final class GatewayConfig {
         private AccessPolicy access;
         private NodePolicy nodePolicy;
         private ClusterConfig cluster;
+        private MetricsConfig metrics;
 
         private Builder() {
         }
@@ -694,6 +707,7 @@ public final class GatewayConfig {
             access = c.access;
             nodePolicy = c.nodePolicy;
             cluster = c.cluster;
+            metrics = c.metrics;
         }
 
         /**
@@ -888,6 +902,17 @@ public final class GatewayConfig {
          */
         public Builder cluster(ClusterConfig v) {
             cluster = v;
+            return this;
+        }
+
+        /**
+         * Sets whether the gateway serves {@code GET /metrics}, and to whom.
+         *
+         * @param v the settings; {@code null} means {@link MetricsConfig#DISABLED}
+         * @return this builder
+         */
+        public Builder metrics(MetricsConfig v) {
+            metrics = v;
             return this;
         }
 

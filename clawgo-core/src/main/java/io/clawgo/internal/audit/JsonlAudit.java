@@ -90,6 +90,9 @@ public final class JsonlAudit implements AutoCloseable {
     /** Bytes in the current file. Guarded by ioLock. */
     private long size;
 
+    /** Lines lost because their batch could not be written. */
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+
     private long lastWarnNanos;
     private long suppressedWarnings;
     private boolean warnedOnce;
@@ -204,6 +207,24 @@ public final class JsonlAudit implements AutoCloseable {
         return ordered;
     }
 
+    /**
+     * Lines appended and not yet written: they wait at most {@value #FLUSH_DELAY_MILLIS} ms for the flusher (always 0
+     * without one, between appends).
+     */
+    public int pendingLines() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
+    /**
+     * Lines lost to I/O errors since this audit was created: every line of a batch whose write failed is counted
+     * (some of them may have reached the file before the error). {@link #recent} still has them.
+     */
+    public long droppedLines() {
+        return dropped.get();
+    }
+
     /** Writes every line appended so far to the file (to the operating system, not to the disk). */
     public void flush() {
         synchronized (ioLock) {
@@ -277,6 +298,7 @@ public final class JsonlAudit implements AutoCloseable {
             }
             drain(out);
         } catch (IOException | RuntimeException e) {
+            dropped.addAndGet(lines.size());
             warn("cannot write audit file " + file + ": " + e, e);
             closeChannel();
         }

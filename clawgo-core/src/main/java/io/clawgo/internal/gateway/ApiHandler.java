@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final long MAX_WAIT_SEC = 3600;
+    /** The Prometheus text exposition format, version 0.0.4. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** dispatch_and_wait calls that may wait at once (each holds one of the 200 server threads). */
     static final int MAX_WAITING = 100;
     private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING);
@@ -44,13 +46,18 @@ final class ApiHandler extends Handler.Abstract {
     private final int maxBodyBytes;
     private final HttpIo.BodyLimits bodyLimits;
     private final java.util.function.Supplier<Map<String, Object>> readiness;
+    /** The text of {@code GET /metrics}, or {@code null} when metrics are off (then {@code /metrics} is a 404). */
+    private final java.util.function.Supplier<String> metricsText;
 
     /**
-     * @param readiness what {@code GET /ready} answers; its {@code ready} entry decides 200 or 503
+     * @param readiness   what {@code GET /ready} answers; its {@code ready} entry decides 200 or 503
+     * @param metricsText what {@code GET /metrics} serves (Prometheus text format), or {@code null} for no route
      */
     ApiHandler(NodeRegistry registry, NodeDispatcher dispatcher, SubagentRuntime subagents, NodesView view,
-               HttpIo.BodyLimits bodyLimits, java.util.function.Supplier<Map<String, Object>> readiness) {
+               HttpIo.BodyLimits bodyLimits, java.util.function.Supplier<Map<String, Object>> readiness,
+               java.util.function.Supplier<String> metricsText) {
         this.readiness = readiness;
+        this.metricsText = metricsText;
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.subagents = subagents;
@@ -71,6 +78,14 @@ final class ApiHandler extends Handler.Abstract {
                     Map<String, Object> r = readiness.get();
                     HttpIo.json(response, callback, Boolean.TRUE.equals(r.get("ready")) ? 200 : 503, r);
                 }, response, callback);
+                case AuthHandler.METRICS_PATH -> {
+                    if (metricsText == null) {
+                        HttpIo.error(response, callback, 404, "not_found", "metrics are off (gateway.metrics.enabled)");
+                    } else {
+                        get(method, () -> HttpIo.text(response, callback, 200, METRICS_CONTENT_TYPE,
+                                metricsText.get()), response, callback);
+                    }
+                }
                 case "/nodes/register" -> post(method, () -> register(request, response, callback), response, callback);
                 case "/nodes/heartbeat" -> post(method, () -> heartbeat(request, response, callback), response, callback);
                 case "/nodes/connect" -> HttpIo.error(response, callback, 400, ErrorCodes.INVALID_REQUEST,

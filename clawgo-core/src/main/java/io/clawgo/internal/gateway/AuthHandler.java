@@ -12,8 +12,9 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Bearer-token check in front of every API route and the WebSocket upgrade. Only {@code /health} and the static web UI
- * shell (which holds no data) are public. Tokens are compared in constant time and never logged; query-string and
+ * Bearer-token check in front of every API route, {@code /metrics} (unless {@code gateway.metrics.public}) and the
+ * WebSocket upgrade. Only {@code /health}, {@code /ready} and the static web UI shell (which holds no data) are
+ * public. Tokens are compared in constant time and never logged; query-string and
  * cookie tokens are not accepted.
  *
  * <p>The gateway token grants everything. A per-node token ({@code gateway.nodes.tokens}) grants only the node routes
@@ -27,8 +28,15 @@ final class AuthHandler extends Handler.Wrapper {
     private final byte[] tokenDigest;
     private final Map<String, byte[]> nodeDigests;
 
-    AuthHandler(String token, Map<String, String> nodeTokens, Handler next) {
+    /** Whether {@code /metrics} is served without the gateway token ({@code gateway.metrics.public}). */
+    private final boolean metricsOpen;
+
+    /**
+     * @param metricsOpen whether {@code /metrics} is public; otherwise it needs the gateway token like the API
+     */
+    AuthHandler(String token, Map<String, String> nodeTokens, boolean metricsOpen, Handler next) {
         super(next);
+        this.metricsOpen = metricsOpen;
         this.tokenDigest = token == null || token.isEmpty() ? null : sha256(token);
         Map<String, byte[]> m = new LinkedHashMap<>();
         nodeTokens.forEach((id, t) -> m.put(id, sha256(t)));
@@ -38,7 +46,8 @@ final class AuthHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
-        if ((tokenDigest == null && nodeDigests.isEmpty()) || isPublic(path)) {
+        if ((tokenDigest == null && nodeDigests.isEmpty())
+                || (isPublic(path) && (metricsOpen || !METRICS_PATH.equals(path)))) {
             return super.handle(request, response, callback);
         }
         byte[] presented = presented(request);
@@ -78,6 +87,9 @@ final class AuthHandler extends Handler.Wrapper {
         }
         return match;
     }
+
+    /** The path of the metrics text ({@code gateway.metrics}). */
+    static final String METRICS_PATH = "/metrics";
 
     static boolean isPublic(String path) {
         return !(path.startsWith("/nodes/") || path.startsWith("/webui/api"));

@@ -44,6 +44,8 @@ final class ControlHub implements NodeRegistry.Listener {
     /** Open sockets per principal ({@code node:<id>} of a node token, {@code addr:<ip>} otherwise). */
     private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
+    /** Control sockets closed (4004) because their send queue was full. */
+    private final AtomicLong sendQueueOverflows = new AtomicLong();
     private volatile List<GatewayTransport> transports = List.of();
     private volatile P2pConfig p2p = P2pConfig.defaults();
 
@@ -142,6 +144,16 @@ final class ControlHub implements NodeRegistry.Listener {
 
     NodeRegistry registry() {
         return registry;
+    }
+
+    /** Counts a control socket closed because its send queue overflowed. */
+    void countSendQueueOverflow() {
+        sendQueueOverflows.incrementAndGet();
+    }
+
+    /** Control sockets closed (4004) because their send queue was full, since the gateway started. */
+    long sendQueueOverflows() {
+        return sendQueueOverflows.get();
     }
 
     long nextGeneration() {

@@ -577,6 +577,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             // go at once (offline, its requests in flight failed) instead of when the stuck socket finally closes
             if (!retired) {
                 LOG.warn("send queue of node {} is full; closing its connection", nodeId);
+                hub.countSendQueueOverflow();
                 retire(4004, "send queue full: the node does not read its socket");
                 hub.unbind(this, "disconnected");
             }

@@ -33,15 +33,20 @@ final class EdgeHandler extends Handler.Wrapper {
     private final boolean anyOrigin;
     private final Set<String> origins;
     private final String scheme;
+    /** Told of every answered request, or nothing when empty. */
+    private final Probes probes;
 
     /**
      * @param checkHost whether to check {@code Host} (the gateway has no token)
      * @param hosts     lower-case host names accepted besides IP literals, or a set holding {@code "*"} for any
      * @param origins   normalised extra origins of the WebSocket upgrade, or a set holding {@code "*"} for any
      * @param scheme    {@code http} or {@code https}: the scheme of the gateway's own origin
+     * @param probes    told of every request once it was answered (route, method, status, time)
      */
-    EdgeHandler(boolean checkHost, Set<String> hosts, Set<String> origins, String scheme, Handler next) {
+    EdgeHandler(boolean checkHost, Set<String> hosts, Set<String> origins, String scheme, Probes probes,
+                Handler next) {
         super(next);
+        this.probes = probes;
         this.checkHost = checkHost && !hosts.contains("*");
         this.hosts = Set.copyOf(hosts);
         this.anyOrigin = origins.contains("*");
@@ -51,6 +56,38 @@ final class EdgeHandler extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (probes.isEmpty()) {
+            return edge(request, response, callback);
+        }
+        long started = System.nanoTime();
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        Callback observed = new Callback.Nested(callback) {
+            @Override
+            public void succeeded() {
+                record(response.getStatus());
+                super.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                record(response.isCommitted() ? response.getStatus() : 500);
+                super.failed(x);
+            }
+
+            private void record(int status) {
+                probes.onHttpRequest(Routes.of(path), Routes.method(method), status, System.nanoTime() - started);
+            }
+        };
+        boolean handled = edge(request, response, observed);
+        if (!handled) {
+            // nobody took it: Jetty answers 404 without the callback
+            probes.onHttpRequest(Routes.of(path), Routes.method(method), 404, System.nanoTime() - started);
+        }
+        return handled;
+    }
+
+    private boolean edge(Request request, Response response, Callback callback) throws Exception {
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
         String host = request.getHeaders().get(HttpHeader.HOST);
         if (checkHost && host != null && !hostAllowed(host)) {

@@ -69,6 +69,10 @@ public final class GatewayRuntime implements AutoCloseable {
     private final ClassLoader classLoader;
     /** The application's listener, or {@code null}. */
     private final GatewayEvents listener;
+    /** The application's synchronous observers ({@code Gateway.Observer}), added and removed at any time. */
+    private final Probes probes = new Probes();
+    /** What {@code GET /metrics} serves, or {@code null}. */
+    private final java.util.function.Supplier<String> metricsText;
 
     private ScheduledExecutorService scheduler;
     /** Writes the dispatch and task audits in batches: file I/O off the dispatch path and off the timers. */
@@ -100,12 +104,22 @@ public final class GatewayRuntime implements AutoCloseable {
     private int port;
 
     /**
-     * @param listener told of node liveness and finished dispatches on a thread of its own, or {@code null}
+     * @param listener    told of node liveness and finished dispatches on a thread of its own, or {@code null}
+     * @param metricsText what {@code GET /metrics} serves when {@code gateway.metrics.enabled}, or {@code null}
+     * @throws ConfigException when metrics are enabled and {@code metricsText} is {@code null}
      */
     public GatewayRuntime(GatewayConfig config, List<DefaultSubagentRuntime.LocalAgent> localAgents,
-                          ClassLoader classLoader, GatewayEvents listener) {
+                          ClassLoader classLoader, GatewayEvents listener,
+                          java.util.function.Supplier<String> metricsText) {
         this.config = config.validate();
         requireTokenOrLoopback(this.config);
+        if (this.config.metrics().enabled() && metricsText == null) {
+            throw new ConfigException("gateway.metrics.enabled is set, but nothing makes the metrics text: add "
+                    + "io.clawgo:clawgo-micrometer and give the gateway a Prometheus registry's scrape "
+                    + "(Gateway.builder().metricsText(registry::scrape), then ClawgoMetrics.bind(gateway, registry); "
+                    + "the clawgo CLI does this), or turn gateway.metrics off");
+        }
+        this.metricsText = this.config.metrics().enabled() ? metricsText : null;
         this.localAgents = List.copyOf(localAgents);
         this.classLoader = classLoader;
         this.listener = listener;
@@ -202,6 +216,7 @@ public final class GatewayRuntime implements AutoCloseable {
             events = new EventThread(listener, EventThread.CAPACITY);
             registry.addListener(events);
         }
+        registry.addListener(probes);
 
         cluster = new ClusterMember(config, registry, scheduler, this::url);
 
@@ -235,9 +250,13 @@ public final class GatewayRuntime implements AutoCloseable {
                 new NamedThreadFactory("clawgo-fallback-"));
         fallbacks.allowCoreThreadTimeOut(true);
         router = new Router(p2pChain, relay, config.dispatch(), scheduler, fallbacks);
-        dispatcher = new NodeDispatcher(registry, router, dispatchAudit,
-                events == null ? NodeDispatcher.Observer.NONE : events, config.nodePolicy().maxStoredTextChars(),
-                cluster);
+        EventThread async = events;
+        NodeDispatcher.Observer observer = async == null ? probes : (request, mode, response, at, nanos) -> {
+            async.onDispatch(request, mode, response, at, nanos);
+            probes.onDispatch(request, mode, response, at, nanos);
+        };
+        dispatcher = new NodeDispatcher(registry, router, dispatchAudit, observer,
+                config.nodePolicy().maxStoredTextChars(), cluster);
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
@@ -254,7 +273,7 @@ public final class GatewayRuntime implements AutoCloseable {
 
         ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, new HttpIo.BodyLimits(
                 config.maxMessageBytes(), access.minRequestDataRate(), access.requestBodyGrace().toNanos()),
-                this::readiness);
+                this::readiness, metricsText);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
             container.setIdleTimeout(WS_IDLE_TIMEOUT);
             // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close; the
@@ -271,8 +290,8 @@ public final class GatewayRuntime implements AutoCloseable {
         Set<String> origins = new HashSet<>(access.allowedOrigins());
         boolean checkHost = config.token().isEmpty(); // a token defeats DNS rebinding by itself
         server.setHandler(new EdgeHandler(checkHost, checkHost ? hostNames(config) : Set.of(), origins,
-                config.tls() == null ? "http" : "https",
-                new AuthHandler(config.token(), config.nodeTokens(), ws)));
+                config.tls() == null ? "http" : "https", probes,
+                new AuthHandler(config.token(), config.nodeTokens(), config.metrics().open(), ws)));
         server.start();
         port = connector.getLocalPort();
         // after the server listens (its URL is what the cluster advertises); nodes that registered meanwhile are
@@ -444,6 +463,62 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Name of the active P2P transport, or {@code null}. */
     public String p2pTransportName() {
         return p2p == null ? null : p2p.name();
+    }
+
+    /** Adds a synchronous observer (see {@code Gateway.Observer}); adding one twice keeps one. */
+    public void addProbe(GatewayProbe p) {
+        probes.add(p);
+    }
+
+    /** Removes a synchronous observer; nothing happens when it was not added. */
+    public void removeProbe(GatewayProbe p) {
+        probes.remove(p);
+    }
+
+    /** Requests in flight per transport (see {@link Router#inFlight()}); empty before start and after close. */
+    public java.util.Map<String, Integer> inFlight() {
+        Router r = router;
+        return r == null ? java.util.Map.of() : r.inFlight();
+    }
+
+    /** Control sockets closed (4004) because their send queue overflowed. */
+    public long controlSendQueueOverflows() {
+        ControlHub h = hub;
+        return h == null ? 0 : h.sendQueueOverflows();
+    }
+
+    /** Audit lines waiting to be written: the dispatch and task audits (the node audit is written at once). */
+    public int auditPending() {
+        JsonlAudit d = dispatchAudit;
+        JsonlAudit t = taskAudit;
+        return (d == null ? 0 : d.pendingLines()) + (t == null ? 0 : t.pendingLines());
+    }
+
+    /** Audit lines lost to I/O errors, of the dispatch, task and node audits. */
+    public long auditDropped() {
+        JsonlAudit d = dispatchAudit;
+        JsonlAudit t = taskAudit;
+        NodeRegistry r = registry;
+        return (d == null ? 0 : d.droppedLines()) + (t == null ? 0 : t.droppedLines())
+                + (r == null ? 0 : r.auditDropped());
+    }
+
+    /**
+     * The configured P2P transport's sessions, as {@code /webui/api/nodes} shows them; an empty status when there is
+     * none or it failed.
+     */
+    public io.clawgo.spi.TransportStatus p2pStatus() {
+        GatewayTransport t = p2p;
+        if (t == null) {
+            return io.clawgo.spi.TransportStatus.empty("");
+        }
+        try {
+            io.clawgo.spi.TransportStatus s = t.status();
+            return s == null ? io.clawgo.spi.TransportStatus.empty(t.name()) : s;
+        } catch (RuntimeException e) {
+            LOG.debug("status of transport {} failed: {}", t.name(), e.toString());
+            return io.clawgo.spi.TransportStatus.empty(t.name());
+        }
     }
 
     /** The {@code /webui/api/nodes} payload. */

@@ -102,6 +102,13 @@ public final class NodeRuntime implements AutoCloseable {
     /** The connection being opened or in use, or null. */
     private volatile Connection current;
     private volatile Thread loopThread;
+    /** Registered connections so far, the time spent in ended ones, and when the active one began. Guarded by stateLock. */
+    private long connections;
+    private long connectedNanos;
+    private long connectedSince;
+    /** Told of every request this node ran (see {@code NodeAgent.Observer}). */
+    private final java.util.concurrent.CopyOnWriteArrayList<NodeProbe> probes =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Last failure text, to log each distinct failure once (loop thread only). */
     private String lastFailure;
 
@@ -162,6 +169,45 @@ public final class NodeRuntime implements AutoCloseable {
 
     public NodeSettings settings() {
         return settings;
+    }
+
+    /** Adds a synchronous observer of the requests this node runs; adding one twice keeps one. */
+    public void addProbe(NodeProbe p) {
+        probes.addIfAbsent(p);
+    }
+
+    /** Removes an observer added with {@link #addProbe}. */
+    public void removeProbe(NodeProbe p) {
+        probes.remove(p);
+    }
+
+    /** Registered connections after the first one: how often this node reconnected. */
+    public long reconnects() {
+        synchronized (stateLock) {
+            return Math.max(0, connections - 1);
+        }
+    }
+
+    /** Time spent connected and registered since start, the current connection included. */
+    public Duration connectedTime() {
+        synchronized (stateLock) {
+            return Duration.ofNanos(connectedNanos + (active == null ? 0 : System.nanoTime() - connectedSince));
+        }
+    }
+
+    /** Requests waiting for an executor thread. */
+    public int queuedRequests() {
+        return executor.queued();
+    }
+
+    /** Requests running on the executor now. */
+    public int runningRequests() {
+        return executor.running();
+    }
+
+    /** Requests refused with {@code node_busy} (executor and queue full) since start. */
+    public long rejectedRequests() {
+        return executor.rejected();
     }
 
     /** The context given to node transports. */
@@ -534,6 +580,8 @@ public final class NodeRuntime implements AutoCloseable {
     private void markActive(Connection c) {
         synchronized (stateLock) {
             active = c;
+            connections++;
+            connectedSince = System.nanoTime();
             stateLock.notifyAll();
         }
     }
@@ -551,6 +599,7 @@ public final class NodeRuntime implements AutoCloseable {
         synchronized (stateLock) {
             if (active == c) {
                 active = null;
+                connectedNanos += System.nanoTime() - connectedSince;
             }
             if (announced == c) {
                 announced = null;
@@ -564,6 +613,20 @@ public final class NodeRuntime implements AutoCloseable {
                 current = null;
             }
             stateLock.notifyAll();
+        }
+    }
+
+    /** Tells the probes of a request this node answered; a probe that throws is logged at debug. */
+    private void observed(Request request, Response response, long nanos) {
+        if (response == null) {
+            return; // the executor's futures always complete normally
+        }
+        for (NodeProbe p : probes) {
+            try {
+                p.onRequest(request, response, nanos);
+            } catch (RuntimeException e) {
+                LOG.debug("node {}: request observer {} failed: {}", nodeId, p, e.toString());
+            }
         }
     }
 
@@ -922,7 +985,13 @@ public final class NodeRuntime implements AutoCloseable {
 
         @Override
         public CompletionStage<Response> execute(Request request) {
-            return executor.execute(request);
+            if (probes.isEmpty()) {
+                return executor.execute(request);
+            }
+            long started = System.nanoTime();
+            CompletableFuture<Response> f = executor.execute(request);
+            f.whenComplete((r, e) -> observed(request, r, System.nanoTime() - started));
+            return f;
         }
 
         @Override

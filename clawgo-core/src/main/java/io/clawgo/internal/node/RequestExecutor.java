@@ -57,6 +57,8 @@ final class RequestExecutor {
     /** Run the handler on the calling (receiving) thread: see {@code NodeAgent.Builder#directHandler}. */
     private final boolean direct;
     private volatile boolean closed;
+    /** Requests refused with {@code node_busy}. */
+    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
 
     RequestExecutor(String nodeId, RequestHandler handler, EndpointClient endpointClient, String endpoint,
                     String nodeToken, int maxConcurrent, int maxQueued, Duration timeout, int maxMessageBytes,
@@ -116,6 +118,9 @@ final class RequestExecutor {
         try {
             tracked.task = pool.submit(() -> run(req, result));
         } catch (RejectedExecutionException e) {
+            if (!closed) {
+                rejected.incrementAndGet();
+            }
             result.complete(Response.error(req, ErrorCodes.NODE_BUSY, closed ? "node agent is closed"
                     : "node is busy: " + maxConcurrent + " requests running and " + maxQueued
                     + " queued (raise maxConcurrentRequests / maxQueuedRequests)"));
@@ -129,6 +134,21 @@ final class RequestExecutor {
             result.complete(Response.error(req, ErrorCodes.TRANSPORT_ERROR, "node agent is closed"));
         }
         return result;
+    }
+
+    /** Requests waiting in the queue for a thread. */
+    int queued() {
+        return pool.getQueue().size();
+    }
+
+    /** Requests running on the pool now (approximate, as {@link ThreadPoolExecutor#getActiveCount()}). */
+    int running() {
+        return pool.getActiveCount();
+    }
+
+    /** Requests refused with {@code node_busy} because the pool and its queue were full. */
+    long rejected() {
+        return rejected.get();
     }
 
     /**

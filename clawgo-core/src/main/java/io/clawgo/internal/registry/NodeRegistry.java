@@ -2,6 +2,7 @@ package io.clawgo.internal.registry;
 
 import io.clawgo.internal.audit.Clipped;
 import io.clawgo.internal.audit.JsonlAudit;
+import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,7 +80,18 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         /** The node was removed (deleted or pruned after the offline retention). */
         default void onRemoved(String id) {
         }
+
+        /**
+         * A registration was asked for with {@link #upsert}: {@code outcome} is {@code ok} when it was stored, else
+         * the code it was refused with ({@code invalid_request}, {@code forbidden}, {@code rate_limited},
+         * {@code too_many_nodes}). {@code id} is the trimmed id as asked (not necessarily valid).
+         */
+        default void onRegistration(String id, String outcome) {
+        }
     }
+
+    /** The outcome of a stored registration, as {@link Listener#onRegistration} gets it. */
+    public static final String REGISTRATION_OK = "ok";
 
     /** Reason given by the reaper when a node was not heard from within the TTL. */
     public static final String REASON_TTL = "ttl";
@@ -310,6 +322,26 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
      */
     public NodeInfo upsert(NodeInfo info, String principal) {
         Objects.requireNonNull(info, "info");
+        String asked = info.id() == null ? "" : info.id().trim();
+        NodeInfo stored;
+        try {
+            stored = store(info, principal);
+        } catch (RegistrationRefusedException e) {
+            fire(l -> l.onRegistration(asked, e.code()));
+            throw e;
+        } catch (NodeLimitException e) {
+            fire(l -> l.onRegistration(asked, e.code()));
+            throw e;
+        } catch (IllegalArgumentException e) {
+            fire(l -> l.onRegistration(asked, ErrorCodes.INVALID_REQUEST));
+            throw e;
+        }
+        fire(l -> l.onRegistration(stored.id(), REGISTRATION_OK));
+        return stored;
+    }
+
+    /** {@link #upsert(NodeInfo, String)} without telling {@link Listener#onRegistration}. */
+    private NodeInfo store(NodeInfo info, String principal) {
         String id = normalizeId(info.id());
         RegistrationRules.checkInfo(id, info);
         rules.checkPrincipal(id, principal);
@@ -581,6 +613,11 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Lines of the node audit ({@code nodes-audit.jsonl}) that could not be written (I/O errors). */
+    public long auditDropped() {
+        return audit.droppedLines();
     }
 
     /** The TTL after which a silent node is offline. */

@@ -38,6 +38,9 @@ public final class Router implements AutoCloseable {
     private final DispatchPolicy policy;
     private final DeadlineGuard guard;
     private final Executor fallbacks;
+    /** Requests handed to each transport and not answered yet, by transport (fixed at construction). */
+    private final java.util.IdentityHashMap<GatewayTransport, java.util.concurrent.atomic.AtomicInteger> inFlight =
+            new java.util.IdentityHashMap<>();
 
     /**
      * @param p2p    P2P transports in order of preference (the configured one first, then fallbacks such as the
@@ -54,6 +57,23 @@ public final class Router implements AutoCloseable {
         this.policy = policy;
         this.guard = new DeadlineGuard(scheduler, GUARD_SWEEP_MILLIS);
         this.fallbacks = NeverRejecting.wrap(fallbacks);
+        for (GatewayTransport t : this.p2p) {
+            inFlight.put(t, new java.util.concurrent.atomic.AtomicInteger());
+        }
+        inFlight.put(relay, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    /**
+     * Requests in flight on each transport: handed to its {@code send} and not answered yet (nor given up by the
+     * guard), in the order of preference, the relay last.
+     */
+    public java.util.Map<String, Integer> inFlight() {
+        java.util.Map<String, Integer> out = new LinkedHashMap<>();
+        for (GatewayTransport t : p2p) {
+            out.merge(t.name(), inFlight.get(t).get(), Integer::sum);
+        }
+        out.merge(relay.name(), inFlight.get(relay).get(), Integer::sum);
+        return out;
     }
 
     /** Stops the guard's sweep; the transports are closed by their owner. */
@@ -117,6 +137,8 @@ public final class Router implements AutoCloseable {
     /** Calls {@code t.send}, turning exceptions and late answers into failed responses. */
     private CompletableFuture<Response> send(GatewayTransport t, Request request, Duration timeout) {
         CompletableFuture<Response> out;
+        java.util.concurrent.atomic.AtomicInteger counter = inFlight.get(t);
+        counter.incrementAndGet();
         try {
             CompletionStage<Response> stage = t.send(request, timeout);
             out = stage == null ? CompletableFuture.failedFuture(new IllegalStateException("send returned null"))
@@ -129,6 +151,7 @@ public final class Router implements AutoCloseable {
         return guard.watch(out.copy(), guardAt, () -> Response.error(request, ErrorCodes.TIMEOUT,
                         t.name() + " did not answer within " + timeout.toMillis() + " ms"))
                 .handle((r, e) -> {
+                    counter.decrementAndGet();
                     if (e != null) {
                         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                                 ? e.getCause() : e;

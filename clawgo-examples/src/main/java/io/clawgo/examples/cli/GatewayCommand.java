@@ -5,6 +5,10 @@ import io.clawgo.ClawgoException;
 import io.clawgo.Gateway;
 import io.clawgo.config.ConfigException;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.config.MetricsConfig;
+import io.clawgo.micrometer.ClawgoMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireCodec;
 import java.io.IOException;
@@ -39,6 +43,7 @@ import picocli.CommandLine.Spec;
             "  clawgo gateway --token \"$CLAWGO_GATEWAY_TOKEN\"",
             "  clawgo gateway --config gateway.json --port 18790 --transport webrtc",
             "  clawgo gateway --cluster nats://10.0.0.5:4222 --cluster-name prod",
+            "  clawgo gateway --metrics          (Prometheus text at /metrics, with the token)",
             "",
             "Exit codes: 0 stopped cleanly, 1 could not start (for example the port is",
             "in use), 2 bad flags or configuration."})
@@ -83,6 +88,11 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--node-ttl-sec", paramLabel = "N",
             description = "A node is online while heard from within N seconds (default 60).")
     Integer nodeTtlSec;
+
+    @Option(names = "--metrics", description = "Serve Prometheus metrics (the clawgo.* meters, see "
+            + "docs/operations.md) at /metrics, behind the token unless gateway.metrics.public is set in the config "
+            + "file (the same as \"metrics\": {\"enabled\": true}).")
+    boolean metrics;
 
     @Option(names = "--cluster", paramLabel = "URL[,URL...]", split = ",",
             description = "Share the fleet with other gateways through these NATS servers (nats://host:4222, "
@@ -132,8 +142,14 @@ final class GatewayCommand implements Callable<Integer> {
 
         Lifecycle.install();
         Gateway gateway;
+        PrometheusMeterRegistry registry = cfg.metrics().enabled()
+                ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
         try {
-            gateway = Gateway.builder().config(cfg).start();
+            Gateway.Builder builder = Gateway.builder().config(cfg);
+            if (registry != null) {
+                builder.metricsText(registry::scrape);
+            }
+            gateway = builder.start();
         } catch (ConfigException e) {
             Cli.error(spec, e.getMessage());
             return Cli.USAGE;
@@ -141,6 +157,7 @@ final class GatewayCommand implements Callable<Integer> {
             Cli.error(spec, e.getMessage());
             return Cli.FAILED;
         }
+        ClawgoMetrics binding = registry == null ? null : ClawgoMetrics.bind(gateway, registry);
         try {
             String p2p = gateway.p2pTransport().orElse("none, relay only");
             Cli.out(spec, "clawgo gateway listening on " + gateway.url() + " (p2p: " + p2p + ")");
@@ -155,10 +172,17 @@ final class GatewayCommand implements Callable<Integer> {
             } else {
                 Cli.out(spec, "Web UI: " + gateway.url() + "/");
             }
+            if (binding != null) {
+                Cli.out(spec, "Metrics: " + gateway.url() + "/metrics (Prometheus text"
+                        + (cfg.metrics().open() ? ", public)" : ", with the token)"));
+            }
             Lifecycle.stopRequested().join();
             LOG.info("stopping the gateway");
         } finally {
             gateway.close();
+            if (binding != null) {
+                binding.close();
+            }
         }
         return Cli.OK;
     }
@@ -228,6 +252,9 @@ final class GatewayCommand implements Callable<Integer> {
         }
         if (cluster != null && !cluster.isEmpty()) {
             cfg = cfg.toBuilder().cluster(cfg.cluster().toBuilder().provider("nats").servers(cluster).build()).build();
+        }
+        if (metrics) {
+            cfg = cfg.toBuilder().metrics(new MetricsConfig(true, cfg.metrics().open())).build();
         }
         if (clusterName != null) {
             if (!cfg.cluster().enabled()) {

@@ -51,6 +51,41 @@ class GatewayCliTest {
     }
 
     @Test
+    void metricsServesPrometheusTextBehindTheTokenOrPublicFromTheConfigFile() throws Exception {
+        String token = "gateway-cli-metrics";
+        try (CliProcess gw = CliProcess.start("gateway", "--host", "127.0.0.1", "--port", "0", "--token", token,
+                "--data-dir", dir.resolve("a").toString(), "--transport", "websocket_tunnel", "--metrics")) {
+            String url = gw.awaitStdout(READY, START).group(1);
+            gw.awaitStdout("^Metrics: " + java.util.regex.Pattern.quote(url + "/metrics") + " \\(Prometheus text, "
+                    + "with the token\\)$", Duration.ofSeconds(5));
+            assertThat(TestHttp.get(url + "/metrics", null).status()).isEqualTo(401);
+            assertThat(TestHttp.get(url + "/webui/api/version", token).status()).isEqualTo(200);
+            TestHttp.Reply page = TestHttp.get(url + "/metrics", token);
+            assertThat(page.status()).isEqualTo(200);
+            io.clawgo.testing.PrometheusText text = io.clawgo.testing.PrometheusText.parse(page.body());
+            assertThat(text.types()).containsEntry("clawgo_nodes", "gauge")
+                    .containsEntry("clawgo_dispatch_in_flight", "gauge")
+                    .containsEntry("clawgo_p2p_sessions", "gauge")
+                    .containsEntry("clawgo_http_requests_seconds", "summary");
+            assertThat(text.value("clawgo_http_requests_seconds_count", Map.of("route", "/webui/api/version",
+                    "status", "200"))).isEqualTo(1);
+            assertThat(text.value("clawgo_dispatch_in_flight", Map.of("transport", "websocket_tunnel"))).isZero();
+            gw.terminate();
+            assertThat(gw.waitFor(Duration.ofSeconds(10))).as(gw.dump()).isZero();
+        }
+        Path config = Files.writeString(dir.resolve("gateway.json"),
+                "{\"gateway\":{\"metrics\":{\"enabled\":true,\"public\":true}}}");
+        try (CliProcess gw = CliProcess.start("gateway", "--config", config.toString(), "--host", "127.0.0.1",
+                "--port", "0", "--token", token, "--data-dir", dir.resolve("b").toString())) {
+            String url = gw.awaitStdout(READY, START).group(1);
+            TestHttp.Reply page = TestHttp.get(url + "/metrics", null);
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(io.clawgo.testing.PrometheusText.parse(page.body()).types()).containsKey("clawgo_nodes");
+            assertThat(TestHttp.get(url + "/webui/api/version", null).status()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void withoutATokenOneIsGeneratedAndPrintedOnce() throws Exception {
         try (CliProcess gw = CliProcess.start("gateway", "--host", "127.0.0.1", "--port", "0",
                 "--data-dir", dir.toString())) {

@@ -10,11 +10,15 @@ import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.IceServer;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;
+import io.clawgo.micrometer.ClawgoMetrics;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.subagent.DispatchResult;
 import io.clawgo.subagent.SpawnRequest;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +50,17 @@ final class DocSnippets {
                 .localAgent("summarizer", "Summarizer", task -> summarize(task.task()))
                 .start();                  // ConfigException for bad config, ClawgoException when it cannot listen
         // end::embedding-gateway[]
+        return gateway;
+    }
+
+    /** The metrics binding of operations.md (compiled only: the default port). */
+    static Gateway metrics(String token, NodeAgent nodeAgent, MeterRegistry otherRegistry) {
+        // tag::metrics-binding[]
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gateway gateway = Gateway.builder().token(token).metricsText(registry::scrape).start();  // serves GET /metrics
+        ClawgoMetrics.bind(gateway, registry);          // the gateway's meters
+        ClawgoMetrics.bind(nodeAgent, otherRegistry);   // a node agent's meters, tagged node=<id>
+        // end::metrics-binding[]
         return gateway;
     }
 

@@ -185,6 +185,7 @@ class DocSnippetsTest {
         assertThat(c.nodePolicy().maxStoredTextChars()).isEqualTo(4096);
         assertThat(c.access().allowedHosts()).containsExactly("gateway.example.lan");
         assertThat(c.access().allowUnauthenticated()).isFalse();
+        assertThat(c.metrics().enabled()).isFalse();
 
         assertThat(GatewayConfig.parse(source("tcp-example-config.json", Map.of())).p2p().transport())
                 .isEqualTo("tcp_example");

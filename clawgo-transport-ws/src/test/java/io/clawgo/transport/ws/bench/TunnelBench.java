@@ -3,10 +3,13 @@ package io.clawgo.transport.ws.bench;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.internal.http.NoDelaySocketFactory;
+import io.clawgo.micrometer.ClawgoMetrics;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.Payloads;
 import io.clawgo.testing.ThreadStats;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,6 +47,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  *   <li>(b) tunnel: {@code Gateway.dispatch(request, "p2p", ...)} (router, dispatch audit and all) to a
  *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload;</li>
  *   <li>(c) direct: (b) with {@code Gateway.Builder#directCallbacks} and {@code NodeAgent.Builder#directHandler}.</li>
+ *   <li>metrics: (b) with the gateway and the node bound to a Prometheus registry ({@code ClawgoMetrics}), against
+ *       (b) in the same run: the cost of the meters.</li>
  *   <li>rawrev: (a) with the roles turned round as in the tunnel (the server sends, the client echoes);</li>
  *   <li>rawhop: rawrev with the client's echo sent from a pool its reader hands each message to: the one hand-off a
  *       node must make, and nothing else of the tunnel (the floor of (b)).</li>
@@ -68,7 +73,7 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 public final class TunnelBench {
     private static final int IN_FLIGHT = 64;
     private static final int[] ALL_SIZES = {200, 64 * 1024};
-    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "rawhop", "tunnel", "direct");
+    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "rawhop", "tunnel", "direct", "metrics");
 
     private final boolean quick;
     /** Whether to print the CPU time per round trip of each thread group in the throughput phase. */
@@ -120,11 +125,11 @@ public final class TunnelBench {
                 case "--threads" -> threads = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,rawrev,rawhop,tunnel,direct,"
-                        + " --threads)");
+                        + "metrics, --threads)");
             }
         }
         if (!ALL_STACKS.containsAll(stacks)) {
-            throw new IllegalArgumentException("--stacks takes raw, rawrev, rawhop, tunnel and direct");
+            throw new IllegalArgumentException("--stacks takes raw, rawrev, rawhop, tunnel, direct and metrics");
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try {
@@ -140,9 +145,12 @@ public final class TunnelBench {
         long started = System.nanoTime();
         Path dir = Files.createTempDirectory("clawgo-bench");
         Map<String, List<Cell>> results = new LinkedHashMap<>();
+        List<Double> observerCosts = new ArrayList<>();
         try (RawEcho raw = new RawEcho(false, false); RawEcho rawrev = new RawEcho(true, false);
              RawEcho rawhop = new RawEcho(true, true); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
-             Tunnel direct = new Tunnel(dir.resolve("direct"), true)) {
+             Tunnel direct = new Tunnel(dir.resolve("direct"), true);
+             Tunnel metered = new Tunnel(dir.resolve("metrics"), false,
+                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
             // round 0 warms the JIT up for every stack and is not counted: the tunnel runs far more Java code than the
             // echo, and C2 still compiles it during a first round on a 2-core machine
             for (int round = quick ? 1 : 0; round <= rounds; round++) {
@@ -153,9 +161,12 @@ public final class TunnelBench {
                 }
                 for (int size : sizes) {
                     String payload = Payloads.ascii(size);
+                    if (round >= 1 && stacks.contains("tunnel") && stacks.contains("metrics")) {
+                        observerCosts.add(observerCost(tunnel, metered));
+                    }
                     // interleave the stacks so that drift in machine load hits all of them
                     Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "rawhop", rawhop, "tunnel", tunnel,
-                            "direct", direct);
+                            "direct", direct, "metrics", metered);
                     for (String name : stacks) {
                         results.computeIfAbsent(name + " " + size, k -> new ArrayList<>())
                                 .add(measure(name, byName.get(name), payload));
@@ -168,6 +179,18 @@ public final class TunnelBench {
             }
         }
         print(results, rounds);
+        if (stacks.contains("tunnel") && stacks.contains("metrics")) {
+            printMetricsCost(results);
+            double[] costs = observerCosts.stream().mapToDouble(Double::doubleValue).toArray();
+            double ns = median(costs);
+            System.out.printf(Locale.ROOT, "meters' CPU per dispatch, isolated (refused dispatches, metered gateway less "
+                    + "plain one, median of %d rounds): %.0f ns%n", costs.length, ns);
+            for (int size : sizes) {
+                Cell plain = median(results.get("tunnel " + size));
+                System.out.printf(Locale.ROOT, "  = %.2f %% of the %.1f us of CPU of a %s round trip without metrics%n",
+                        100 * ns / 1e3 / plain.cpuUsPerOp, plain.cpuUsPerOp, label(size));
+            }
+        }
         System.out.printf(Locale.ROOT, "total time %.0f s; %d cores; %s %s%n", (System.nanoTime() - started) / 1e9,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
@@ -312,8 +335,68 @@ public final class TunnelBench {
             case "rawrev" -> "raw WebSocket echo, server sends";
             case "rawhop" -> "raw echo, server sends, client echoes from a pool";
             case "tunnel" -> "websocket_tunnel dispatch (defaults)";
+            case "metrics" -> "websocket_tunnel dispatch (defaults), metrics bound";
             default -> "websocket_tunnel dispatch (direct modes)";
         };
+    }
+
+    /**
+     * What the meters add to one dispatch, without the network's noise: dispatches refused by the gateway at once
+     * ({@code node_not_found}: checks, dispatch audit, observers; nothing sent) on the plain and the metered gateway,
+     * in alternating batches on this thread; the median difference in ns per dispatch. The metered gateway's timer
+     * gets its own tag set ({@code code=node_not_found}), the same work as a successful dispatch's.
+     */
+    private static double observerCost(Tunnel plain, Tunnel metered) {
+        int batch = 20_000;
+        int batches = 15;
+        double[] diff = new double[batches];
+        for (int b = 0; b < batches; b++) {
+            double without = refusedNanos(plain, batch);
+            double with = refusedNanos(metered, batch);
+            diff[b] = with - without;
+        }
+        return median(diff);
+    }
+
+    /** ns per refused dispatch, over {@code n} of them. */
+    private static double refusedNanos(Tunnel t, int n) {
+        Request r = new Request("run", "nobody", null, null, Map.of());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            t.gateway.dispatch(r, "p2p", Duration.ofSeconds(5)).join();
+        }
+        return (System.nanoTime() - t0) / (double) n;
+    }
+
+    /**
+     * The cost of the meters: (b) with metrics bound against (b) without. Both run in every round, one after the
+     * other, so each round gives a ratio measured under the same machine load; the median of those ratios is the
+     * figure to read (the ratio of the two medians mixes rounds taken under different loads).
+     */
+    private void printMetricsCost(Map<String, List<Cell>> results) {
+        System.out.println();
+        System.out.println("| payload | throughput without | with metrics | median of per-round ratios (target >= 0.97) "
+                + "| p50 without | p50 with | CPU/rt without | CPU/rt with | CPU/rt ratio (median per round) "
+                + "| per-round throughput ratios |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        for (int size : sizes) {
+            List<Cell> without = results.get("tunnel " + size);
+            List<Cell> with = results.get("metrics " + size);
+            int n = Math.min(without.size(), with.size());
+            double[] tput = new double[n];
+            double[] cpu = new double[n];
+            List<String> ratios = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                tput[i] = with.get(i).perSecond / without.get(i).perSecond;
+                cpu[i] = with.get(i).cpuUsPerOp / without.get(i).cpuUsPerOp;
+                ratios.add(String.format(Locale.ROOT, "%.3f", tput[i]));
+            }
+            Cell a = median(without);
+            Cell b = median(with);
+            System.out.printf(Locale.ROOT, "| %s | %.0f msg/s | %.0f msg/s | %.3f | %.0f us | %.0f us | %.1f us | %.1f us "
+                    + "| %.3f | %s |%n", label(size), a.perSecond, b.perSecond, median(tput), a.p50Us, b.p50Us,
+                    a.cpuUsPerOp, b.cpuUsPerOp, median(cpu), String.join(" ", ratios));
+        }
     }
 
     private static Cell median(List<Cell> cells) {
@@ -508,11 +591,20 @@ public final class TunnelBench {
     private static final class Tunnel implements Stack {
         private final Gateway gateway;
         private final NodeAgent node;
+        /** The meters bound to the gateway and the node, or {@code null}. */
+        private final PrometheusMeterRegistry registry;
+        private final List<ClawgoMetrics> bindings = new ArrayList<>();
         private final AtomicLong disconnects = new AtomicLong();
         private volatile boolean closing;
 
         /** {@code direct}: the gateway's direct callbacks and the node's direct handler. */
         Tunnel(Path dir, boolean direct) {
+            this(dir, direct, null);
+        }
+
+        /** With {@code registry}: the gateway and the node bound to it, as {@code clawgo gateway --metrics} does. */
+        Tunnel(Path dir, boolean direct, PrometheusMeterRegistry registry) {
+            this.registry = registry;
             gateway = Gateway.builder().host("127.0.0.1").port(0).token("bench").dataDir(dir)
                     .transport("websocket_tunnel").directCallbacks(direct).start();
             node = NodeAgent.builder().gateway(gateway.url()).token("bench").id("bench-node").directHandler(direct)
@@ -532,6 +624,10 @@ public final class TunnelBench {
             node.start();
             if (!node.awaitConnected(Duration.ofSeconds(10))) {
                 throw new IllegalStateException("bench node did not connect");
+            }
+            if (registry != null) {
+                bindings.add(ClawgoMetrics.bind(gateway, registry));
+                bindings.add(ClawgoMetrics.bind(node, registry));
             }
         }
 
@@ -571,6 +667,12 @@ public final class TunnelBench {
                         + " time(s) during the run; discard this run");
             }
             closing = true;
+            if (registry != null) {
+                // proof that the meters moved: the dispatch timer's count in the Prometheus text
+                registry.scrape().lines().filter(l -> l.startsWith("clawgo_dispatch_seconds_count"))
+                        .forEach(l -> System.out.println("  metrics: " + l));
+                bindings.forEach(ClawgoMetrics::close);
+            }
             node.close();
             gateway.close();
         }
