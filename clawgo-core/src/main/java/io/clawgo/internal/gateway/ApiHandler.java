@@ -44,13 +44,17 @@ final class ApiHandler extends Handler.Abstract {
     private final int maxBodyBytes;
     private final HttpIo.BodyLimits bodyLimits;
     private final java.util.function.Supplier<Map<String, Object>> readiness;
+    private final EventStreams streams;
 
     /**
      * @param readiness what {@code GET /ready} answers; its {@code ready} entry decides 200 or 503
+     * @param streams   the web UI's event streams ({@code GET /webui/api/events})
      */
     ApiHandler(NodeRegistry registry, NodeDispatcher dispatcher, SubagentRuntime subagents, NodesView view,
-               HttpIo.BodyLimits bodyLimits, java.util.function.Supplier<Map<String, Object>> readiness) {
+               HttpIo.BodyLimits bodyLimits, java.util.function.Supplier<Map<String, Object>> readiness,
+               EventStreams streams) {
         this.readiness = readiness;
+        this.streams = streams;
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.subagents = subagents;
@@ -78,6 +82,13 @@ final class ApiHandler extends Handler.Abstract {
                 case "/webui/api/version" -> get(method, () -> HttpIo.json(response, callback, 200, view.version()),
                         response, callback);
                 case "/webui/api/nodes" -> nodes(method, request, response, callback);
+                case "/webui/api/events" -> {
+                    if (!"GET".equals(method)) {
+                        methodNotAllowed(response, callback, "GET");
+                    } else {
+                        streams.open(request, response, callback);
+                    }
+                }
                 case "/webui/api/node_dispatches" -> get(method, () -> dispatches(request, response, callback),
                         response, callback);
                 case "/webui/api/node_dispatches/replay" -> post(method, () -> replay(request, response, callback),
@@ -206,7 +217,8 @@ final class ApiHandler extends Handler.Abstract {
                        org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
             throws ProtocolException, IOException {
         if ("GET".equals(method) || "HEAD".equals(method)) {
-            HttpIo.json(response, callback, 200, view.payload());
+            NodesQuery query = NodesQuery.parse(org.eclipse.jetty.server.Request.extractQueryParameters(request));
+            HttpIo.json(response, callback, 200, view.payload(query));
             return;
         }
         if (!"POST".equals(method)) {
