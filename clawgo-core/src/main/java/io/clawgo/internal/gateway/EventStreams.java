@@ -64,6 +64,8 @@ final class EventStreams implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final ScheduledFuture<?> keepAlive;
     private volatile boolean closed;
+    /** Runs on the opening thread before a new stream gets its {@code hello}. */
+    private volatile Runnable onOpen = () -> { };
 
     /**
      * @param executor        runs the writes (the server's thread pool)
@@ -80,6 +82,14 @@ final class EventStreams implements AutoCloseable {
         this.keepAliveMillis = keepAliveMillis;
         this.keepAlive = scheduler.scheduleWithFixedDelay(this::keepAlive, keepAliveMillis, keepAliveMillis,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sets what runs when a stream opens, on the thread that opens it, before the stream's {@code hello}: a source of
+     * events can take its starting point there, so that every change after the {@code hello} is sent.
+     */
+    void onOpen(Runnable hook) {
+        this.onOpen = hook;
     }
 
     /** Streams open now. */
@@ -117,6 +127,11 @@ final class EventStreams implements AutoCloseable {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.getHeaders().put("X-Accel-Buffering", "no"); // a reverse proxy must not hold events back
         request.addFailureListener(s::abort);
+        try {
+            onOpen.run();
+        } catch (RuntimeException e) {
+            LOG.warn("event stream open hook failed: {}", e.toString());
+        }
         Map<String, Object> hello = new LinkedHashMap<>();
         hello.put("keep_alive_sec", keepAliveMillis / 1000.0);
         hello.put("queue", queueCapacity);

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Turns what happens in the gateway into the web UI's events on {@link EventStreams}: {@code node} (online, offline,
  * removed) and {@code dispatch} (one per finished dispatch) from the gateway's events, and {@code session} (a node's
  * P2P session changed status) from a look at the P2P transport's status every {@link #SESSION_CHECK_MILLIS} while a
- * stream is open (the transport SPI has no session events). Nothing is built while no stream is open.
+ * stream is open (the transport SPI has no session events), compared with the look before (the first one taken when
+ * the first stream opens). Nothing is built while no stream is open.
  */
 final class UiEvents implements GatewayEvents, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UiEvents.class);
@@ -31,7 +32,7 @@ final class UiEvents implements GatewayEvents, AutoCloseable {
     private final EventStreams streams;
     private final GatewayTransport p2p;
     private final ScheduledFuture<?> sessionCheck;
-    /** Node id to session status at the last look; {@code null} while no stream was open. Timer thread only. */
+    /** Node id to session status at the last look; {@code null} while no stream was open. Guarded by this. */
     private Map<String, String> lastSessions;
 
     /**
@@ -42,6 +43,19 @@ final class UiEvents implements GatewayEvents, AutoCloseable {
         this.p2p = p2p;
         this.sessionCheck = p2p == null ? null : scheduler.scheduleWithFixedDelay(this::checkSessions,
                 SESSION_CHECK_MILLIS, SESSION_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        if (p2p != null) {
+            streams.onOpen(this::startWatching);
+        }
+    }
+
+    /**
+     * A stream opens: without a look at the sessions yet, take one now, so that the new stream hears of every change
+     * after its {@code hello}.
+     */
+    private synchronized void startWatching() {
+        if (lastSessions == null) {
+            lastSessions = sessions();
+        }
     }
 
     @Override
@@ -96,12 +110,8 @@ final class UiEvents implements GatewayEvents, AutoCloseable {
         return s.length() > max ? s.substring(0, max) : s;
     }
 
-    /** Publishes the sessions whose status changed since the last look (timer thread). */
-    private void checkSessions() {
-        if (!streams.active()) {
-            lastSessions = null; // the next stream starts from a fresh look, without a burst of old changes
-            return;
-        }
+    /** Node id to session status now, or {@code null} when the transport failed to say. */
+    private Map<String, String> sessions() {
         Map<String, String> now = new HashMap<>();
         try {
             for (SessionStatus s : p2p.status().nodes()) {
@@ -109,6 +119,19 @@ final class UiEvents implements GatewayEvents, AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.debug("P2P status failed: {}", e.toString());
+            return null;
+        }
+        return now;
+    }
+
+    /** Publishes the sessions whose status changed since the last look (timer thread). */
+    private synchronized void checkSessions() {
+        if (!streams.active()) {
+            lastSessions = null; // the next stream starts from a fresh look, without a burst of old changes
+            return;
+        }
+        Map<String, String> now = sessions();
+        if (now == null) {
             return;
         }
         Map<String, String> before = lastSessions;
