@@ -46,7 +46,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * the recent dispatches and the charts are not empty), then:
  *
  * <ol>
- *   <li>the size and latency of {@code GET /webui/api/nodes} whole, as the summary and as a page of 50;</li>
+ *   <li>the size and latency of {@code GET /webui/api/nodes} whole, as the summary and as a page of 50; the gateway
+ *       JVM's CPU with no UI open, over half of {@code --idle-sec};</li>
  *   <li><b>before</b>: the old Dashboard's traffic, replayed by an HTTP client: {@code GET /webui/api/nodes} and
  *       {@code GET /webui/api/node_dispatches?limit=50} at once, then 3 s after both finished, again, for
  *       {@code --idle-sec}; <b>after</b>: the Dashboard of this build, open in headless Chromium and left idle for
@@ -151,6 +152,7 @@ public final class WebUiBench {
                 awaitOnline(rest);
                 dispatch(rest);
                 apiSizes(rest);
+                idle(gw);
                 try (CountingProxy proxy = new CountingProxy(gw.port)) {
                     before(proxy, gw);
                     after(proxy, gw);
@@ -273,6 +275,15 @@ public final class WebUiBench {
     }
 
     // ------------------------------------------------------------------------------- bytes per minute, idle
+
+    /** The gateway's CPU with no UI open, for comparison with the windows below. */
+    private void idle(Gateway gw) throws Exception {
+        long cpu0 = gw.cpuTicks();
+        long t0 = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(10, idleSec / 2)));
+        double sec = (System.nanoTime() - t0) / 1e9;
+        result("no_ui_gateway_cpu_pct_one_core", fmt((gw.cpuTicks() - cpu0) / TICKS_PER_SECOND / sec * 100));
+    }
 
     private void before(CountingProxy proxy, Gateway gw) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
