@@ -73,12 +73,26 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
      */
     private final java.util.Set<String> lost = ConcurrentHashMap.newKeySet();
     private final ExecutorService writer;
+    /**
+     * Writes this gateway's own entry, apart from the writer: behind thousands of claims (a gateway that many nodes
+     * join at once) the entry came late and the other gateways took this one for dead.
+     */
+    private final ExecutorService beat;
+    /** A write of this gateway's own entry is queued or running on {@link #beat}. */
+    private final java.util.concurrent.atomic.AtomicBoolean beatQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final long refreshNanos;
     /** A heartbeat write is queued or running on the writer. */
     private final java.util.concurrent.atomic.AtomicBoolean heartbeatQueued =
             new java.util.concurrent.atomic.AtomicBoolean();
     private volatile KeyValue kv;
+    /** The watch of the nodes' entries. */
     private volatile NatsKeyValueWatchSubscription watch;
+    /**
+     * The watch of the gateways' entries, apart (each watch has its own dispatcher thread): behind tens of thousands of
+     * node entries (gateways that many nodes join at once) the gateways' heartbeats were seen late and the gateways
+     * took each other for dead.
+     */
+    private volatile NatsKeyValueWatchSubscription gatewayWatch;
     private volatile boolean watching;
 
     NatsDirectory(ClusterContext context, Subjects subjects, NatsSettings settings, Consumer<String> onGatewayGone) {
@@ -94,6 +108,13 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
         });
         w.allowCoreThreadTimeOut(true);
         this.writer = w;
+        ThreadPoolExecutor b = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "clawgo-cluster-beat");
+            t.setDaemon(true);
+            return t;
+        });
+        b.allowCoreThreadTimeOut(true);
+        this.beat = b;
     }
 
     /**
@@ -114,17 +135,20 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
             }
         }
         KeyValue bucket = connection.keyValue(subjects.bucket());
-        NatsKeyValueWatchSubscription old = watch;
-        if (old != null) {
-            try {
-                old.unsubscribe();
-            } catch (RuntimeException e) {
-                LOG.debug("old watch: {}", e.toString());
+        for (NatsKeyValueWatchSubscription old : java.util.Arrays.asList(watch, gatewayWatch)) {
+            if (old != null) {
+                try {
+                    old.unsubscribe();
+                } catch (RuntimeException e) {
+                    LOG.debug("old watch: {}", e.toString());
+                }
             }
         }
-        CompletableFuture<Void> loaded = new CompletableFuture<>();
-        watch = bucket.watchAll(new Watcher(loaded));
-        loaded.get(10, TimeUnit.SECONDS);
+        CompletableFuture<Void> nodesLoaded = new CompletableFuture<>();
+        CompletableFuture<Void> gatewaysLoaded = new CompletableFuture<>();
+        gatewayWatch = bucket.watch(Subjects.GATEWAY_PREFIX + ">", new Watcher(gatewaysLoaded));
+        watch = bucket.watch(Subjects.NODE_PREFIX + ">", new Watcher(nodesLoaded));
+        CompletableFuture.allOf(nodesLoaded, gatewaysLoaded).get(10, TimeUnit.SECONDS);
         kv = bucket;
         watching = true;
         republish();
@@ -240,29 +264,35 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
                 writer.execute(() -> deleteQuietly(Subjects.gatewayKey(id)));
             }
         }
-        // one heartbeat write at a time: a slow engine must not pile them up on the writer's queue
-        if (!heartbeatQueued.compareAndSet(false, true)) {
-            return;
-        }
-        writer.execute(() -> {
-            try {
-                KeyValue bucket = kv;
-                if (bucket == null || !watching) {
-                    return;
-                }
-                GatewayEntry self = new GatewayEntry(context.gatewayId(), context.advertiseUrl(), owned.size(),
-                        Instant.now(), true);
+        // one write of each kind at a time: a slow engine must not pile them up on a queue
+        if (beatQueued.compareAndSet(false, true)) {
+            beat.execute(() -> {
                 try {
+                    KeyValue bucket = kv;
+                    if (bucket == null || !watching) {
+                        return;
+                    }
+                    GatewayEntry self = new GatewayEntry(context.gatewayId(), context.advertiseUrl(), owned.size(),
+                            Instant.now(), true);
                     bucket.put(Subjects.gatewayKey(context.gatewayId()), codec.toJsonBytes(self));
                 } catch (Exception e) {
                     LOG.debug("cluster heartbeat failed: {}", e.toString());
-                    return;
+                } finally {
+                    beatQueued.set(false);
                 }
-                publishLocal(false);
-            } finally {
-                heartbeatQueued.set(false);
-            }
-        });
+            });
+        }
+        if (heartbeatQueued.compareAndSet(false, true)) {
+            writer.execute(() -> {
+                try {
+                    if (kv != null && watching) {
+                        publishLocal(false);
+                    }
+                } finally {
+                    heartbeatQueued.set(false);
+                }
+            });
+        }
     }
 
     /** Publishes every node this gateway holds again (after a reconnect), keeping newer owners' entries. */
@@ -405,6 +435,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
     public void close() {
         watching = false;
         writer.shutdown();
+        beat.shutdown();
         try {
             writer.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
