@@ -1,6 +1,5 @@
 package io.clawgo.subagent;
 
-import io.clawgo.protocol.Traceparent;
 import java.time.Duration;
 
 /**
@@ -14,8 +13,9 @@ import java.time.Duration;
  *                   {@code node_busy} or {@code node_offline}), 500 ms times the attempt number apart; clamped to
  *                   0..8 (default 0)
  * @param traceparent the caller's W3C {@code traceparent}, carried by every attempt of a node task to the node (see
- *                   {@link io.clawgo.protocol.Request#traceparent()}); {@code null} for none, and an invalid value
- *                   becomes {@code null}. A local agent does not see it
+ *                   {@link io.clawgo.protocol.Request#traceparent()}); {@code null} for none. Kept as given: a value
+ *                   that is not valid there is dropped from the node's request, not sent. A local agent does not
+ *                   see it
  */
 public record SpawnRequest(String agentId, String task, String label, Duration timeout, int maxRetries,
                            String traceparent) {
@@ -39,7 +39,6 @@ public record SpawnRequest(String agentId, String task, String label, Duration t
         task = task == null ? "" : task.trim();
         timeout = timeout == null || timeout.isZero() || timeout.isNegative() ? DEFAULT_TIMEOUT : timeout;
         maxRetries = Math.max(0, Math.min(8, maxRetries));
-        traceparent = traceparent == null ? null : Traceparent.validOrNull(traceparent);
     }
 
     /**
@@ -58,7 +57,7 @@ public record SpawnRequest(String agentId, String task, String label, Duration t
     /**
      * This request with another trace context.
      *
-     * @param newTraceparent a W3C {@code traceparent}; {@code null}, or an invalid value, for none
+     * @param newTraceparent a W3C {@code traceparent}, or {@code null} for none
      * @return a copy with {@code traceparent} replaced
      */
     public SpawnRequest withTraceparent(String newTraceparent) {
