@@ -14,13 +14,15 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Headless Chromium from the system packages ({@code /usr/bin/chromium} and {@code /usr/bin/chromedriver}), started so
- * that nothing is downloaded: the driver is given explicitly, so Selenium Manager never runs.
+ * that nothing is downloaded: the driver is given explicitly, so Selenium Manager never runs. Public for the benches in
+ * sub-packages ({@code scale.WebUiBench}).
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
     static final File CHROMIUM = new File("/usr/bin/chromium");
     static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
 
-    final ChromeDriver driver;
+    /** The driver of this browser. */
+    public final ChromeDriver driver;
     private final ChromeDriverService service;
     private final Path profile;
 
@@ -31,7 +33,7 @@ final class Browser implements AutoCloseable {
     }
 
     /** Why the browser cannot run here, or {@code null} when it can. */
-    static String unavailableReason() {
+    public static String unavailableReason() {
         if (!CHROMIUM.canExecute()) {
             return CHROMIUM + " is missing: install Debian's chromium (apt-get install -y chromium chromium-driver)";
         }
@@ -41,7 +43,8 @@ final class Browser implements AutoCloseable {
         return null;
     }
 
-    static Browser start(int width, int height) throws IOException {
+    /** Starts a headless Chromium with a window of {@code width} x {@code height} and a fresh profile. */
+    public static Browser start(int width, int height) throws IOException {
         Path profile = Files.createTempDirectory("clawgo-it-chrome");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
@@ -98,6 +101,7 @@ final class Browser implements AutoCloseable {
         return file;
     }
 
+    /** Quits the browser and its driver and deletes the profile. */
     @Override
     public void close() {
         try {

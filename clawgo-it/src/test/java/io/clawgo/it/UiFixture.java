@@ -95,6 +95,11 @@ final class UiFixture implements AutoCloseable {
                 .build();
     }
 
+    /** One more node like edge-2 (not started, not closed by the fixture). */
+    NodeAgent extraNode(String id) {
+        return node(gateway, id, "Extra " + id, List.of("extra"), List.of(), "linux", "arm64", List.of());
+    }
+
     /** Whether every node has an open P2P session. */
     @SuppressWarnings("unchecked")
     boolean sessionsOpen() {

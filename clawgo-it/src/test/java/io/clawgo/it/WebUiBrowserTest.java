@@ -29,7 +29,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web UI in a real headless Chromium against a real gateway with two real nodes over the WebSocket tunnel. The
  * steps run in order in one browser: wrong token, login, Dashboard, Nodes, Subagents (tooltip and dispatch form), phone
- * width, escaping, and sign-out on 401. Screenshots go to {@code target/screenshots/}.
+ * width, escaping, sign-out on 401, the Dashboard's charts, and paging and filtering a fleet of 63. Screenshots go to
+ * {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -114,6 +115,27 @@ class WebUiBrowserTest {
         return root.findElement(By.cssSelector(css)).getText().trim();
     }
 
+    /** How often the mounted page has loaded its data (the page element's data-refreshes). */
+    private int refreshes() {
+        return Integer.parseInt(String.valueOf(js("return document.getElementById('page').dataset.refreshes || '0'")));
+    }
+
+    /** Runs {@code cause} (something that makes the gateway send an event) and waits until the page reloaded. */
+    private void awaitReloadAfter(ThrowingRunnable cause) throws Exception {
+        int before = refreshes();
+        cause.run();
+        until(d -> refreshes() > before ? true : null);
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private int intAttr(By by, String attribute) {
+        return Integer.parseInt(driver.findElement(by).getAttribute(attribute));
+    }
+
     private void assertNoHorizontalOverflow(String page) {
         Number scroll = (Number) js("return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);");
         Number width = (Number) js("return window.innerWidth;");
@@ -168,6 +190,8 @@ class WebUiBrowserTest {
         assertThat(dispatch.getText()).contains("run");
         assertThat(visible(tid("alerts-empty")).getText()).contains("No active alerts");
         assertThat(visible(tid("version")).getText()).contains("0.1.0").contains(UiFixture.TRANSPORT);
+        // updates come from the gateway's event stream, not from polling
+        until(d -> "events".equals(d.findElement(tid("live-status")).getAttribute("data-mode")) ? true : null);
         browser.screenshot("dashboard");
     }
 
@@ -236,8 +260,8 @@ class WebUiBrowserTest {
                 "Retry count: 0", "Last ready: ", "Last error: -");
         browser.screenshot("subagents-tooltip", false);
 
-        // a poll (every 3 s) updates in place: the same elements stay and the tooltip stays open
-        Thread.sleep(3500);
+        // a reload (here caused by a dispatch event) updates in place: the same elements stay, the tooltip stays open
+        awaitReloadAfter(() -> fixture.dispatchViaApi("edge-1", "run", "while the tooltip is open"));
         assertThat(tooltip.isDisplayed()).isTrue();
         assertThat(driver.findElement(cardBy)).isEqualTo(card);
 
@@ -270,8 +294,8 @@ class WebUiBrowserTest {
         assertThat(visible(tid("dispatch-reply-transport")).getText()).isEqualTo(UiFixture.TRANSPORT);
         assertThat(visible(tid("dispatch-reply-fallback")).getText()).isEqualTo("—");
         assertThat(visible(tid("dispatch-reply-result")).getText()).isEqualTo("agent_task from edge-2: say hello");
-        // the form keeps its inputs across polls
-        Thread.sleep(3200);
+        // the form keeps its inputs across reloads
+        awaitReloadAfter(() -> fixture.dispatchViaApi("edge-1", "run", "while the form is filled"));
         assertThat(agent.getFirstSelectedOption().getAttribute("value")).isEqualTo("node.edge-2.main");
         assertThat(task.getAttribute("value")).isEqualTo("say hello");
         until(d -> d.findElements(tid("task-row")).isEmpty() ? null : true);
@@ -340,7 +364,7 @@ class WebUiBrowserTest {
         fixture.nodes.get(1).close(); // edge-2 goes away
         fixture.dispatchViaApi("edge-2", "run", "are you there?");
         fixture.dispatchViaApi("edge-2", "run", "still there?");
-        // no reload: the 3 s poll brings the new state in
+        // no reload: the gateway's node and dispatch events bring the new state in
         until(d -> "1".equals(d.findElement(tid("stat-nodes-offline-value")).getText()) ? true : null);
         assertThat(Integer.parseInt(visible(tid("stat-failures-value")).getText())).isGreaterThanOrEqualTo(2);
         WebElement offline = visible(By.cssSelector("[data-testid='alert'][data-severity='critical']"));
@@ -364,10 +388,12 @@ class WebUiBrowserTest {
 
     @Test
     @Order(9)
-    void aRefusedTokenReturnsToLoginAndLogoutForgetsIt() {
+    void aRefusedTokenReturnsToLoginAndLogoutForgetsIt() throws Exception {
         go("nav-dashboard", "page-dashboard");
-        // the gateway stops accepting the tab's token: the next poll (3 s) returns to the login with the message
+        // the gateway stops accepting the tab's token: the next reload (here caused by a dispatch event) returns to
+        // the login with the message
         js("sessionStorage.setItem('clawgo.gateway.token', 'rotated-away')");
+        fixture.dispatchViaApi("edge-1", "run", "after the token changed");
         WebElement error = visible(tid("login-error"));
         assertThat(error.getText()).contains("Wrong token");
         assertThat(js("return sessionStorage.length")).isEqualTo(0L);
@@ -380,5 +406,84 @@ class WebUiBrowserTest {
         assertThat(js("return sessionStorage.length")).isEqualTo(0L);
         driver.navigate().refresh();
         assertThat(visible(tid("login-view")).isDisplayed()).isTrue();
+    }
+
+    @Test
+    @Order(10)
+    void dashboardChartsDrawTheLastHourAndMoveAfterDispatches() throws Exception {
+        go("nav-dashboard", "page-dashboard");
+        By rate = tid("chart-rate");
+        visible(rate);
+        int before = intAttr(rate, "data-total");
+        assertThat(before).as("dispatches of the earlier steps").isGreaterThanOrEqualTo(3);
+        assertThat(driver.findElement(rate).getAttribute("data-series")).contains(UiFixture.TRANSPORT);
+        assertThat(driver.findElements(By.cssSelector("[data-testid='chart-rate'] polyline, "
+                + "[data-testid='chart-rate'] circle"))).isNotEmpty();
+        assertThat(intAttr(tid("chart-latency"), "data-points")).isGreaterThanOrEqualTo(1);
+        assertThat(driver.findElement(tid("chart-fallbacks")).getText()).contains("No fallbacks");
+        WebElement legend = visible(By.cssSelector("[data-testid='chart-legend-item'][data-transport='"
+                + UiFixture.TRANSPORT + "']"));
+        assertThat(legend.getText()).contains("p50", "p99");
+
+        for (int i = 0; i < 3; i++) {
+            fixture.dispatchViaApi("edge-1", "run", "chart " + i);
+        }
+        // the dispatch events reload the summary; the chart is redrawn with three more
+        until(d -> intAttr(rate, "data-total") >= before + 3 ? true : null);
+        browser.screenshot("dashboard-charts");
+    }
+
+    @Test
+    @Order(11)
+    void theNodesPagePagesThroughTheFleetAndTheGatewayFilters() throws Exception {
+        int extra = 60; // with local, edge-1 and edge-2: 63 entries, two pages of 50
+        for (int i = 0; i < extra; i++) {
+            TestHttp.Reply r = TestHttp.post(base + "/nodes/register", UiFixture.TOKEN, String.format(
+                    "{\"id\":\"bulk-%03d\",\"name\":\"Bulk %d\",\"tags\":[\"bulk\"]}", i, i));
+            assertThat(r.status()).isEqualTo(200);
+        }
+        try {
+            go("nav-nodes", "page-nodes");
+            By cards = tid("node-card");
+            until(d -> d.findElements(cards).size() == 50 ? true : null);
+            assertThat(visible(tid("nodes-range")).getText()).isEqualTo("1–50 of 63");
+            assertThat(driver.findElements(By.cssSelector("[data-testid='node-card'][data-node='bulk-059']"))).isEmpty();
+
+            driver.findElement(tid("nodes-next")).click();
+            visible(By.cssSelector("[data-testid='node-card'][data-node='bulk-059']"));
+            until(d -> d.findElements(cards).size() == 13 ? true : null);
+            assertThat(visible(tid("nodes-range")).getText()).isEqualTo("51–63 of 63");
+
+            // the filter is applied by the gateway: a node of page 2 is found from the filter box
+            driver.findElement(tid("nodes-prev")).click();
+            until(d -> d.findElements(cards).size() == 50 ? true : null);
+            driver.findElement(tid("nodes-filter")).sendKeys("bulk-05");
+            until(d -> d.findElements(cards).size() == 10 ? true : null);
+            assertThat(driver.findElements(cards)).allSatisfy(c -> assertThat(c.getAttribute("data-node"))
+                    .startsWith("bulk-05"));
+            assertThat((Boolean) js("return performance.getEntriesByType('resource').some(e => "
+                    + "e.name.includes('/webui/api/nodes?') && e.name.includes('q=bulk-05'))")).isTrue();
+
+            WebElement filter = driver.findElement(tid("nodes-filter"));
+            filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+            new Select(driver.findElement(tid("nodes-online"))).selectByValue("false");
+            visible(By.cssSelector("[data-testid='node-card'][data-node='edge-2']"));
+            until(d -> d.findElements(cards).size() < 50 ? true : null);
+            assertThat(driver.findElements(cards)).allSatisfy(c -> assertThat(c.getAttribute("data-online"))
+                    .isEqualTo("false"));
+            browser.screenshot("nodes-filtered");
+
+            // Subagents pages the same way: one node branch per node of the page
+            go("nav-subagents", "page-subagents");
+            driver.findElement(tid("subagents-filter")).sendKeys("bulk-059");
+            until(d -> d.findElements(tid("node-branch-card")).size() == 1 ? true : null);
+            assertThat(driver.findElement(tid("node-branch-card")).getAttribute("data-agent-id"))
+                    .isEqualTo("node.bulk-059.main");
+        } finally {
+            for (int i = 0; i < extra; i++) {
+                TestHttp.post(base + "/webui/api/nodes", UiFixture.TOKEN,
+                        String.format("{\"action\":\"delete\",\"id\":\"bulk-%03d\"}", i));
+            }
+        }
     }
 }

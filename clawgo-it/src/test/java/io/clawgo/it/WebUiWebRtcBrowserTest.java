@@ -137,6 +137,9 @@ class WebUiWebRtcBrowserTest {
         WebElement wsRow = visible(By.cssSelector("[data-testid='dispatch-row'][data-node='edge-ws']"));
         assertThat(cell(wsRow, "used_transport")).isEqualTo("websocket_tunnel");
         assertThat(cell(wsRow, "fallback_from")).endsWith("webrtc");
+        // the fallback is in the Dashboard's chart of the last hour, with its route
+        assertThat(Integer.parseInt(visible(tid("chart-fallbacks")).getAttribute("data-total"))).isGreaterThanOrEqualTo(1);
+        assertThat(visible(tid("chart-routes")).getText()).contains("webrtc → websocket_tunnel");
         browser.screenshot("webrtc-dashboard");
 
         browser.driver.findElement(tid("nav-subagents")).click();

@@ -117,6 +117,8 @@ class GatewayMetricsTest {
             n.close();
             await("the node offline", () -> gauge(registry, "clawgo.nodes", "state", "offline") == 1);
             assertThat(gauge(registry, "clawgo.nodes", "state", "online")).isZero();
+            // the gauges read the registry, which changes before its listeners hear of it: wait for the event too
+            await("the disconnect counted", () -> count(registry, "clawgo.disconnects", "reason", "disconnected") >= 1);
             assertThat(count(registry, "clawgo.disconnects", "reason", "disconnected")).isEqualTo(1);
         }
     }

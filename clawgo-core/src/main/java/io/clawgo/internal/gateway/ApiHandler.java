@@ -48,16 +48,19 @@ final class ApiHandler extends Handler.Abstract {
     private final java.util.function.Supplier<Map<String, Object>> readiness;
     /** The text of {@code GET /metrics}, or {@code null} when metrics are off (then {@code /metrics} is a 404). */
     private final java.util.function.Supplier<String> metricsText;
+    private final EventStreams streams;
 
     /**
      * @param readiness   what {@code GET /ready} answers; its {@code ready} entry decides 200 or 503
      * @param metricsText what {@code GET /metrics} serves (Prometheus text format), or {@code null} for no route
+     * @param streams     the web UI's event streams ({@code GET /webui/api/events})
      */
     ApiHandler(NodeRegistry registry, NodeDispatcher dispatcher, SubagentRuntime subagents, NodesView view,
                HttpIo.BodyLimits bodyLimits, java.util.function.Supplier<Map<String, Object>> readiness,
-               java.util.function.Supplier<String> metricsText) {
+               java.util.function.Supplier<String> metricsText, EventStreams streams) {
         this.readiness = readiness;
         this.metricsText = metricsText;
+        this.streams = streams;
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.subagents = subagents;
@@ -93,6 +96,13 @@ final class ApiHandler extends Handler.Abstract {
                 case "/webui/api/version" -> get(method, () -> HttpIo.json(response, callback, 200, view.version()),
                         response, callback);
                 case "/webui/api/nodes" -> nodes(method, request, response, callback);
+                case "/webui/api/events" -> {
+                    if (!"GET".equals(method)) {
+                        methodNotAllowed(response, callback, "GET");
+                    } else {
+                        streams.open(request, response, callback);
+                    }
+                }
                 case "/webui/api/node_dispatches" -> get(method, () -> dispatches(request, response, callback),
                         response, callback);
                 case "/webui/api/node_dispatches/replay" -> post(method, () -> replay(request, response, callback),
@@ -221,7 +231,8 @@ final class ApiHandler extends Handler.Abstract {
                        org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
             throws ProtocolException, IOException {
         if ("GET".equals(method) || "HEAD".equals(method)) {
-            HttpIo.json(response, callback, 200, view.payload());
+            NodesQuery query = NodesQuery.parse(org.eclipse.jetty.server.Request.extractQueryParameters(request));
+            HttpIo.json(response, callback, 200, view.payload(query));
             return;
         }
         if (!"POST".equals(method)) {

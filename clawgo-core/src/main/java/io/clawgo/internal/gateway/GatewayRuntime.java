@@ -97,6 +97,13 @@ public final class GatewayRuntime implements AutoCloseable {
     private DefaultSubagentRuntime subagents;
     private NodesView view;
     private EventThread events;
+    /** The one listener of the registry and observer of the dispatcher; passes their events on. */
+    private EventFanOut fanOut;
+    /** The last hour of dispatches per transport, for the Dashboard's charts. */
+    private DispatchStats dispatchStats;
+    /** The web UI's server-sent event streams, and what feeds them. */
+    private EventStreams streams;
+    private UiEvents uiEvents;
     private Server server;
     private ServerConnector connector;
     /** The TLS context started before the transports (so a bad key store fails first), or {@code null}. */
@@ -212,11 +219,18 @@ public final class GatewayRuntime implements AutoCloseable {
                 access.maxSocketsPerAddress(), new PartialBudget(partialMax), scheduler));
         registry.addListener(hub);
         hub.setP2p(config.p2p());
+        // the registry and the dispatcher tell one fan-out; the application's listener and the web UI subscribe to it
+        fanOut = new EventFanOut();
+        registry.addListener(fanOut);
         if (listener != null) {
             events = new EventThread(listener, EventThread.CAPACITY);
-            registry.addListener(events);
+            fanOut.subscribe(events);
         }
-        registry.addListener(probes);
+        fanOut.subscribe(probes);
+        dispatchStats = new DispatchStats();
+        fanOut.subscribe(dispatchStats);
+        streams = new EventStreams(server.getThreadPool(), scheduler, EventStreams.MAX_STREAMS,
+                EventStreams.QUEUE_CAPACITY, EventStreams.KEEP_ALIVE_MILLIS);
 
         cluster = new ClusterMember(config, registry, scheduler, this::url);
 
@@ -250,13 +264,10 @@ public final class GatewayRuntime implements AutoCloseable {
                 new NamedThreadFactory("clawgo-fallback-"));
         fallbacks.allowCoreThreadTimeOut(true);
         router = new Router(p2pChain, relay, config.dispatch(), scheduler, fallbacks);
-        EventThread async = events;
-        NodeDispatcher.Observer observer = async == null ? probes : (request, mode, response, at, nanos) -> {
-            async.onDispatch(request, mode, response, at, nanos);
-            probes.onDispatch(request, mode, response, at, nanos);
-        };
-        dispatcher = new NodeDispatcher(registry, router, dispatchAudit, observer,
+        dispatcher = new NodeDispatcher(registry, router, dispatchAudit, fanOut,
                 config.nodePolicy().maxStoredTextChars(), cluster);
+        uiEvents = new UiEvents(streams, p2p, scheduler);
+        fanOut.subscribe(uiEvents);
         if (!config.p2p().directCallbacks()) {
             int cbThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
             // unbounded queue, yet bounded work: at most one task per dispatch in flight, and dispatches in flight
@@ -268,12 +279,12 @@ public final class GatewayRuntime implements AutoCloseable {
         NodesView[] viewRef = new NodesView[1];
         subagents = new DefaultSubagentRuntime(cluster.fleet(), dispatcher, id -> viewRef[0].sessionOf(id), localAgents,
                 taskAudit, scheduler, 1000, 256, config.nodePolicy().maxStoredTextChars());
-        view = new NodesView(config, cluster, dispatcher, p2p, subagents);
+        view = new NodesView(config, cluster, dispatcher, p2p, subagents, dispatchStats);
         viewRef[0] = view;
 
         ApiHandler api = new ApiHandler(registry, dispatcher, subagents, view, new HttpIo.BodyLimits(
                 config.maxMessageBytes(), access.minRequestDataRate(), access.requestBodyGrace().toNanos()),
-                this::readiness, metricsText);
+                this::readiness, metricsText, streams);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
             container.setIdleTimeout(WS_IDLE_TIMEOUT);
             // a little headroom so that a frame just above the limit gets a clear error ack, not a 1009 close; the
@@ -547,6 +558,11 @@ public final class GatewayRuntime implements AutoCloseable {
         closeQuietly(cluster);
         closeQuietly(pinger);
         pinger = null;
+        // before the server stops: a graceful stop would wait for the open event streams
+        closeQuietly(uiEvents);
+        uiEvents = null;
+        closeQuietly(streams);
+        streams = null;
         if (server != null) {
             try {
                 server.stop();

@@ -4,6 +4,7 @@ import io.clawgo.config.GatewayConfig;
 import io.clawgo.internal.Version;
 import io.clawgo.internal.cluster.ClusterMember;
 import io.clawgo.internal.registry.NodeLookup;
+import io.clawgo.internal.subagent.DefaultSubagentRuntime;
 import io.clawgo.internal.transport.NodeDispatcher;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
@@ -14,19 +15,26 @@ import io.clawgo.spi.TransportStatus;
 import io.clawgo.spi.cluster.ClusterHealth;
 import io.clawgo.spi.cluster.GatewayEntry;
 import io.clawgo.subagent.AgentEntry;
-import io.clawgo.subagent.SubagentRuntime;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
-/** Builds the {@code /webui/api/nodes} payload: nodes, agent trees, P2P sessions, recent dispatches, alerts. */
+/**
+ * Builds the {@code /webui/api/nodes} payload: nodes, agent trees, P2P sessions, recent dispatches, alerts, stats; or
+ * one page of it, or the summary with the dispatch charts ({@link NodesQuery}).
+ */
 final class NodesView {
     static final int RECENT_DISPATCHES = 20;
+    /** Sessions listed in the summary's {@code p2p.top_sessions}. */
+    static final int TOP_SESSIONS = 20;
     private static final int FAILURE_WINDOW = 12;
 
     private final GatewayConfig config;
@@ -34,12 +42,14 @@ final class NodesView {
     private final ClusterMember cluster;
     private final NodeDispatcher dispatcher;
     private final GatewayTransport p2p;
-    private final SubagentRuntime subagents;
+    private final DefaultSubagentRuntime subagents;
+    private final DispatchStats charts;
     private final String hostname;
     private final Instant startedAt = Instant.now();
 
     NodesView(GatewayConfig config, ClusterMember cluster, NodeDispatcher dispatcher, GatewayTransport p2p,
-              SubagentRuntime subagents) {
+              DefaultSubagentRuntime subagents, DispatchStats charts) {
+        this.charts = charts;
         this.config = config;
         this.cluster = cluster;
         this.fleet = cluster.fleet();
@@ -49,39 +59,101 @@ final class NodesView {
         this.hostname = hostname();
     }
 
+    /** The whole payload, as before paging existed (also {@code Gateway.status()}). */
     Map<String, Object> payload() {
-        List<AgentEntry> agents = subagents.registry();
-        List<NodeInfo> nodes = new ArrayList<>();
-        nodes.add(localNode(agents));
-        int total = 0;
+        return payload(NodesQuery.ALL);
+    }
+
+    /**
+     * The payload for {@code query}: {@code stats} and {@code alerts} always cover the whole fleet; {@code nodes},
+     * {@code trees} and {@code p2p.nodes} hold every node ({@link NodesQuery.Mode#ALL}), one page of the matching
+     * nodes ({@link NodesQuery.Mode#PAGE}, with a {@code page} section), or are left out for the summary
+     * ({@link NodesQuery.Mode#SUMMARY}, with {@code p2p} totals and {@code charts} instead).
+     */
+    Map<String, Object> payload(NodesQuery query) {
+        TransportStatus st = status(); // one snapshot for the sessions, the totals and the alerts
+        List<NodeInfo> all = fleet.list();
         int online = 0;
-        for (NodeInfo n : fleet.list()) {
-            nodes.add(n.redacted());
-            total++;
+        for (NodeInfo n : all) {
             online += n.online() ? 1 : 0;
         }
-        Map<String, Object> p2pSection = p2pSection();
         List<Map<String, Object>> dispatches = dispatcher.recent(RECENT_DISPATCHES);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("ok", true);
-        out.put("nodes", nodes);
-        out.put("trees", trees(agents));
-        out.put("p2p", p2pSection);
+        Set<String> pageIds = null;
+        switch (query.mode()) {
+            case ALL -> {
+                List<AgentEntry> agents = subagents.registry();
+                List<NodeInfo> nodes = new ArrayList<>(all.size() + 1);
+                nodes.add(localNode(agents));
+                for (NodeInfo n : all) {
+                    nodes.add(n.redacted());
+                }
+                out.put("nodes", nodes);
+                out.put("trees", trees(agents));
+                out.put("p2p", p2pSection(st, null));
+            }
+            case PAGE -> {
+                NodeInfo local = localNode(subagents.registry(List.of()));
+                List<NodeInfo> matching = new ArrayList<>();
+                if (query.matches(local)) {
+                    matching.add(local);
+                }
+                for (NodeInfo n : all) {
+                    if (query.matches(n)) {
+                        matching.add(n);
+                    }
+                }
+                int from = Math.min(query.offset(), matching.size());
+                List<NodeInfo> page = matching.subList(from, Math.min(matching.size(), from + query.limit()));
+                List<NodeInfo> remote = new ArrayList<>(page.size());
+                List<NodeInfo> nodes = new ArrayList<>(page.size());
+                pageIds = new HashSet<>();
+                for (NodeInfo n : page) {
+                    pageIds.add(n.id());
+                    if (n == local) {
+                        nodes.add(n);
+                    } else {
+                        remote.add(n);
+                        nodes.add(n.redacted());
+                    }
+                }
+                out.put("nodes", nodes);
+                out.put("trees", trees(subagents.registry(remote)));
+                out.put("p2p", p2pSection(st, pageIds));
+                Map<String, Object> pageInfo = new LinkedHashMap<>();
+                pageInfo.put("offset", from);
+                pageInfo.put("limit", query.limit());
+                pageInfo.put("returned", nodes.size());
+                pageInfo.put("matching", matching.size());
+                pageInfo.put("total", all.size() + 1);
+                pageInfo.put("max_limit", NodesQuery.MAX_LIMIT);
+                pageInfo.put("filter", query.describe());
+                out.put("page", pageInfo);
+            }
+            case SUMMARY -> out.put("p2p", p2pSummary(st));
+        }
         out.put("dispatches", dispatches);
-        out.put("alerts", alerts(nodes, p2pSection, dispatches));
+        out.put("alerts", alerts(all, st.nodes(), dispatches));
         Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("nodes_total", total);
+        stats.put("nodes_total", all.size());
         stats.put("nodes_online", online);
         stats.putAll(dispatcher.lastHour());
         out.put("stats", stats);
+        if (query.mode() == NodesQuery.Mode.SUMMARY) {
+            out.put("charts", charts.snapshot());
+        }
         if (cluster.enabled()) {
-            out.put("cluster", clusterSection());
+            out.put("cluster", clusterSection(query.mode(), pageIds));
         }
         return out;
     }
 
-    /** The {@code cluster} section: this member, the cluster's health, the gateways and who holds which node. */
-    private Map<String, Object> clusterSection() {
+    /**
+     * The {@code cluster} section: this member, the cluster's health, the gateways and who holds which node
+     * ({@code owners}: every node, the page's nodes, or left out of the summary).
+     */
+    private Map<String, Object> clusterSection(NodesQuery.Mode mode, Set<String> pageIds) {
         Map<String, Object> c = new LinkedHashMap<>();
         ClusterHealth h = cluster.health();
         c.put("enabled", true);
@@ -102,25 +174,78 @@ final class NodesView {
             gws.add(m);
         }
         c.put("gateways", gws);
-        c.put("owners", cluster.owners());
+        if (mode == NodesQuery.Mode.ALL) {
+            c.put("owners", cluster.owners());
+        } else if (mode == NodesQuery.Mode.PAGE) {
+            Map<String, Object> owners = new LinkedHashMap<>();
+            cluster.owners().forEach((node, gw) -> {
+                if (pageIds.contains(node)) {
+                    owners.put(node, gw);
+                }
+            });
+            c.put("owners", owners);
+        }
         return c;
     }
 
-    /** The {@code p2p} section; also the per-node session lookup of the subagent registry. */
-    Map<String, Object> p2pSection() {
+    /** The {@code p2p} section with the sessions of {@code nodeIds}, or of every node when it is {@code null}. */
+    private Map<String, Object> p2pSection(TransportStatus st, Set<String> nodeIds) {
+        Map<String, Object> out = p2pHead(st);
+        List<Map<String, Object>> sessions = new ArrayList<>();
+        for (SessionStatus s : st.nodes()) {
+            if (nodeIds == null || nodeIds.contains(s.node())) {
+                sessions.add(session(s));
+            }
+        }
+        out.put("nodes", sessions);
+        return out;
+    }
+
+    /**
+     * The {@code p2p} section of the summary: totals instead of the per-node list ({@code sessions},
+     * {@code by_status}, {@code retries_total}), and {@code top_sessions}: the {@link #TOP_SESSIONS} sessions that
+     * most need attention (down, then other states, then connecting, then open; more retries first; then by node).
+     */
+    private Map<String, Object> p2pSummary(TransportStatus st) {
+        Map<String, Object> out = p2pHead(st);
+        Map<String, Integer> byStatus = new TreeMap<>();
+        long retries = 0;
+        for (SessionStatus s : st.nodes()) {
+            byStatus.merge(statusOf(s), 1, Integer::sum);
+            retries += s.retryCount();
+        }
+        List<SessionStatus> top = new ArrayList<>(st.nodes());
+        top.sort(Comparator.comparingInt((SessionStatus s) -> attentionRank(statusOf(s)))
+                .thenComparing(Comparator.comparingInt(SessionStatus::retryCount).reversed())
+                .thenComparing(SessionStatus::node, Comparator.nullsLast(Comparator.naturalOrder())));
+        List<Map<String, Object>> shown = new ArrayList<>();
+        for (SessionStatus s : top.subList(0, Math.min(TOP_SESSIONS, top.size()))) {
+            shown.add(session(s));
+        }
+        out.put("sessions", st.nodes().size());
+        out.put("by_status", byStatus);
+        out.put("retries_total", retries);
+        out.put("top_sessions", shown);
+        return out;
+    }
+
+    private static int attentionRank(String status) {
+        return switch (status) {
+            case "failed", "closed", "disconnected" -> 0;
+            case "connecting" -> 2;
+            case "open" -> 3;
+            default -> 1;
+        };
+    }
+
+    private Map<String, Object> p2pHead(TransportStatus st) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("enabled", p2p != null);
         out.put("transport", p2p == null ? "" : p2p.name());
         out.put("configured_stun", config.p2p().stunServers());
         out.put("configured_ice", config.p2p().iceServers().size());
-        TransportStatus st = status();
         out.put("active_sessions", st.activeSessions());
         out.put("ice_servers", st.iceServers());
-        List<Map<String, Object>> sessions = new ArrayList<>();
-        for (SessionStatus s : st.nodes()) {
-            sessions.add(session(s));
-        }
-        out.put("nodes", sessions);
         return out;
     }
 
@@ -172,10 +297,14 @@ final class NodesView {
         }
     }
 
+    private static String statusOf(SessionStatus s) {
+        return s.status() == null || s.status().isBlank() ? "connecting" : s.status();
+    }
+
     private static Map<String, Object> session(SessionStatus s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("node", s.node());
-        m.put("status", s.status() == null || s.status().isBlank() ? "connecting" : s.status());
+        m.put("status", statusOf(s));
         m.put("retry_count", s.retryCount());
         m.put("last_error", s.lastError() == null ? "" : s.lastError());
         m.put("created_at", s.createdAt());
@@ -218,6 +347,7 @@ final class NodesView {
             n.put("node_id", e.nodeId() == null ? "local" : e.nodeId());
             n.put("parent_agent_id", e.parentAgentId() == null ? "" : e.parentAgentId());
             n.put("enabled", e.enabled());
+            n.put("online", e.online());
             n.put("managed_by", e.managedBy());
             if (e.p2p() != null) {
                 n.put("p2p", e.p2p());
@@ -253,7 +383,8 @@ final class NodesView {
         return (List<Map<String, Object>>) node.get("children");
     }
 
-    private static List<Map<String, Object>> alerts(List<NodeInfo> nodes, Map<String, Object> p2p,
+    /** Every alert of the fleet: offline nodes, P2P sessions down or unstable, repeated recent failures. */
+    private static List<Map<String, Object>> alerts(List<NodeInfo> nodes, List<SessionStatus> sessions,
                                                     List<Map<String, Object>> dispatches) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (NodeInfo n : nodes) {
@@ -261,13 +392,11 @@ final class NodesView {
                 out.add(alert("critical", "node_offline", n.id(), "Node offline", "node " + n.id() + " is offline", 1));
             }
         }
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> sessions = (List<Map<String, Object>>) p2p.get("nodes");
-        for (Map<String, Object> s : sessions) {
-            String node = String.valueOf(s.get("node"));
-            String status = String.valueOf(s.get("status")).toLowerCase(Locale.ROOT);
-            int retry = ((Number) s.get("retry_count")).intValue();
-            String err = String.valueOf(s.get("last_error"));
+        for (SessionStatus s : sessions) {
+            String node = String.valueOf(s.node());
+            String status = statusOf(s).toLowerCase(Locale.ROOT);
+            int retry = s.retryCount();
+            String err = s.lastError() == null ? "" : s.lastError();
             if (status.equals("failed") || status.equals("closed") || status.equals("disconnected")) {
                 out.add(alert("critical", "p2p_session_down", node, "P2P session down",
                         err.isEmpty() ? "node " + node + " p2p session is " + status : err, 1));

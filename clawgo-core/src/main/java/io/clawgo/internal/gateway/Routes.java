@@ -10,7 +10,8 @@ final class Routes {
     /** The paths served by name ({@link ApiHandler}, {@code /metrics}). */
     private static final Set<String> NAMED = Set.of("/health", "/ready", "/metrics", "/nodes/register",
             "/nodes/heartbeat", "/nodes/connect", "/webui/api/version", "/webui/api/nodes",
-            "/webui/api/node_dispatches", "/webui/api/node_dispatches/replay", "/webui/api/subagents_runtime");
+            "/webui/api/node_dispatches", "/webui/api/node_dispatches/replay", "/webui/api/subagents_runtime",
+            "/webui/api/events");
 
     /** Any other path under {@code /webui/api/}. */
     static final String OTHER_API = "/webui/api/other";

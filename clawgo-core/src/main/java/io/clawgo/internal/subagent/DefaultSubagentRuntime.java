@@ -21,6 +21,7 @@ import io.clawgo.subagent.SubagentTask;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -180,6 +181,14 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
 
     @Override
     public List<AgentEntry> registry() {
+        return registry(registry.list());
+    }
+
+    /**
+     * The registry restricted to some nodes: {@code main}, the local agents and the branches of {@code nodes} only
+     * (what one page of the web UI shows), sorted by agent id. Costs the given nodes, not the whole fleet.
+     */
+    public List<AgentEntry> registry(Collection<NodeInfo> nodes) {
         Map<String, AgentEntry> out = new TreeMap<>();
         // the root of the tree; the gateway runs no model, so it takes no tasks itself
         out.put("main", new AgentEntry("main", "Main Agent", "router", "local", null, null, false, true, "local",
@@ -188,7 +197,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
             out.put(a.id(), new AgentEntry(a.id(), a.displayName(), "local", "local", null,
                     a.id().equals("main") ? null : "main", true, true, "local", null));
         }
-        for (NodeInfo n : registry.list()) {
+        for (NodeInfo n : nodes) {
             String root = NODE_PREFIX + n.id() + ".main";
             Map<String, Object> p2p = p2pStatus.apply(n.id());
             String name = n.name() == null || n.name().isBlank() ? n.id() : n.name();

@@ -1,13 +1,13 @@
-// Dashboard: counts, the P2P runtime (sessions), alerts and recent dispatches.
+// Dashboard: counts, charts of the last hour, the P2P runtime, alerts and recent dispatches. One request
+// (GET /webui/api/nodes?summary=1) whatever the size of the fleet; it reloads on the gateway's events.
 import { api } from '../api.js';
-import { h, fill, setText, patchKeyed, patchRows, table } from '../dom.js';
+import { h, fill, setText, patchKeyed, patchRows, renderIfChanged, table } from '../dom.js';
 import { badge, dash, duration, link, nodeHref, orDash, panel, timeEl } from '../format.js';
+import { fallbackChart, latencyChart, ms, rateChart, seriesClass } from '../charts.js';
 
 export const id = 'dashboard';
 export const title = 'Dashboard';
 
-const HOUR_MS = 3600 * 1000;
-const AUDIT_LIMIT = 50;
 const RECENT_ROWS = 15;
 
 function statCard(key, label) {
@@ -49,6 +49,15 @@ export function create() {
   );
   const alertCount = h('span', { class: 'count-pill', testid: 'alerts-count' }, '0');
 
+  const charts = {
+    rate: h('div', { class: 'chart', testid: 'chart-rate-box' }),
+    latency: h('div', { class: 'chart', testid: 'chart-latency-box' }),
+    fallbacks: h('div', { class: 'chart', testid: 'chart-fallbacks-box' }),
+    legend: h('ul', { class: 'chart-legend', testid: 'chart-legend' }),
+    routes: h('p', { class: 'muted chart-routes', testid: 'chart-routes' }),
+  };
+  const sessionsNote = h('p', { class: 'muted', hidden: true, testid: 'sessions-note' });
+
   const recent = table(
     ['Time', 'Node', 'Action', 'Result', 'Code', 'Transport', 'Fallback from', 'Duration'],
     'dispatches-table',
@@ -69,6 +78,19 @@ export function create() {
       { class: 'stats' },
       Object.values(stats).map((s) => s.card),
     ),
+    panel(
+      'Dispatches · last hour',
+      { testid: 'charts-panel' },
+      h(
+        'div',
+        { class: 'charts' },
+        h('figure', null, h('figcaption', null, 'Dispatches per minute'), charts.rate),
+        h('figure', null, h('figcaption', null, 'Latency: p50 solid, p99 dashed'), charts.latency),
+        h('figure', null, h('figcaption', null, 'Fallbacks per minute'), charts.fallbacks),
+      ),
+      charts.legend,
+      charts.routes,
+    ),
     h(
       'div',
       { class: 'grid grid-main' },
@@ -84,6 +106,7 @@ export function create() {
           h('div', null, h('dt', null, 'Total retries'), p2pFacts.retries),
         ),
         sessions.wrap,
+        sessionsNote,
         sessionsEmpty,
       ),
       panel('Alerts', { testid: 'alerts-panel', extra: alertCount }, alertList, alertsEmpty),
@@ -91,42 +114,84 @@ export function create() {
     panel('Recent dispatches', { testid: 'dispatches-panel' }, recent.wrap, recentEmpty),
   );
 
-  function renderStats(data, audit) {
-    const remote = (data.nodes || []).filter((n) => n.id !== 'local');
-    const online = remote.filter((n) => n.online).length;
-    const offline = remote.length - online;
+  function renderStats(data) {
+    const st = data.stats || {};
+    const total = st.nodes_total ?? 0;
+    const online = st.nodes_online ?? 0;
+    const offline = total - online;
     setText(stats.online.value, online);
-    setText(stats.online.note, `of ${remote.length} registered`);
+    setText(stats.online.note, `of ${total} registered`);
     setText(stats.offline.value, offline);
     setText(stats.offline.note, offline ? 'listed until pruned' : 'none');
     stats.offline.card.dataset.tone = offline ? 'bad' : '';
     const p2p = data.p2p || {};
     setText(stats.sessions.value, p2p.active_sessions ?? 0);
     setText(stats.sessions.note, p2p.enabled ? `active over ${p2p.transport}` : 'P2P disabled');
-    // exact counts from the gateway; older gateways without `stats` are counted from the audit rows
-    const since = Date.now() - HOUR_MS;
-    const rows = audit.filter((d) => Date.parse(d.time) >= since);
-    const total = data.stats ? data.stats.dispatches_last_hour : rows.length;
-    const failed = data.stats ? data.stats.failures_last_hour : rows.filter((d) => !d.ok).length;
-    setText(stats.hour.value, total);
-    setText(stats.hour.note, `${total - failed} succeeded`);
+    const hour = st.dispatches_last_hour ?? 0;
+    const failed = st.failures_last_hour ?? 0;
+    setText(stats.hour.value, hour);
+    setText(stats.hour.note, `${hour - failed} succeeded`);
     setText(stats.failures.value, failed);
     setText(stats.failures.note, failed ? 'see recent dispatches' : 'none');
     stats.failures.card.dataset.tone = failed ? 'bad' : '';
   }
 
+  function renderCharts(c) {
+    if (!c) return;
+    // redrawn only when the numbers changed (or the minute moved on)
+    renderIfChanged(charts.rate, JSON.stringify([c.end, (c.series || []).map((x) => [x.transport, x.count, x.failed])]), () =>
+      rateChart(c),
+    );
+    renderIfChanged(charts.latency, JSON.stringify([c.end, (c.series || []).map((x) => [x.p50_ms, x.p99_ms])]), () =>
+      latencyChart(c),
+    );
+    renderIfChanged(charts.fallbacks, JSON.stringify([c.end, c.fallbacks]), () => fallbackChart(c));
+    patchKeyed(
+      charts.legend,
+      (c.series || []).map((x, i) => ({ ...x, index: i })),
+      (x) => x.transport,
+      () => h('li', { testid: 'chart-legend-item' }),
+      (li, x) => {
+        li.dataset.transport = x.transport;
+        renderIfChanged(li, JSON.stringify([x.index, x.total, x.failed_total, x.p50_ms_hour, x.p99_ms_hour]), () => [
+          h('span', { class: `swatch ${seriesClass(x.index)}`, 'aria-hidden': 'true' }),
+          h('span', { class: 'mono' }, x.transport === 'none' ? 'not sent' : x.transport),
+          h(
+            'span',
+            { class: 'muted' },
+            ` ${x.total} · ${x.failed_total} failed · p50 ${ms(x.p50_ms_hour)} · p99 ${ms(x.p99_ms_hour)}`,
+          ),
+        ]);
+      },
+    );
+    const routes = Object.entries(c.fallback_routes || {});
+    charts.routes.hidden = routes.length === 0;
+    setText(
+      charts.routes,
+      routes.length
+        ? `Fallbacks: ${routes.map(([r, n]) => `${r.replace('>', ' → ')} ${n}`).join(', ')}`
+        : '',
+    );
+  }
+
   function renderP2p(p2p) {
-    const list = [...(p2p.nodes || [])].sort((a, b) => String(a.node).localeCompare(String(b.node)));
+    const list = p2p.top_sessions || p2p.nodes || [];
     setText(p2pFacts.transport, p2p.enabled ? p2p.transport : 'disabled');
     setText(p2pFacts.active, p2p.active_sessions ?? 0);
     const stun = (p2p.configured_stun || []).length;
     setText(p2pFacts.ice, `${p2p.ice_servers ?? 0}${stun ? ` (${stun} STUN configured)` : ''}`);
-    setText(
-      p2pFacts.retries,
-      list.reduce((sum, s) => sum + (s.retry_count || 0), 0),
-    );
+    setText(p2pFacts.retries, p2p.retries_total ?? list.reduce((sum, s) => sum + (s.retry_count || 0), 0));
     sessions.wrap.hidden = list.length === 0;
     sessionsEmpty.hidden = list.length > 0;
+    const all = p2p.sessions ?? list.length;
+    sessionsNote.hidden = all <= list.length;
+    const byStatus = Object.entries(p2p.by_status || {})
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
+    setText(
+      sessionsNote,
+      `${list.length} of ${all} sessions, those that most need attention first (${byStatus}). Every session is on the Nodes page.`,
+    );
     patchRows(
       sessions.tbody,
       list,
@@ -198,12 +263,14 @@ export function create() {
 
   return {
     el: root,
+    liveRefreshMs: 60000, // the charts move on by the minute; everything else comes with events
     async refresh() {
-      const [data, audit] = await Promise.all([api.nodes(), api.dispatches(AUDIT_LIMIT)]);
-      renderStats(data, audit);
+      const data = await api.summary();
+      renderStats(data);
+      renderCharts(data.charts);
       renderP2p(data.p2p || {});
       renderAlerts(data.alerts || []);
-      renderDispatches(audit.slice(0, RECENT_ROWS));
+      renderDispatches((data.dispatches || []).slice(0, RECENT_ROWS));
     },
   };
 }

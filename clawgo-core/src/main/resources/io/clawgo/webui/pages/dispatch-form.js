@@ -54,6 +54,13 @@ export function dispatchForm({ onUnauthorized }) {
     formError,
   );
 
+  // the agents of the page shown now, and the chosen agent, kept when it is on another page
+  let shown = new Map();
+  let kept = null;
+  agentSelect.addEventListener('change', () => {
+    kept = shown.get(agentSelect.value) || kept;
+  });
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const agentId = agentSelect.value;
@@ -169,10 +176,17 @@ export function dispatchForm({ onUnauthorized }) {
     el: h('div', { class: 'dispatch-layout' }, form, h('div', { class: 'dispatch-out' }, replyHint, reply)),
     select(agentId) {
       agentSelect.value = agentId;
+      kept = shown.get(agentId) || kept;
       taskInput.focus();
       form.scrollIntoView({ behavior: 'smooth', block: 'center' });
     },
+    /** The agents to choose from: the gateway's and those of the shown page; the chosen one stays chosen. */
     setAgents(registry) {
+      const chosen = agentSelect.value;
+      shown = new Map(registry.map((a) => [a.agent_id, a]));
+      if (chosen && shown.has(chosen)) kept = shown.get(chosen);
+      const list = kept && !shown.has(kept.agent_id) ? [...registry, kept] : registry;
+      registry = list;
       const option = () => h('option');
       const update = (o, a) => {
         o.value = a.agent_id;
@@ -195,6 +209,7 @@ export function dispatchForm({ onUnauthorized }) {
         update,
       );
       groupNodes.hidden = groupNodes.children.length === 0;
+      if (chosen && agentSelect.value !== chosen && list.some((a) => a.agent_id === chosen)) agentSelect.value = chosen;
     },
   };
 }

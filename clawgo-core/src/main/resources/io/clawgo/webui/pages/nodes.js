@@ -3,43 +3,45 @@ import { api } from '../api.js';
 import { h, setText, patchKeyed, patchRows, renderIfChanged, table } from '../dom.js';
 import { badge, capabilityNames, chips, dash, link, nodeHref, orDash, panel, timeEl, absTime } from '../format.js';
 import { dispatchCells } from './dashboard.js';
+import { fleetQuery } from './fleet-query.js';
 
 export const id = 'nodes';
 export const title = 'Nodes';
 
 export function create(ctx) {
   const nodeId = ctx.params.get('id') || ctx.params.get('node');
-  return nodeId ? detailView(nodeId) : listView();
+  return nodeId ? detailView(nodeId) : listView(ctx);
 }
 
 // ---------- list ----------
 
-function matches(node, query) {
-  if (!query) return true;
-  const hay = [node.id, node.name, node.os, node.arch, node.version, node.endpoint, ...(node.tags || [])]
-    .join(' ')
-    .toLowerCase();
-  return query.split(/\s+/).every((word) => hay.includes(word));
-}
+const PAGE_SIZE = 50;
 
-function listView() {
-  const filter = h('input', {
-    type: 'search',
-    class: 'input',
-    placeholder: 'Filter by id, name, os, tag…',
-    'aria-label': 'Filter nodes',
-    testid: 'nodes-filter',
-  });
+function listView(ctx) {
   const summary = h('span', { class: 'muted', testid: 'nodes-summary' });
   const grid = h('div', { class: 'node-grid', testid: 'node-list' });
   // in a cluster of gateways: the gateways, and which one holds each node
   const gateways = h('div', { class: 'toolbar cluster-gateways', hidden: true, testid: 'cluster-gateways' });
   const empty = h('p', { class: 'empty', hidden: true, testid: 'nodes-empty' });
+  const query = fleetQuery({
+    prefix: 'nodes',
+    pageSize: PAGE_SIZE,
+    placeholder: 'Filter by id, name, os, tag…',
+    onChange: () => load().catch((e) => ctx.onError(e)),
+  });
   let last = null;
+  let seq = 0;
+
+  /** Loads the page the query asks for; an answer overtaken by a newer request is dropped. */
+  async function load() {
+    const mine = ++seq;
+    const data = await api.nodesPage(query.params());
+    if (mine !== seq || !query.isCurrent(data.page)) return;
+    last = data;
+    render();
+  }
 
   function render() {
-    if (!last) return;
-    const query = filter.value.trim().toLowerCase();
     const sessions = new Map((last.p2p?.nodes || []).map((s) => [s.node, s]));
     const cluster = last.cluster || null;
     const owners = cluster?.owners || {};
@@ -58,15 +60,13 @@ function listView() {
         ),
       ]);
     }
-    const all = last.nodes || [];
-    const shown = all.filter((n) => matches(n, query));
-    const remote = all.filter((n) => n.id !== 'local');
-    setText(
-      summary,
-      `${remote.filter((n) => n.online).length} online · ${remote.filter((n) => !n.online).length} offline · plus the gateway itself`,
-    );
+    const shown = last.nodes || [];
+    const st = last.stats || {};
+    const online = st.nodes_online ?? 0;
+    setText(summary, `${online} online · ${(st.nodes_total ?? 0) - online} offline · plus the gateway itself`);
+    query.update(last.page);
     empty.hidden = shown.length > 0;
-    setText(empty, all.length ? 'No node matches the filter.' : 'No nodes registered yet.');
+    setText(empty, (last.page?.total ?? 0) > 1 ? 'No node matches the filter.' : 'No nodes registered yet.');
     patchKeyed(
       grid,
       shown,
@@ -75,8 +75,6 @@ function listView() {
       (card, n) => updateCard(card, n, sessions.get(n.id), last.p2p, owners[n.id]),
     );
   }
-
-  filter.addEventListener('input', render);
 
   return {
     el: h(
@@ -92,15 +90,14 @@ function listView() {
           'Every registered node, its capabilities and its agents. Select a node for its P2P session and dispatches.',
         ),
       ),
-      h('div', { class: 'toolbar' }, filter, summary),
+      h('div', { class: 'toolbar' }, query.controls, summary),
       gateways,
       grid,
       empty,
+      h('div', { class: 'toolbar toolbar-end' }, query.pager),
     ),
-    async refresh() {
-      last = await api.nodes();
-      render();
-    },
+    wants: (event) => event.type !== 'dispatch', // cards show nodes and sessions, not dispatches
+    refresh: load,
   };
 }
 
@@ -354,8 +351,10 @@ function detailView(nodeId) {
       body,
       dispatchPanel,
     ),
+    wants: (event) => !event.data.node || event.data.node === nodeId,
     async refresh() {
-      const [data, audit] = await Promise.all([api.nodes(), api.dispatches(50, nodeId)]);
+      // this node alone (the id filter), not the fleet
+      const [data, audit] = await Promise.all([api.nodesPage({ id: nodeId, limit: 1 }), api.dispatches(50, nodeId)]);
       render(data, audit);
     },
   };

@@ -1,16 +1,31 @@
-// Subagents: the agent topology (main, local agents, one node.<id>.main branch per node) and a dispatch_and_wait form.
+// Subagents: the agent topology (main, local agents, one node.<id>.main branch per node of the page) and a
+// dispatch_and_wait form. The node branches come from `trees` of one page of GET /webui/api/nodes.
 import { api } from '../api.js';
 import { h, patchKeyed, patchRows, table } from '../dom.js';
 import { badge, dash, orDash, panel, timeEl } from '../format.js';
 import { agentCard, updateAgentCard } from './agent-card.js';
 import { dispatchForm } from './dispatch-form.js';
+import { fleetQuery } from './fleet-query.js';
 
 export const id = 'subagents';
 export const title = 'Subagents';
 
 const MAIN_FALLBACK = { agent_id: 'main', display_name: 'Main Agent', type: 'router', enabled: true, online: true };
+const PAGE_SIZE = 50;
 
-export function create({ onUnauthorized }) {
+/** The agents of `trees` as a flat list, each with its parent_agent_id (as the subagent registry lists them). */
+export function flatten(trees) {
+  const out = [];
+  const walk = (n, parent) => {
+    if (!n) return;
+    out.push({ ...n, parent_agent_id: n.parent_agent_id || parent || '', children: undefined });
+    for (const c of n.children || []) walk(c, n.agent_id);
+  };
+  for (const t of trees || []) walk(t.root && t.root.root, '');
+  return out;
+}
+
+export function create({ onUnauthorized, onError }) {
   const rootSlot = h('div', { class: 'topo-root' });
   const localCards = h('div', { class: 'topo-cards', testid: 'topology-local-cards' });
   const localEmpty = h('p', { class: 'empty', hidden: true }, 'No local agents besides main.');
@@ -45,6 +60,13 @@ export function create({ onUnauthorized }) {
   );
 
   const form = dispatchForm({ onUnauthorized });
+  const query = fleetQuery({
+    prefix: 'subagents',
+    pageSize: PAGE_SIZE,
+    placeholder: 'Filter node branches by node id, name, os, tag…',
+    onChange: () => load(false).catch(onError),
+  });
+  let seq = 0;
   const tasks = table(
     ['Task', 'Agent', 'Status', 'Transport', 'Fallback from', 'Created', 'Result / error'],
     'tasks-table',
@@ -64,7 +86,13 @@ export function create({ onUnauthorized }) {
         'The agent topology with the live P2P state of every node branch. Hover or focus a card for details.',
       ),
     ),
-    panel('Agent topology', { testid: 'topology-panel' }, topology),
+    panel(
+      'Agent topology',
+      { testid: 'topology-panel' },
+      h('div', { class: 'toolbar' }, query.controls),
+      topology,
+      h('div', { class: 'toolbar toolbar-end' }, query.pager),
+    ),
     panel('Run a task (dispatch_and_wait)', { testid: 'dispatch-panel' }, form.el),
     panel('Recent tasks', { testid: 'tasks-panel' }, tasks.wrap, tasksEmpty),
   );
@@ -74,6 +102,7 @@ export function create({ onUnauthorized }) {
   }
 
   function render(registry, nodesData, taskList) {
+    query.update(nodesData.page);
     const p2p = nodesData.p2p || {};
     const sessions = new Map((p2p.nodes || []).map((s) => [s.node, s]));
     const lastDispatch = new Map();
@@ -139,11 +168,22 @@ export function create({ onUnauthorized }) {
     );
   }
 
+  let taskList = [];
+
+  /** Loads the page of node branches the query asks for (and, unless only the query changed, the tasks). */
+  async function load(withTasks) {
+    const mine = ++seq;
+    const [nodesData, tasks] = await Promise.all([
+      api.nodesPage(query.params()),
+      withTasks ? api.tasks() : Promise.resolve(taskList),
+    ]);
+    if (mine !== seq || !query.isCurrent(nodesData.page)) return;
+    taskList = tasks;
+    render(flatten(nodesData.trees), nodesData, taskList);
+  }
+
   return {
     el: root,
-    async refresh() {
-      const [registry, nodesData, taskList] = await Promise.all([api.registry(), api.nodes(), api.tasks()]);
-      render(registry, nodesData, taskList);
-    },
+    refresh: () => load(true),
   };
 }

@@ -44,13 +44,12 @@ import org.junit.jupiter.api.io.TempDir;
  * or heartbeat ack deadline, or the gateway's half-open judgement of a node it did not hear from) is a judgement of
  * time, counted and printed, and must come back; any other disconnect, or a refusal, fails the test. That nodes keep
  * a merely slow gateway is proven deterministically by {@code SlowGatewayPingTest} (core). {@code
- * -Dclawgo.storm.nodes=N} sets the number of nodes: 300 by default. 1,000 came back in every run on a fresh machine
- * (after issue 18 a run on a long-used machine did not within 10 minutes), but in 26 s to 112 s, on a machine that
- * other builds loaded: too close to this test's 120 s limit for a verdict about the code rather than the machine
- * (docs/benchmarks.md).
+ * -Dclawgo.storm.nodes=N} sets the number of nodes: 1,000 by default. (Stop 21 lowered it to 300 after 1,000 collapsed:
+ * OkHttp 4 ran every WebSocket of this JVM under one lock, and 1,000 agents contending for it starved the gateway;
+ * on OkHttp 5 they came back in 23 to 50 s while other builds loaded the machine: docs/benchmarks.md.)
  */
 class ReconnectStormTest {
-    private static final int NODES = Integer.getInteger("clawgo.storm.nodes", 300);
+    private static final int NODES = Integer.getInteger("clawgo.storm.nodes", 1000);
     /**
      * Smallest reconnect delay of the nodes. Longer than the 500 ms default so that, on a loaded machine, the SIGKILL
      * and the placeholder's bind of the freed port surely happen before the first retry (they took up to 1.7 s at a
