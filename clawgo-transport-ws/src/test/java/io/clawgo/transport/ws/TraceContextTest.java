@@ -11,6 +11,7 @@ import io.clawgo.NodeAgent;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
+import io.clawgo.testing.SseClient;
 import io.clawgo.testing.TestHttp;
 import io.clawgo.testing.TestHttp.Reply;
 import java.io.IOException;
@@ -101,7 +102,9 @@ class TraceContextTest {
     @ParameterizedTest
     @ValueSource(strings = {"p2p", "relay"})
     void aReplaysTraceparentReachesTheEndpointAndTheRecords(String mode) throws Exception {
-        try (SeedEndpoint endpoint = SeedEndpoint.start("edge-t"); NodeAgent node = node(endpoint)) {
+        try (SeedEndpoint endpoint = SeedEndpoint.start("edge-t"); NodeAgent node = node(endpoint);
+             SseClient stream = SseClient.open(gw.url() + "/webui/api/events", TOKEN)) {
+            assertThat(stream.next(Duration.ofSeconds(10)).type()).isEqualTo("hello");
             Map<String, Object> result = replay(mode, TP);
             assertThat(map(result.get("payload"))).containsEntry("used_transport",
                     mode.equals("p2p") ? "websocket_tunnel" : "http_relay");
@@ -122,12 +125,17 @@ class TraceContextTest {
             assertThat(events).hasSize(1);
             assertThat(events.get(0).traceId()).isEqualTo(TRACE_ID);
             assertThat(events.get(0).request().traceparent()).isEqualTo(TP);
+            SseClient.Event finished = stream.await(Duration.ofSeconds(10), "dispatch", "node", "edge-t");
+            assertThat(finished).as("the web UI's dispatch event").isNotNull();
+            assertThat(finished.json()).containsEntry("trace_id", TRACE_ID);
         }
     }
 
     @Test
     void withoutAHeaderNothingIsAddedAnywhere() throws Exception {
-        try (SeedEndpoint endpoint = SeedEndpoint.start("edge-t"); NodeAgent node = node(endpoint)) {
+        try (SeedEndpoint endpoint = SeedEndpoint.start("edge-t"); NodeAgent node = node(endpoint);
+             SseClient stream = SseClient.open(gw.url() + "/webui/api/events", TOKEN)) {
+            assertThat(stream.next(Duration.ofSeconds(10)).type()).isEqualTo("hello");
             Map<String, Object> result = replay("p2p");
             replay("relay");
             assertThat(endpoint.traceparents()).containsExactly("null", "null");
@@ -135,6 +143,9 @@ class TraceContextTest {
             assertThat(list(gw.status().get("dispatches"))).hasSize(2)
                     .allSatisfy(d -> assertThat(d).doesNotContainKey("trace_id"));
             assertThat(events).extracting(DispatchEvent::traceId).containsExactly(null, null);
+            SseClient.Event finished = stream.await(Duration.ofSeconds(10), "dispatch", "node", "edge-t");
+            assertThat(finished).as("the web UI's dispatch event").isNotNull();
+            assertThat(finished.json()).containsKey("duration_ms").doesNotContainKey("trace_id");
         }
     }
 
