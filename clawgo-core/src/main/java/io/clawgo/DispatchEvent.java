@@ -65,6 +65,14 @@ public record DispatchEvent(Request request, String mode, Response response, Ins
         return response.payloadString("used_transport");
     }
 
+    /**
+     * @return the trace id of the W3C {@code traceparent} the dispatch carried (32 hexadecimal digits), or
+     *         {@code null} when the caller gave none
+     */
+    public String traceId() {
+        return request.traceId();
+    }
+
     /** @return the P2P transport that failed before {@link #usedTransport()} took over, or {@code null} */
     public String fallbackFrom() {
         return response.payloadString("fallback_from");

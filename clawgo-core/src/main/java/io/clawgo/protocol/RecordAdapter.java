@@ -30,6 +30,9 @@ import java.util.Set;
  */
 final class RecordAdapter<T> extends TypeAdapter<T> {
 
+    /** The arguments of an accessor: shared, since {@code invoke(value)} would allocate an empty array per call. */
+    private static final Object[] NO_ARGS = new Object[0];
+
     private final Class<T> type;
     private final Set<String> keep;
     private final String[] names;
@@ -187,7 +190,7 @@ final class RecordAdapter<T> extends TypeAdapter<T> {
 
     private Object get(T value, int i) {
         try {
-            return accessors[i].invoke(value);
+            return accessors[i].invoke(value, NO_ARGS);
         } catch (IllegalAccessException | InvocationTargetException e) {
             throw new IllegalStateException("cannot read " + type.getSimpleName() + "." + names[i], e);
         }

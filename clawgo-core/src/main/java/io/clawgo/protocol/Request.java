@@ -12,11 +12,32 @@ import java.util.Map;
  * @param task   the prompt of an {@code agent_task}
  * @param model  optional model of an {@code agent_task}
  * @param args   action arguments (never {@code null}; JSON numbers read as {@code Long} or {@code Double})
+ * @param traceparent the W3C trace context of the caller, or {@code null} (the usual case): sent to the node's
+ *               endpoint as the {@code traceparent} HTTP header; on the wire an optional field that nodes which do
+ *               not know it ignore. Only a valid version {@code 00} value is kept ({@link Traceparent}); any other
+ *               is dropped
  */
-public record Request(String action, String node, String task, String model, Map<String, Object> args) {
+public record Request(String action, String node, String task, String model, Map<String, Object> args,
+                      String traceparent) {
 
     /**
-     * Creates a request; {@code args} is copied into an unmodifiable map ({@code null} becomes empty).
+     * Creates a request; {@code args} is copied into an unmodifiable map ({@code null} becomes empty), and an invalid
+     * {@code traceparent} becomes {@code null}.
+     *
+     * @param action      what to do
+     * @param node        target node id
+     * @param task        the prompt of an {@code agent_task}
+     * @param model       optional model
+     * @param args        action arguments, or {@code null}
+     * @param traceparent the caller's W3C {@code traceparent}, or {@code null}
+     */
+    public Request {
+        args = args == null || args.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(args));
+        traceparent = traceparent == null ? null : Traceparent.validOrNull(traceparent);
+    }
+
+    /**
+     * Creates a request without trace context.
      *
      * @param action what to do
      * @param node   target node id
@@ -24,8 +45,8 @@ public record Request(String action, String node, String task, String model, Map
      * @param model  optional model
      * @param args   action arguments, or {@code null}
      */
-    public Request {
-        args = args == null || args.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(args));
+    public Request(String action, String node, String task, String model, Map<String, Object> args) {
+        this(action, node, task, model, args, null);
     }
 
     /**
@@ -57,7 +78,7 @@ public record Request(String action, String node, String task, String model, Map
      * @return a copy with {@code node} replaced
      */
     public Request withNode(String newNode) {
-        return new Request(action, newNode, task, model, args);
+        return new Request(action, newNode, task, model, args, traceparent);
     }
 
     /**
@@ -67,7 +88,7 @@ public record Request(String action, String node, String task, String model, Map
      * @return a copy with {@code task} replaced
      */
     public Request withTask(String newTask) {
-        return new Request(action, node, newTask, model, args);
+        return new Request(action, node, newTask, model, args, traceparent);
     }
 
     /**
@@ -77,7 +98,26 @@ public record Request(String action, String node, String task, String model, Map
      * @return a copy with {@code args} replaced
      */
     public Request withArgs(Map<String, Object> newArgs) {
-        return new Request(action, node, task, model, newArgs);
+        return new Request(action, node, task, model, newArgs, traceparent);
+    }
+
+    /**
+     * This request with another trace context.
+     *
+     * @param newTraceparent a W3C {@code traceparent}; {@code null}, or an invalid value, for none
+     * @return a copy with {@code traceparent} replaced
+     */
+    public Request withTraceparent(String newTraceparent) {
+        return new Request(action, node, task, model, args, newTraceparent);
+    }
+
+    /**
+     * The trace id of {@link #traceparent()}.
+     *
+     * @return its 32 hexadecimal digits, or {@code null} when the request carries no trace context
+     */
+    public String traceId() {
+        return Traceparent.traceId(traceparent);
     }
 
     /**

@@ -36,6 +36,7 @@ class WireCodecGoldenTest {
             "wire_register.json, io.clawgo.protocol.WireMessage",
             "wire_heartbeat.json, io.clawgo.protocol.WireMessage",
             "wire_node_request.json, io.clawgo.protocol.WireMessage",
+            "wire_node_request_traced.json, io.clawgo.protocol.WireMessage",
             "wire_node_response.json, io.clawgo.protocol.WireMessage",
             "wire_signal_offer.json, io.clawgo.protocol.WireMessage",
             "wire_signal_answer.json, io.clawgo.protocol.WireMessage",

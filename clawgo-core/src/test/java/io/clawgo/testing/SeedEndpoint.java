@@ -26,6 +26,7 @@ public final class SeedEndpoint implements AutoCloseable {
     private final String label;
     private final List<String> paths = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final List<String> traceparents = new CopyOnWriteArrayList<>();
 
     private SeedEndpoint(String label) throws IOException {
         this.label = label;
@@ -64,11 +65,21 @@ public final class SeedEndpoint implements AutoCloseable {
         return authorizations;
     }
 
+    /**
+     * The {@code traceparent} headers seen, one entry per request: {@code "null"} for none, the values joined with
+     * {@code ","} when a request had several.
+     */
+    public List<String> traceparents() {
+        return traceparents;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] raw = ex.getRequestBody().readAllBytes();
             paths.add(ex.getRequestURI().getPath());
             authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            List<String> tp = ex.getRequestHeaders().get("traceparent");
+            traceparents.add(tp == null ? "null" : String.join(",", tp));
             Map<String, Object> req;
             try {
                 req = WireCodec.get().decodeMap(new String(raw, StandardCharsets.UTF_8), 1 << 24);

@@ -1,6 +1,10 @@
 package io.clawgo.cluster.nats;
 
-/** The NATS headers of a forwarded dispatch. */
+/**
+ * The NATS headers of a forwarded dispatch. A dispatch with trace context also carries {@code traceparent}
+ * ({@link io.clawgo.protocol.Traceparent#HEADER}) for NATS tools to see; the receiving gateway reads the request
+ * body's field, which holds the same value.
+ */
 final class Headers {
     static final String MODE = "Clawgo-Mode";
     static final String BUDGET_MS = "Clawgo-Budget-Ms";

@@ -4,6 +4,7 @@ import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.protocol.Traceparent;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.spi.cluster.ClusterContext;
 import io.clawgo.spi.cluster.DirectoryEntry;
@@ -76,6 +77,10 @@ final class NatsForwarder implements Forwarder {
                 .add(Headers.BUDGET_MS, Long.toString(Math.max(1, budget.toMillis())))
                 .add(Headers.GENERATION, Long.toString(target.generation()))
                 .add(Headers.FROM, context.gatewayId());
+        if (request.traceparent() != null) {
+            // the body carries it to the other gateway; the header is for NATS tools that look for trace context
+            h.add(Traceparent.HEADER, request.traceparent());
+        }
         Message m = NatsMessage.builder().subject(subjects.dispatch(target.gatewayId())).headers(h).data(body).build();
         CompletableFuture<Response> result = new CompletableFuture<>();
         String gw = target.gatewayId();

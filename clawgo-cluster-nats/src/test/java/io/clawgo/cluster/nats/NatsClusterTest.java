@@ -155,6 +155,59 @@ class NatsClusterTest {
     }
 
     @Test
+    void aRestTraceparentCrossesGatewaysToTheNodesEndpoint() throws Exception {
+        String tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        Gateway a = gateway("a");
+        Gateway b = gateway("b");
+        try (io.clawgo.testing.SeedEndpoint endpoint = io.clawgo.testing.SeedEndpoint.start("traced");
+             io.nats.client.Connection spy = io.nats.client.Nats.connect(nats.url())) {
+            NodeAgent n = NodeAgent.builder().gateways(List.of(a.url())).token(TOKEN).id("edge-trace")
+                    .endpoint(endpoint.url()).actions(List.of("run")).build();
+            closing.add(n);
+            n.start();
+            assertThat(n.awaitConnected(WAIT)).isTrue();
+            assertThat(TestHttp.await(WAIT, () -> nodeIds(b).contains("edge-trace"))).isTrue();
+            // a second subscriber on A's dispatch subject sees what crosses NATS (it never answers)
+            io.nats.client.Subscription seen = spy.subscribe(new Subjects("test").dispatch(a.memberId()));
+            spy.flush(WAIT);
+
+            for (String mode : List.of("p2p", "relay")) {
+                okhttp3.Request call = new okhttp3.Request.Builder()
+                        .url(b.url() + "/webui/api/node_dispatches/replay")
+                        .header("Authorization", "Bearer " + TOKEN).header("traceparent", tp)
+                        .post(okhttp3.RequestBody.create("{\"node\":\"edge-trace\",\"action\":\"run\",\"mode\":\""
+                                + mode + "\",\"timeout_sec\":10}", okhttp3.MediaType.get("application/json")))
+                        .build();
+                try (okhttp3.Response r = TestHttp.CLIENT.newCall(call).execute()) {
+                    String body = r.body().string();
+                    assertThat(r.code()).as(body).isEqualTo(200);
+                    assertThat(body).contains("\"via_gateway\":\"" + a.memberId() + "\"").contains("\"ok\":true");
+                }
+                io.nats.client.Message m = seen.nextMessage(WAIT);
+                assertThat(m).as("the forwarded dispatch over " + mode).isNotNull();
+                assertThat(m.getHeaders().getFirst("traceparent")).isEqualTo(tp);
+                assertThat(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8))
+                        .contains("\"traceparent\":\"" + tp + "\"");
+                // the caller's gateway and the holding gateway both record the trace id
+                assertThat(list(b.status().get("dispatches")).get(0)).containsEntry("trace_id", traceId)
+                        .containsEntry("via_gateway", a.memberId()).containsEntry("mode", mode);
+                assertThat(list(a.status().get("dispatches")).get(0)).containsEntry("trace_id", traceId)
+                        .containsEntry("mode", mode);
+            }
+            // over the tunnel the node called its endpoint, over the relay gateway A did: the exact header both times
+            assertThat(endpoint.traceparents()).containsExactly(tp, tp);
+
+            Response untraced = dispatch(b, "edge-trace", "plain");
+            assertThat(untraced.ok()).as(untraced.toString()).isTrue();
+            io.nats.client.Message plain = seen.nextMessage(WAIT);
+            assertThat(plain.getHeaders().getFirst("traceparent")).isNull();
+            assertThat(new String(plain.getData(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("traceparent");
+            assertThat(endpoint.traceparents()).containsExactly(tp, tp, "null");
+        }
+    }
+
+    @Test
     void everyGatewayShowsTheWholeFleetWithOwnersAndTheGatewayList() throws Exception {
         Gateway a = gateway("a");
         Gateway b = gateway("b");

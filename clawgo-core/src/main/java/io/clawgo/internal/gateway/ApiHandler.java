@@ -268,7 +268,8 @@ final class ApiHandler extends Handler.Abstract {
         String action = args.requiredString("action");
         DispatchMode mode = DispatchMode.parse(args.string("mode"));
         long timeoutSec = args.positive("timeout_sec", 60, MAX_WAIT_SEC);
-        Request req = new Request(action, node, args.string("task"), args.string("model"), args.object("args"));
+        Request req = new Request(action, node, args.string("task"), args.string("model"), args.object("args"),
+                HttpIo.traceparent(request));
         // asynchronous: no server thread waits for the node (those threads also read the control sockets)
         dispatcher.dispatch(req, mode, Duration.ofSeconds(timeoutSec)).whenComplete((r, e) -> {
             if (e != null) {
@@ -310,7 +311,7 @@ final class ApiHandler extends Handler.Abstract {
                 if (!"POST".equals(method)) {
                     throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "spawn needs POST");
                 }
-                SubagentTask t = subagents.spawn(spawnRequest(args));
+                SubagentTask t = subagents.spawn(spawnRequest(args, request));
                 yield Map.of("task", t, "message", "Spawned subagent for task: " + t.task() + " (agent=" + t.agentId() + ")");
             }
             case "dispatch_and_wait" -> {
@@ -318,7 +319,7 @@ final class ApiHandler extends Handler.Abstract {
                     throw new ProtocolException(ErrorCodes.INVALID_REQUEST, "dispatch_and_wait needs POST");
                 }
                 long wait = args.positive("wait_timeout_sec", 120, MAX_WAIT_SEC);
-                SpawnRequest spawn = spawnRequest(args);
+                SpawnRequest spawn = spawnRequest(args, request);
                 // each call holds a server thread while it waits: bound them so control sockets keep being served
                 if (!waiting.tryAcquire()) {
                     throw new IllegalStateException("too many dispatch_and_wait calls are waiting (" + MAX_WAITING
@@ -345,12 +346,15 @@ final class ApiHandler extends Handler.Abstract {
         HttpIo.json(response, callback, 200, out);
     }
 
-    private static SpawnRequest spawnRequest(Args args) throws ProtocolException {
+    /** The spawn a call asks for, with the call's {@code traceparent} header (dropped when invalid). */
+    private static SpawnRequest spawnRequest(Args args, org.eclipse.jetty.server.Request request)
+            throws ProtocolException {
         String agent = args.requiredString("agent_id");
         String task = args.requiredString("task");
         long timeout = args.positive("timeout_sec", SpawnRequest.DEFAULT_TIMEOUT.toSeconds(), MAX_WAIT_SEC);
         int retries = args.nonNegative("max_retries", 0, 8);
-        return new SpawnRequest(agent, task, args.string("label"), Duration.ofSeconds(timeout), retries);
+        return new SpawnRequest(agent, task, args.string("label"), Duration.ofSeconds(timeout), retries,
+                HttpIo.traceparent(request));
     }
 
 }

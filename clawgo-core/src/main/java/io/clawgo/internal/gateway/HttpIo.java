@@ -2,6 +2,7 @@ package io.clawgo.internal.gateway;
 
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.ProtocolException;
+import io.clawgo.protocol.Traceparent;
 import io.clawgo.protocol.WireCodec;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -15,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -57,6 +60,26 @@ final class HttpIo {
             throw new ProtocolException(UNSUPPORTED_MEDIA_TYPE, "the body must be JSON sent with 'Content-Type: "
                     + "application/json'" + (ct == null ? " (no Content-Type was sent)" : ", not '" + trim(ct) + "'"));
         }
+    }
+
+    /**
+     * The request's W3C {@code traceparent}: the value of its one {@code traceparent} header when that is valid;
+     * {@code null} when there is none, more than one, or an invalid one (ignored, as W3C Trace Context says, never an
+     * error). Allocates nothing.
+     */
+    static String traceparent(Request request) {
+        HttpFields fields = request.getHeaders();
+        String found = null;
+        for (int i = 0, n = fields.size(); i < n; i++) {
+            HttpField f = fields.getField(i);
+            if (f.is(Traceparent.HEADER)) {
+                if (found != null) {
+                    return null; // two of them: which one the caller meant is unknown
+                }
+                found = f.getValue();
+            }
+        }
+        return found == null ? null : Traceparent.validOrNull(found);
     }
 
     private static String trim(String s) {

@@ -103,6 +103,9 @@ final class UiEvents implements GatewayEvents, AutoCloseable {
         m.put("used_transport", response.payload().get("used_transport"));
         m.put("fallback_from", response.payload().get("fallback_from"));
         m.put("duration_ms", durationNanos / 1_000_000);
+        if (request.traceparent() != null) {
+            m.put("trace_id", request.traceId());
+        }
         streams.publish("dispatch", m);
     }
 

@@ -4,6 +4,7 @@ import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.protocol.Traceparent;
 import io.clawgo.protocol.WireCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,8 @@ import okhttp3.ResponseBody;
  * the node's forwarder to its own local endpoint share it.
  *
  * <p>Path per action: {@code run -> /run}, {@code agent_task -> /agent/task}, ..., anything else {@code /invoke}. The
- * body is the request JSON; the node token, when set, goes as {@code Authorization: Bearer}. The response body is read
+ * body is the request JSON; the node token, when set, goes as {@code Authorization: Bearer}, and the request's
+ * {@link Request#traceparent()}, when it has one, as the {@code traceparent} header. The response body is read
  * up to {@code maxBytes} (above: {@code payload_too_large}, never silently truncated). Failures complete normally with
  * the stable codes {@code endpoint_missing} (also for an endpoint with a query, fragment or credentials, which would
  * swallow or change the path), {@code transport_error}, {@code invalid_response}, {@code timeout}, and
@@ -169,6 +171,10 @@ public final class EndpointClient {
                 .post(RequestBody.create(WireCodec.get().toJsonBytes(request), JSON));
         if (token != null && !token.isBlank()) {
             http.header("Authorization", "Bearer " + token.trim());
+        }
+        if (request.traceparent() != null) {
+            // only ever a valid value: Request drops any other
+            http.header(Traceparent.HEADER, request.traceparent());
         }
         Call call = client.newCall(http.build());
         // OkHttp starts a call's own timeout only when the call leaves the dispatcher's queue: the deadline is ours

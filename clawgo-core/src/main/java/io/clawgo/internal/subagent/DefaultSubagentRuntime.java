@@ -316,7 +316,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     private void runNode(Entry e, Target target, SpawnRequest request, int attempt) {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("remote_agent_id", target.remoteAgent);
-        Request req = Request.agentTask(target.nodeId, request.task(), args);
+        Request req = new Request("agent_task", target.nodeId, request.task(), null, args, request.traceparent());
         dispatcher.dispatch(req, DispatchMode.AUTO, request.timeout()).thenAccept(r -> {
             String used = r.payloadString("used_transport");
             String fallback = r.payloadString("fallback_from");

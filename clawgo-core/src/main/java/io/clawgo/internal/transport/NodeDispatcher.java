@@ -218,6 +218,9 @@ public final class NodeDispatcher {
             row.put("via_gateway", via);
         }
         row.put("duration_ms", durationNanos / 1_000_000);
+        if (request.traceparent() != null) {
+            row.put("trace_id", request.traceId());
+        }
         if (request.task() != null && !request.task().isEmpty()) {
             String t = request.task();
             row.put("task", t.length() > TASK_PREVIEW_CHARS ? t.substring(0, TASK_PREVIEW_CHARS) + "..." : t);

@@ -33,9 +33,10 @@ class WireCodecFuzzTest {
     private static final int MAX = 1 << 20;
     private static final WireCodec CODEC = WireCodec.get();
     private static final List<String> GOLDEN = List.of("wire_register.json", "wire_heartbeat.json",
-            "wire_node_request.json", "wire_node_response.json", "wire_signal_offer.json", "wire_signal_answer.json",
-            "wire_signal_candidate.json", "ack_registered.json", "ack_error.json", "ack_signaled.json",
-            "node_info.json", "request.json", "response.json", "response_error.json", "agent_info.json");
+            "wire_node_request.json", "wire_node_request_traced.json", "wire_node_response.json",
+            "wire_signal_offer.json", "wire_signal_answer.json", "wire_signal_candidate.json", "ack_registered.json",
+            "ack_error.json", "ack_signaled.json", "node_info.json", "request.json", "response.json",
+            "response_error.json", "agent_info.json");
 
     @FunctionalInterface
     private interface Decoder {

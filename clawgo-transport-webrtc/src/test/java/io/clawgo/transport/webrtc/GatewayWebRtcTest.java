@@ -129,6 +129,28 @@ class GatewayWebRtcTest {
     }
 
     @Test
+    void aRestTraceparentRidesTheDataChannelToTheEndpoint() throws Exception {
+        String tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        okhttp3.Request call = new okhttp3.Request.Builder().url(gw.url() + "/webui/api/node_dispatches/replay")
+                .header("traceparent", tp)
+                .post(okhttp3.RequestBody.create("{\"node\":\"edge-a\",\"action\":\"run\",\"mode\":\"p2p\","
+                        + "\"args\":{\"traced\":true},\"timeout_sec\":20}", okhttp3.MediaType.get("application/json")))
+                .build();
+        int before = seedA.traceparents().size();
+        try (okhttp3.Response r = TestHttp.CLIENT.newCall(call).execute()) {
+            String body = r.body().string();
+            assertThat(r.code()).as(body).isEqualTo(200);
+            assertThat(body).contains("\"used_transport\":\"webrtc\"").contains("\"ok\":true");
+        }
+        // the node got it over the DataChannel and sent it to its endpoint on 127.0.0.1
+        assertThat(seedA.traceparents()).hasSize(before + 1).last().isEqualTo(tp);
+        Map<String, Object> last = list(TestHttp.get(gw.url() + "/webui/api/nodes", null).json().get("dispatches"))
+                .get(0);
+        assertThat(last).containsEntry("used_transport", "webrtc")
+                .containsEntry("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
+    }
+
+    @Test
     void fourMebibyteResponseAndRequestArriveIntact() throws Exception {
         String data = TransportPairTest.pattern(4 * 1024 * 1024);
         Response r = gw.dispatch(new Request("run", "edge-big", null, null,
