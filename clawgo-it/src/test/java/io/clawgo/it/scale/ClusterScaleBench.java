@@ -1,6 +1,5 @@
 package io.clawgo.it.scale;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.clawgo.testing.NatsServer;
@@ -26,10 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ScaleGatewayMain} JVM of its own, members of one NATS cluster (a real nats-server process), and
  * {@code --nodes} simulated nodes (default 30,000, {@link SimNode}: real WebSocket clients on loopback with a real
  * {@code register} and a heartbeat every {@code --heartbeat-sec}, spread over the interval), node i on gateway
- * i mod G. It reports, per gateway: the nodes it holds, how long until its fleet view ({@code GET /webui/api/nodes})
+ * i mod G, in node-host child JVMs of 15,000 each (a socket is a file descriptor). It reports, per gateway: the nodes it holds, how long until its fleet view ({@code GET /webui/api/nodes})
  * listed the whole fleet online, the heap used after {@code System.gc()} before and after (per node it holds and per
  * node of the fleet, since every gateway mirrors the whole directory), and the latency of its fleet view (median of
- * 5 calls, whole fleet; and the first page of 100 when the gateway pages, else "-").
+ * 5 calls): the whole fleet at once, the first page of 100 (what the Nodes page loads) and the summary (what the
+ * Dashboard loads).
  *
  * <p>Run (see docs/benchmarks.md): {@code java -Xmx6g -cp <it test classpath> io.clawgo.it.scale.ClusterScaleBench
  * [--nodes 30000] [--gateways 3] [--gateway-heap 2g] [--heartbeat-sec 10]}. Bounded: each gateway JVM lives at most
@@ -37,11 +37,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ClusterScaleBench {
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    /** Simulated nodes per node-host JVM: below the 20,000 file descriptors a process may hold here. */
+    private static final int NODES_PER_HOST = 15_000;
 
     private ClusterScaleBench() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--host")) {
+            host(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args[3].split(","), Integer.parseInt(args[4]));
+            return;
+        }
         List<String> a = List.of(args);
         int nodes = intArg(a, "--nodes", 30_000);
         int gateways = intArg(a, "--gateways", 3);
@@ -52,11 +58,9 @@ public final class ClusterScaleBench {
         OUT.printf("ClusterScaleBench: %d simulated nodes over %d gateways (heap %s each), one nats-server; %d cores,"
                 + " load %s%n", nodes, gateways, heap, Runtime.getRuntime().availableProcessors(), load());
         List<GatewayProcess> gws = new ArrayList<>();
-        List<SimNode> sims = new ArrayList<>(nodes);
-        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(ScaleBench.daemon("beats"));
+        List<Process> hosts = new ArrayList<>();
         int code = 1;
-        try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
-             Clients clients = new Clients(64)) {
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             for (int g = 0; g < gateways; g++) {
                 gws.add(GatewayProcess.start(dir.resolve("gw" + g), heap, maxSeconds, nodes, "websocket_tunnel",
                         List.of(nats.url(), "scale")));
@@ -66,22 +70,35 @@ public final class ClusterScaleBench {
                 new Rest(gws.get(g).url(), ScaleBench.TOKEN).get("/webui/api/nodes");
                 heapBefore[g] = gws.get(g).heap()[0];
             }
-            SimNode.Stats stats = new SimNode.Stats();
-            for (int i = 0; i < nodes; i++) {
-                sims.add(new SimNode(String.format(Locale.ROOT, "cs-%05d", i), stats));
+            // the simulated nodes live in child JVMs of at most NODES_PER_HOST each: one socket is one file
+            // descriptor, and a process may hold 20,000 here
+            StringBuilder ports = new StringBuilder();
+            for (GatewayProcess gw : gws) {
+                ports.append(ports.length() == 0 ? "" : ",").append(gw.port);
             }
             long t0 = System.nanoTime();
-            int connected = connectAll(clients, sims, gws, stats);
-            OUT.printf("connected %d of %d in %.1f s (first problem: %s)%n", connected, nodes,
-                    (System.nanoTime() - t0) / 1e9, stats.firstProblem);
-            long period = TimeUnit.SECONDS.toNanos(heartbeatSec);
-            for (int i = 0; i < sims.size(); i++) {
-                beats.scheduleAtFixedRate(sims.get(i)::heartbeat, period * i / sims.size(), period,
-                        TimeUnit.NANOSECONDS);
+            List<java.io.BufferedReader> outs = new ArrayList<>();
+            for (int from = 0; from < nodes; from += NODES_PER_HOST) {
+                int to = Math.min(nodes, from + NODES_PER_HOST);
+                Process h = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx4g", "-cp", System.getProperty("java.class.path"), ClusterScaleBench.class.getName(),
+                        "--host", String.valueOf(from), String.valueOf(to), ports.toString(),
+                        String.valueOf(heartbeatSec)).redirectError(dir.resolve("host-" + from + ".log").toFile())
+                        .start();
+                hosts.add(h);
+                outs.add(new java.io.BufferedReader(new java.io.InputStreamReader(h.getInputStream(),
+                        StandardCharsets.UTF_8)));
             }
+            int connected = 0;
+            for (java.io.BufferedReader r : outs) {
+                String line = r.readLine(); // CONNECTED <ok> <first problem>
+                OUT.println("  node host: " + line);
+                connected += line != null && line.startsWith("CONNECTED ") ? Integer.parseInt(line.split(" ")[1]) : 0;
+            }
+            OUT.printf("connected %d of %d in %.1f s%n", connected, nodes, (System.nanoTime() - t0) / 1e9);
             OUT.println("| gateway | holds | whole fleet online in its view (from the first connect) | heap before / after |"
-                    + " per node held | per fleet node | fleet view: all " + nodes + " (bytes) | first page of 100 |");
-            OUT.println("|---|---|---|---|---|---|---|---|");
+                    + " per node held | per fleet node | fleet view: all " + nodes + " (bytes) | first page of 100 | summary |");
+            OUT.println("|---|---|---|---|---|---|---|---|---|");
             boolean all = true;
             for (int g = 0; g < gateways; g++) {
                 GatewayProcess gw = gws.get(g);
@@ -89,7 +106,7 @@ public final class ClusterScaleBench {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
                 int online = 0;
                 while (System.nanoTime() < deadline) {
-                    online = online(rest.get("/webui/api/nodes").body());
+                    online = online(rest.get("/webui/api/nodes?summary=1").body());
                     if (online >= nodes) {
                         break;
                     }
@@ -108,29 +125,18 @@ public final class ClusterScaleBench {
                     bytes = resp.body().length();
                 }
                 Arrays.sort(full);
-                String page = "-";
-                HttpResponse<String> probe = rest.get("/webui/api/nodes?limit=100&offset=0");
-                if (probe.statusCode() == 200 && probe.body().length() < bytes / 10) {
-                    long[] paged = new long[5];
-                    for (int r = 0; r < paged.length; r++) {
-                        long s = System.nanoTime();
-                        rest.get("/webui/api/nodes?limit=100&offset=0");
-                        paged[r] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s);
-                    }
-                    Arrays.sort(paged);
-                    page = paged[2] + " ms";
-                }
-                OUT.printf("| gw%d | %d | %s | %d / %d MiB | %.1f KiB | %.1f KiB | %d ms (%d) | %s |%n", g, held,
+                String page = median(rest, "/webui/api/nodes?limit=100&offset=0");
+                String summary = median(rest, "/webui/api/nodes?summary=1");
+                OUT.printf("| gw%d | %d | %s | %d / %d MiB | %.1f KiB | %.1f KiB | %d ms (%d) | %s | %s |%n", g, held,
                         online >= nodes ? String.format(Locale.ROOT, "%.1f s", fleetSec) : "only " + online,
                         heapBefore[g] >> 20, after >> 20, (after - heapBefore[g]) / 1024.0 / held,
-                        (after - heapBefore[g]) / 1024.0 / nodes, full[2], bytes, page);
+                        (after - heapBefore[g]) / 1024.0 / nodes, full[2], bytes, page, summary);
             }
             OUT.printf("load after: %s%n", load());
             code = all && connected == nodes ? 0 : 1;
         } finally {
-            beats.shutdownNow();
-            for (SimNode s : sims) {
-                s.abort();
+            for (Process h : hosts) {
+                h.destroy();
             }
             for (GatewayProcess gw : gws) {
                 gw.close();
@@ -139,7 +145,7 @@ public final class ClusterScaleBench {
         System.exit(code);
     }
 
-    private static int connectAll(Clients cl, List<SimNode> sims, List<GatewayProcess> gws, SimNode.Stats stats)
+    private static int connectAll(Clients cl, List<SimNode> sims, int from, String[] ports, SimNode.Stats stats)
             throws InterruptedException {
         Semaphore window = new Semaphore(256);
         AtomicInteger ok = new AtomicInteger();
@@ -148,7 +154,7 @@ public final class ClusterScaleBench {
                 throw new IllegalStateException("connecting stalled: no handshake finished within 60 s");
             }
             SimNode s = sims.get(i);
-            URI ws = URI.create("ws://127.0.0.1:" + gws.get(i % gws.size()).port + "/nodes/connect");
+            URI ws = URI.create("ws://127.0.0.1:" + ports[(from + i) % ports.length] + "/nodes/connect");
             s.connect(cl.next(), ws, ScaleBench.TOKEN, Duration.ofSeconds(30)).whenComplete((x, e) -> {
                 if (e == null) {
                     ok.incrementAndGet();
@@ -162,17 +168,57 @@ public final class ClusterScaleBench {
         return ok.get();
     }
 
-    /** Nodes listed online in a {@code /webui/api/nodes} body, the gateway's own {@code local} entry aside. */
-    private static int online(String body) {
-        JsonObject o = JsonParser.parseString(body).getAsJsonObject();
-        int online = 0;
-        for (JsonElement e : o.getAsJsonArray("nodes")) {
-            JsonObject n = e.getAsJsonObject();
-            if (!"local".equals(n.get("id").getAsString()) && n.has("online") && n.get("online").getAsBoolean()) {
-                online++;
+    /**
+     * A node host: simulated nodes {@code from} to {@code to - 1}, node i on gateway port i mod G, heartbeating every
+     * {@code heartbeatSec}; prints {@code CONNECTED <registered> <first problem>} and runs until its input closes.
+     */
+    private static void host(int from, int to, String[] ports, int heartbeatSec) throws Exception {
+        SimNode.Stats stats = new SimNode.Stats();
+        List<SimNode> sims = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            sims.add(new SimNode(String.format(Locale.ROOT, "cs-%05d", i), stats));
+        }
+        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(ScaleBench.daemon("beats"));
+        try (Clients clients = new Clients(64)) {
+            int ok = connectAll(clients, sims, from, ports, stats);
+            long period = TimeUnit.SECONDS.toNanos(heartbeatSec);
+            for (int i = 0; i < sims.size(); i++) {
+                beats.scheduleAtFixedRate(sims.get(i)::heartbeat, period * i / sims.size(), period,
+                        TimeUnit.NANOSECONDS);
+            }
+            OUT.println("CONNECTED " + ok + " " + String.valueOf(stats.firstProblem).replace('\n', ' '));
+            while (System.in.read() >= 0) {
+                // until the parent closes our input or kills us
+            }
+        } finally {
+            beats.shutdownNow();
+            for (SimNode s : sims) {
+                s.abort();
             }
         }
-        return online;
+    }
+
+    /** {@code stats.nodes_online} of a {@code /webui/api/nodes} body (the summary's is the whole fleet's). */
+    private static int online(String body) {
+        JsonObject o = JsonParser.parseString(body).getAsJsonObject();
+        return o.getAsJsonObject("stats").get("nodes_online").getAsInt();
+    }
+
+    /** The median of 5 timed GETs of {@code path}, with its size: {@code "12 ms (9876 B)"}. */
+    private static String median(Rest rest, String path) throws Exception {
+        long[] t = new long[5];
+        int size = 0;
+        for (int r = 0; r < t.length; r++) {
+            long s = System.nanoTime();
+            HttpResponse<String> resp = rest.get(path);
+            t[r] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s);
+            if (resp.statusCode() != 200) {
+                return "HTTP " + resp.statusCode();
+            }
+            size = resp.body().length();
+        }
+        Arrays.sort(t);
+        return t[2] + " ms (" + size + " B)";
     }
 
     private static int intArg(List<String> a, String name, int dflt) {
