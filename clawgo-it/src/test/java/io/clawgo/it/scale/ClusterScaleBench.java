@@ -145,8 +145,8 @@ public final class ClusterScaleBench {
         System.exit(code);
     }
 
-    private static int connectAll(Clients cl, List<SimNode> sims, int from, String[] ports, SimNode.Stats stats)
-            throws InterruptedException {
+    private static int connectAll(Clients cl, List<SimNode> sims, int from, String[] ports, SimNode.Stats stats,
+                                  java.util.function.Consumer<SimNode> onRegistered) throws InterruptedException {
         Semaphore window = new Semaphore(256);
         AtomicInteger ok = new AtomicInteger();
         for (int i = 0; i < sims.size(); i++) {
@@ -158,6 +158,7 @@ public final class ClusterScaleBench {
             s.connect(cl.next(), ws, ScaleBench.TOKEN, Duration.ofSeconds(30)).whenComplete((x, e) -> {
                 if (e == null) {
                     ok.incrementAndGet();
+                    onRegistered.accept(s);
                 } else {
                     stats.problem("connect " + s.id + ": " + e);
                 }
@@ -179,13 +180,13 @@ public final class ClusterScaleBench {
             sims.add(new SimNode(String.format(Locale.ROOT, "cs-%05d", i), stats));
         }
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(ScaleBench.daemon("beats"));
+        long period = TimeUnit.SECONDS.toNanos(heartbeatSec);
+        AtomicInteger started = new AtomicInteger();
         try (Clients clients = new Clients(64)) {
-            int ok = connectAll(clients, sims, from, ports, stats);
-            long period = TimeUnit.SECONDS.toNanos(heartbeatSec);
-            for (int i = 0; i < sims.size(); i++) {
-                beats.scheduleAtFixedRate(sims.get(i)::heartbeat, period * i / sims.size(), period,
-                        TimeUnit.NANOSECONDS);
-            }
+            // each node heartbeats from its own registration on: connecting 15,000 takes longer than the gateways'
+            // node TTL, and nodes that waited for the last one were rightly taken offline
+            int ok = connectAll(clients, sims, from, ports, stats, node -> beats.scheduleAtFixedRate(node::heartbeat,
+                    period * (started.getAndIncrement() % 1000) / 1000, period, TimeUnit.NANOSECONDS));
             OUT.println("CONNECTED " + ok + " " + String.valueOf(stats.firstProblem).replace('\n', ' '));
             while (System.in.read() >= 0) {
                 // until the parent closes our input or kills us
