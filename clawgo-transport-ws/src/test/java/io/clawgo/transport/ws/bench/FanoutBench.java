@@ -33,14 +33,15 @@ import java.util.regex.Matcher;
  * (200 B) every second to the same Jetty 12 echo and timing its echo. The echo runs in a child JVM
  * ({@link JettyEcho#main}), so that this JVM's CPU is the clients' alone.
  *
- * <p>Per library ({@link WsClients}: OkHttp as the node uses it, Java-WebSocket, the JDK's {@code java.net.http}), each
- * round: open the N sockets (at most 64 opening at once), send for a warm-up, then for the measured window (the
- * sends are spread evenly over each second: socket i sends at i/N of it), then stay idle (pings only) for a while,
- * then close everything. Reported: the time to open all, the threads and memory the sockets added, this JVM's CPU per
- * message and in % of one core under load and idle, p50/p99/max of the round trips, echoes later than 1 s, and the
- * echo server's CPU per message (the same work for every library). Libraries take turns within a round, in an order
- * that rotates from round to round; the tables give medians over rounds and the ratios to OkHttp measured in the same
- * rounds. Not a test: run it by hand (docs/benchmarks.md):
+ * <p>First every library runs once with at most 100 sockets, not counted, so that the JIT has compiled its code. Then,
+ * per library ({@link WsClients}: OkHttp as the node uses it, Java-WebSocket, the JDK's {@code java.net.http}), each
+ * round: open the N sockets (at most 64 opening at once), send for a warm-up, then for the measured window (the sends
+ * are spread evenly over each second: socket i sends at i/N of it), then stay idle for one ping interval, then close
+ * everything. Reported: the time to open all, the threads the sockets added and the heap that closing them released,
+ * this JVM's CPU per message and in % of one core under load and idle, p50/p99/max of the round trips, echoes later
+ * than 1 s, and the echo server's CPU per message (the same work for every library). Libraries take turns within a
+ * round, in an order that rotates from round to round; the tables give medians over rounds and the ratios to OkHttp
+ * measured in the same rounds. Not a test: run it by hand (docs/benchmarks.md):
  *
  * <pre>
  * java -cp clawgo-transport-ws/target/test-classes:clawgo-transport-ws/target/classes:$(cat clawgo-transport-ws/target/bench.cp) \
@@ -74,8 +75,7 @@ public final class FanoutBench {
     }
 
     /** One library in one round. */
-    private record Cell(double openSeconds, double threadsPerSocket, double heapKbPerSocket, double rssKbPerSocket,
-                        double cpuUsPerMessage, double cpuPercentLoaded, double cpuPercentIdle, double p50Us,
+    private record Cell(double openSeconds, double threadsPerSocket, double heapKbPerSocket, double cpuUsPerMessage, double cpuPercentLoaded, double cpuPercentIdle, double p50Us,
                         double p99Us, double maxUs, long late, long messages, double serverCpuUsPerMessage) {
     }
 
@@ -195,8 +195,6 @@ public final class FanoutBench {
         settle();
         Set<Long> before = new HashSet<>();
         Arrays.stream(tmx.getAllThreadIds()).forEach(before::add);
-        long heapBefore = heapUsed();
-        long rssBefore = rssKb();
 
         Fleet fleet = new Fleet(sockets, measureSec);
         WsClients.Library lib = WsClients.byName(client, ping);
@@ -229,7 +227,6 @@ public final class FanoutBench {
         driver.interrupt();
         driver.join(5000);
         Thread.sleep(1500); // the last echoes
-        long rssLoaded = rssKb();
         settle();
         long heapLoaded = heapUsed();
 
@@ -245,6 +242,10 @@ public final class FanoutBench {
         }
         lib.close();
         awaitThreadsGone(tmx, before, sockets);
+        // what closing the sockets released: the sockets' own heap (a baseline taken before opening them would also
+        // count what earlier phases' lingering threads still held then and let go meanwhile)
+        settle();
+        long heapClosed = heapUsed();
 
         int n = Math.min(fleet.sampleCount.get(), fleet.samples.length);
         long[] lat = Arrays.copyOf(fleet.samples, n);
@@ -257,15 +258,15 @@ public final class FanoutBench {
                     + fleet.refused.get() + " sends refused");
         }
         double seconds = (t1 - t0) / 1e9;
-        Cell c = new Cell(openSeconds, newThreads / (double) sockets, (heapLoaded - heapBefore) / 1024.0 / sockets,
-                (rssLoaded - rssBefore) / (double) sockets, (cpu1 - cpu0) / 1e3 / messages,
+        Cell c = new Cell(openSeconds, newThreads / (double) sockets, (heapLoaded - heapClosed) / 1024.0 / sockets,
+                (cpu1 - cpu0) / 1e3 / messages,
                 100.0 * (cpu1 - cpu0) / (t1 - t0), idlePercent, lat[n / 2] / 1e3,
                 lat[(int) Math.ceil(n * 0.99) - 1] / 1e3, lat[n - 1] / 1e3, fleet.late.get(), n,
                 (server1 - server0) / TICKS_PER_SECOND * 1e6 / messages);
-        System.out.printf(Locale.ROOT, "  %-26s %d sockets open in %.1f s; %.2f threads, %.0f KB heap, %.0f KB RSS per "
-                        + "socket; CPU %.1f us/msg = %.1f %% of a core (idle %.2f %%); p50 %.0f us p99 %.0f us max %.0f us; "
+        System.out.printf(Locale.ROOT, "  %-26s %d sockets open in %.1f s; %.2f threads, %.0f KB heap per socket;"
+                        + " CPU %.1f us/msg = %.1f %% of a core (idle %.2f %%); p50 %.0f us p99 %.0f us max %.0f us; "
                         + "%d echoes in %.0f s, %d later than 1 s, %d unmatched; echo server %.1f us/msg%n", label,
-                sockets, c.openSeconds, c.threadsPerSocket, c.heapKbPerSocket, c.rssKbPerSocket, c.cpuUsPerMessage,
+                sockets, c.openSeconds, c.threadsPerSocket, c.heapKbPerSocket, c.cpuUsPerMessage,
                 c.cpuPercentLoaded, c.cpuPercentIdle, c.p50Us, c.p99Us, c.maxUs, n, seconds, c.late,
                 fleet.unmatched.get(), c.serverCpuUsPerMessage);
         return c;
@@ -361,20 +362,6 @@ public final class FanoutBench {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    /** This process's resident set in KB ({@code VmRSS}), 0 where {@code /proc} is missing. */
-    private static long rssKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return 0;
-    }
-
     /** User and system CPU of process {@code pid} in clock ticks ({@code /proc/PID/stat} fields 14 and 15). */
     private static long cpuTicks(long pid) {
         try {
@@ -404,16 +391,15 @@ public final class FanoutBench {
         System.out.printf(Locale.ROOT, "Results: %d sockets, one %d B message per socket per second (%s; %s)%n", sockets,
                 size, rounds == 1 ? "one round" : "median of " + rounds + " rounds",
                 quick ? "10 s measured" : "30 s measured");
-        System.out.println("| client | open all | threads per socket | heap per socket | RSS per socket "
+        System.out.println("| client | open all | threads per socket | heap per socket "
                 + "| CPU per message | CPU, % of a core (loaded / idle) | p50 | p99 | max | echoes > 1 s (all rounds) "
                 + "| echo server CPU per message |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (String client : clients) {
             List<Cell> cells = results.get(client);
-            System.out.printf(Locale.ROOT, "| %s | %.1f s | %.2f | %.0f KB | %.0f KB | %.1f us | %.1f / %.2f | %.0f us "
+            System.out.printf(Locale.ROOT, "| %s | %.1f s | %.2f | %.0f KB | %.1f us | %.1f / %.2f | %.0f us "
                             + "| %.0f us | %.0f us | %d | %.1f us |%n", client, med(cells, Cell::openSeconds),
-                    med(cells, Cell::threadsPerSocket), med(cells, Cell::heapKbPerSocket),
-                    med(cells, Cell::rssKbPerSocket), med(cells, Cell::cpuUsPerMessage),
+                    med(cells, Cell::threadsPerSocket), med(cells, Cell::heapKbPerSocket), med(cells, Cell::cpuUsPerMessage),
                     med(cells, Cell::cpuPercentLoaded), med(cells, Cell::cpuPercentIdle), med(cells, Cell::p50Us),
                     med(cells, Cell::p99Us), med(cells, Cell::maxUs), cells.stream().mapToLong(Cell::late).sum(),
                     med(cells, Cell::serverCpuUsPerMessage));
