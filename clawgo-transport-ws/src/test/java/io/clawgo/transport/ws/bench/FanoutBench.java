@@ -241,9 +241,14 @@ public final class FanoutBench {
             }
         }
         lib.close();
+        // what closing the sockets released is the sockets' heap (a baseline taken before opening them would also
+        // count what earlier phases' lingering threads still held then and let go meanwhile); so nothing of this
+        // phase may stay reachable from here, and on JDK 17 an HttpClient's selector thread, which holds its
+        // sockets, ends only once the client has been collected
+        Arrays.fill(fleet.open, null);
+        lib = null;
+        settle();
         awaitThreadsGone(tmx, before, sockets);
-        // what closing the sockets released: the sockets' own heap (a baseline taken before opening them would also
-        // count what earlier phases' lingering threads still held then and let go meanwhile)
         settle();
         long heapClosed = heapUsed();
 
@@ -258,6 +263,10 @@ public final class FanoutBench {
                     + fleet.refused.get() + " sends refused");
         }
         double seconds = (t1 - t0) / 1e9;
+        if (fleet.late.get() > 0) {
+            System.out.printf(Locale.ROOT, "    !! %d echoes came more than 1 s late: the machine was overloaded (load "
+                    + "average %s)%n", fleet.late.get(), loadAverage());
+        }
         Cell c = new Cell(openSeconds, newThreads / (double) sockets, (heapLoaded - heapClosed) / 1024.0 / sockets,
                 (cpu1 - cpu0) / 1e3 / messages,
                 100.0 * (cpu1 - cpu0) / (t1 - t0), idlePercent, lat[n / 2] / 1e3,
@@ -265,10 +274,10 @@ public final class FanoutBench {
                 (server1 - server0) / TICKS_PER_SECOND * 1e6 / messages);
         System.out.printf(Locale.ROOT, "  %-26s %d sockets open in %.1f s; %.2f threads, %.0f KB heap per socket;"
                         + " CPU %.1f us/msg = %.1f %% of a core (idle %.2f %%); p50 %.0f us p99 %.0f us max %.0f us; "
-                        + "%d echoes in %.0f s, %d later than 1 s, %d unmatched; echo server %.1f us/msg%n", label,
+                        + "%d echoes in %.0f s, %d later than 1 s, %d unmatched; echo server %.1f us/msg; load %s%n", label,
                 sockets, c.openSeconds, c.threadsPerSocket, c.heapKbPerSocket, c.cpuUsPerMessage,
                 c.cpuPercentLoaded, c.cpuPercentIdle, c.p50Us, c.p99Us, c.maxUs, n, seconds, c.late,
-                fleet.unmatched.get(), c.serverCpuUsPerMessage);
+                fleet.unmatched.get(), c.serverCpuUsPerMessage, loadAverage().split(" ")[0]);
         return c;
     }
 
