@@ -143,14 +143,18 @@ public final class TunnelBench {
         Path dir = Files.createTempDirectory("clawgo-bench");
         Map<String, List<Cell>> results = new LinkedHashMap<>();
         List<Double> observerCosts = new ArrayList<>();
-        try (RawEcho raw = new RawEcho(false, false); RawEcho rawrev = new RawEcho(true, false);
-             RawEcho rawhop = new RawEcho(true, true);
-             RawEcho rawjws = new RawEcho(WsClients.javaWebSocket(Duration.ofSeconds(5)), false, false);
-             RawEcho rawjdk = new RawEcho(WsClients.jdk(), false, false);
-             Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
-             Tunnel direct = new Tunnel(dir.resolve("direct"), true);
-             Tunnel metered = new Tunnel(dir.resolve("metrics"), false,
-                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
+        // only the stacks measured run (null: not started), so that idle gateways and nodes of the others do not
+        // heartbeat beside them
+        try (RawEcho raw = stacks.contains("raw") ? new RawEcho(false, false) : null;
+             RawEcho rawrev = stacks.contains("rawrev") ? new RawEcho(true, false) : null;
+             RawEcho rawhop = stacks.contains("rawhop") ? new RawEcho(true, true) : null;
+             RawEcho rawjws = stacks.contains("rawjws")
+                     ? new RawEcho(WsClients.javaWebSocket(Duration.ofSeconds(5)), false, false) : null;
+             RawEcho rawjdk = stacks.contains("rawjdk") ? new RawEcho(WsClients.jdk(), false, false) : null;
+             Tunnel tunnel = stacks.contains("tunnel") ? new Tunnel(dir.resolve("pooled"), false) : null;
+             Tunnel direct = stacks.contains("direct") ? new Tunnel(dir.resolve("direct"), true) : null;
+             Tunnel metered = stacks.contains("metrics") ? new Tunnel(dir.resolve("metrics"), false,
+                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)) : null) {
             // round 0 warms the JIT up for every stack and is not counted: the tunnel runs far more Java code than the
             // echo, and C2 still compiles it during a first round on a 2-core machine
             for (int round = quick ? 1 : 0; round <= rounds; round++) {
@@ -165,8 +169,15 @@ public final class TunnelBench {
                         observerCosts.add(observerCost(tunnel, metered));
                     }
                     // interleave the stacks so that drift in machine load hits all of them
-                    Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "rawhop", rawhop, "rawjws",
-                            rawjws, "rawjdk", rawjdk, "tunnel", tunnel, "direct", direct, "metrics", metered);
+                    Map<String, Stack> byName = new java.util.HashMap<>();
+                    byName.put("raw", raw);
+                    byName.put("rawrev", rawrev);
+                    byName.put("rawhop", rawhop);
+                    byName.put("rawjws", rawjws);
+                    byName.put("rawjdk", rawjdk);
+                    byName.put("tunnel", tunnel);
+                    byName.put("direct", direct);
+                    byName.put("metrics", metered);
                     for (String name : stacks) {
                         results.computeIfAbsent(name + " " + size, k -> new ArrayList<>())
                                 .add(measure(name, byName.get(name), payload));
