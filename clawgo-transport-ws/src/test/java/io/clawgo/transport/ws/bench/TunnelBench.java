@@ -2,7 +2,6 @@ package io.clawgo.transport.ws.bench;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
-import io.clawgo.internal.http.NoDelaySocketFactory;
 import io.clawgo.micrometer.ClawgoMetrics;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -27,15 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import okhttp3.OkHttpClient;
-import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
  * Benchmark of {@code websocket_tunnel} against a raw WebSocket echo on the same stack (Jetty 12 server, OkHttp client,
@@ -52,6 +44,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  *   <li>rawrev: (a) with the roles turned round as in the tunnel (the server sends, the client echoes);</li>
  *   <li>rawhop: rawrev with the client's echo sent from a pool its reader hands each message to: the one hand-off a
  *       node must make, and nothing else of the tunnel (the floor of (b)).</li>
+ *   <li>rawjws, rawjdk: (a) with another client library in the node's place: Java-WebSocket, the JDK's
+ *       {@code java.net.http} WebSocket ({@link WsClients}); same Jetty echo, compared with (a) round by round.</li>
  * </ul>
  *
  * <p>For 200 B and 64 KiB: p50/p99 latency of sequential round trips after a warm-up (the caller waits as a user
@@ -67,13 +61,16 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * </pre>
  *
  * <p>Options: {@code --rounds N} (default 1; repeats everything and reports medians), {@code --quick} (shorter phases),
- * {@code --sizes 200,65536}, {@code --stacks raw,rawrev,rawhop,tunnel,direct}, {@code --threads} (CPU time and context
- * switches per thread group).
+ * {@code --sizes 200,65536}, {@code --stacks raw,rawrev,rawhop,rawjws,rawjdk,tunnel,direct,metrics}, {@code --threads}
+ * (CPU time and context switches per thread group).
  */
 public final class TunnelBench {
     private static final int IN_FLIGHT = 64;
     private static final int[] ALL_SIZES = {200, 64 * 1024};
-    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "rawhop", "tunnel", "direct", "metrics");
+    private static final List<String> ALL_STACKS = List.of("raw", "rawrev", "rawhop", "rawjws", "rawjdk",
+            "tunnel", "direct", "metrics");
+    /** The raw stacks that differ from (a) in the client library only, compared with it round by round. */
+    private static final List<String> OTHER_CLIENTS = List.of("rawjws", "rawjdk");
 
     private final boolean quick;
     /** Whether to print the CPU time per round trip of each thread group in the throughput phase. */
@@ -124,12 +121,12 @@ public final class TunnelBench {
                 case "--stacks" -> stacks = List.of(args[++i].split(","));
                 case "--threads" -> threads = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,rawrev,rawhop,tunnel,direct,"
-                        + "metrics, --threads)");
+                        + " (options: --rounds N, --quick, --sizes 200,65536, --stacks raw,rawrev,rawhop,rawjws,rawjdk,"
+                        + "tunnel,direct,metrics, --threads)");
             }
         }
         if (!ALL_STACKS.containsAll(stacks)) {
-            throw new IllegalArgumentException("--stacks takes raw, rawrev, rawhop, tunnel, direct and metrics");
+            throw new IllegalArgumentException("--stacks takes " + String.join(", ", ALL_STACKS));
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try {
@@ -146,11 +143,18 @@ public final class TunnelBench {
         Path dir = Files.createTempDirectory("clawgo-bench");
         Map<String, List<Cell>> results = new LinkedHashMap<>();
         List<Double> observerCosts = new ArrayList<>();
-        try (RawEcho raw = new RawEcho(false, false); RawEcho rawrev = new RawEcho(true, false);
-             RawEcho rawhop = new RawEcho(true, true); Tunnel tunnel = new Tunnel(dir.resolve("pooled"), false);
-             Tunnel direct = new Tunnel(dir.resolve("direct"), true);
-             Tunnel metered = new Tunnel(dir.resolve("metrics"), false,
-                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
+        // only the stacks measured run (null: not started), so that idle gateways and nodes of the others do not
+        // heartbeat beside them
+        try (RawEcho raw = stacks.contains("raw") ? new RawEcho(false, false) : null;
+             RawEcho rawrev = stacks.contains("rawrev") ? new RawEcho(true, false) : null;
+             RawEcho rawhop = stacks.contains("rawhop") ? new RawEcho(true, true) : null;
+             RawEcho rawjws = stacks.contains("rawjws")
+                     ? new RawEcho(WsClients.javaWebSocket(Duration.ofSeconds(5)), false, false) : null;
+             RawEcho rawjdk = stacks.contains("rawjdk") ? new RawEcho(WsClients.jdk(), false, false) : null;
+             Tunnel tunnel = stacks.contains("tunnel") ? new Tunnel(dir.resolve("pooled"), false) : null;
+             Tunnel direct = stacks.contains("direct") ? new Tunnel(dir.resolve("direct"), true) : null;
+             Tunnel metered = stacks.contains("metrics") ? new Tunnel(dir.resolve("metrics"), false,
+                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)) : null) {
             // round 0 warms the JIT up for every stack and is not counted: the tunnel runs far more Java code than the
             // echo, and C2 still compiles it during a first round on a 2-core machine
             for (int round = quick ? 1 : 0; round <= rounds; round++) {
@@ -165,8 +169,15 @@ public final class TunnelBench {
                         observerCosts.add(observerCost(tunnel, metered));
                     }
                     // interleave the stacks so that drift in machine load hits all of them
-                    Map<String, Stack> byName = Map.of("raw", raw, "rawrev", rawrev, "rawhop", rawhop, "tunnel", tunnel,
-                            "direct", direct, "metrics", metered);
+                    Map<String, Stack> byName = new java.util.HashMap<>();
+                    byName.put("raw", raw);
+                    byName.put("rawrev", rawrev);
+                    byName.put("rawhop", rawhop);
+                    byName.put("rawjws", rawjws);
+                    byName.put("rawjdk", rawjdk);
+                    byName.put("tunnel", tunnel);
+                    byName.put("direct", direct);
+                    byName.put("metrics", metered);
                     for (String name : stacks) {
                         results.computeIfAbsent(name + " " + size, k -> new ArrayList<>())
                                 .add(measure(name, byName.get(name), payload));
@@ -179,6 +190,7 @@ public final class TunnelBench {
             }
         }
         print(results, rounds);
+        printOtherClients(results);
         if (stacks.contains("tunnel") && stacks.contains("metrics")) {
             printMetricsCost(results);
             double[] costs = observerCosts.stream().mapToDouble(Double::doubleValue).toArray();
@@ -309,6 +321,9 @@ public final class TunnelBench {
                         c.cpuUsPerOp);
             }
         }
+        if (stacks.stream().allMatch(s -> s.equals("raw") || OTHER_CLIENTS.contains(s))) {
+            return; // no stack of our own to hold to the targets
+        }
         System.out.println();
         System.out.println("| payload | stack | p50 latency x/raw (target <= 1.3) | p99 x/raw "
                 + "| throughput x/raw (target >= 0.75) |");
@@ -318,7 +333,7 @@ public final class TunnelBench {
                 continue;
             }
             Cell r = median(results.get("raw " + size));
-            for (String stack : stacks.stream().filter(s -> !s.equals("raw")).toList()) {
+            for (String stack : stacks.stream().filter(s -> !s.equals("raw") && !OTHER_CLIENTS.contains(s)).toList()) {
                 Cell t = median(results.get(stack + " " + size));
                 double lat = t.p50Us / r.p50Us;
                 double tput = t.perSecond / r.perSecond;
@@ -331,13 +346,54 @@ public final class TunnelBench {
 
     private static String describe(String stack) {
         return switch (stack) {
-            case "raw" -> "raw WebSocket echo";
+            case "raw" -> "raw WebSocket echo (OkHttp client)";
             case "rawrev" -> "raw WebSocket echo, server sends";
             case "rawhop" -> "raw echo, server sends, client echoes from a pool";
+            case "rawjws" -> "raw WebSocket echo, Java-WebSocket client";
+            case "rawjdk" -> "raw WebSocket echo, JDK java.net.http client";
             case "tunnel" -> "websocket_tunnel dispatch (defaults)";
             case "metrics" -> "websocket_tunnel dispatch (defaults), metrics bound";
             default -> "websocket_tunnel dispatch (direct modes)";
         };
+    }
+
+    /**
+     * The other client libraries against OkHttp (a), both measured in every round one after the other: the median of
+     * the per-round ratios (each under one machine load), and those ratios. CPU is the whole process's, the Jetty echo's
+     * included, so a ratio understates how much the clients themselves differ.
+     */
+    private void printOtherClients(Map<String, List<Cell>> results) {
+        List<String> others = stacks.stream().filter(OTHER_CLIENTS::contains).toList();
+        if (others.isEmpty() || !stacks.contains("raw")) {
+            return;
+        }
+        System.out.println();
+        System.out.println("| payload | client | p50 x/OkHttp | p99 x/OkHttp | throughput x/OkHttp | CPU per round trip "
+                + "x/OkHttp | per-round throughput ratios | per-round CPU ratios |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        for (int size : sizes) {
+            List<Cell> base = results.get("raw " + size);
+            for (String other : others) {
+                List<Cell> cells = results.get(other + " " + size);
+                int n = Math.min(base.size(), cells.size());
+                double[][] r = new double[4][n];
+                List<String> tputs = new ArrayList<>();
+                List<String> cpus = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    Cell b = base.get(i);
+                    Cell c = cells.get(i);
+                    r[0][i] = c.p50Us / b.p50Us;
+                    r[1][i] = c.p99Us / b.p99Us;
+                    r[2][i] = c.perSecond / b.perSecond;
+                    r[3][i] = c.cpuUsPerOp / b.cpuUsPerOp;
+                    tputs.add(String.format(Locale.ROOT, "%.2f", r[2][i]));
+                    cpus.add(String.format(Locale.ROOT, "%.2f", r[3][i]));
+                }
+                System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %s | %s |%n", label(size),
+                        other.equals("rawjws") ? "Java-WebSocket" : "JDK java.net.http", median(r[0]), median(r[1]),
+                        median(r[2]), median(r[3]), String.join(" ", tputs), String.join(" ", cpus));
+            }
+        }
     }
 
     /**
@@ -419,19 +475,19 @@ public final class TunnelBench {
     // ------------------------------------------------------------------------------------------------- stacks
 
     /**
-     * (a) Jetty 12 echo endpoint + OkHttp WebSocket client, configured like the gateway and the node. With
-     * {@code serverSends} the roles turn round as in the tunnel: the server side sends from the caller's thread and
-     * the client echoes from its reader. With {@code hop} as well, the client's reader hands every message to a pool
-     * like the node agent's request executor (16 threads, a bounded queue), whose thread sends the echo: the one
-     * thread hand-off the issue asks of a node ("a slow request does not block heartbeats or other requests"), and
-     * nothing else of the tunnel.
+     * (a) Jetty 12 echo endpoint + a WebSocket client ({@link WsClients}: OkHttp as the node, or another library),
+     * configured like the gateway and the node. With {@code serverSends} the roles turn round as in the tunnel: the
+     * server side sends from the caller's thread and the client echoes from its reader. With {@code hop} as well, the
+     * client's reader hands every message to a pool like the node agent's request executor (16 threads, a bounded
+     * queue), whose thread sends the echo: the one thread hand-off the issue asks of a node ("a slow request does not
+     * block heartbeats or other requests"), and nothing else of the tunnel.
      */
     private static final class RawEcho implements Stack {
         private final boolean serverSends;
         private final java.util.concurrent.ThreadPoolExecutor hopPool;
-        private final Server server;
-        private final OkHttpClient client;
-        private final WebSocket ws;
+        private final JettyEcho server;
+        private final WsClients.Library library;
+        private final WsClients.Socket ws;
         /** Round trips in flight, in order: one socket keeps order, so the next echo answers the oldest. */
         private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> waiting =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -439,8 +495,15 @@ public final class TunnelBench {
         private volatile Session serverSession;
         private final CompletableFuture<Void> serverOpen = new CompletableFuture<>();
 
+        /** OkHttp as the node's client. */
         RawEcho(boolean serverSends, boolean hop) throws Exception {
+            this(WsClients.okhttp(Duration.ofSeconds(5)), serverSends, hop);
+        }
+
+        /** {@code library}'s client, whose sockets this stack closes with it. */
+        RawEcho(WsClients.Library library, boolean serverSends, boolean hop) throws Exception {
             this.serverSends = serverSends;
+            this.library = library;
             if (hop) {
                 AtomicLong n = new AtomicLong();
                 hopPool = new java.util.concurrent.ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
@@ -453,53 +516,21 @@ public final class TunnelBench {
             } else {
                 hopPool = null;
             }
-            QueuedThreadPool threads = new QueuedThreadPool(200, 8);
-            threads.setName("bench-echo-http");
-            threads.setDaemon(true);
-            server = new Server(threads);
-            ServerConnector connector = new ServerConnector(server);
-            connector.setHost("127.0.0.1");
-            connector.setPort(0);
-            server.addConnector(connector);
-            WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
-                container.setIdleTimeout(Duration.ofSeconds(120));
-                container.setMaxTextMessageSize(8L * 1024 * 1024 + 64 * 1024);
-                container.addMapping("/echo", (req, resp, cb) -> {
-                    resp.setExtensions(List.of()); // as the gateway: no permessage-deflate
-                    return serverSends ? new SendingEndpoint(this) : new EchoEndpoint();
-                });
-            });
-            server.setHandler(ws);
-            server.start();
-            // as the node agent: TCP_NODELAY, no read or write timeout
-            client = new OkHttpClient.Builder().pingInterval(Duration.ofSeconds(5)).readTimeout(Duration.ZERO)
-                    .writeTimeout(Duration.ZERO)
-                    .socketFactory(new NoDelaySocketFactory()).build();
-            CompletableFuture<Void> open = new CompletableFuture<>();
-            this.ws = client.newWebSocket(new okhttp3.Request.Builder()
-                    .url("ws://127.0.0.1:" + connector.getLocalPort() + "/echo").build(), new WebSocketListener() {
-                        @Override
-                        public void onOpen(WebSocket webSocket, okhttp3.Response response) {
-                            open.complete(null);
-                        }
-
-                        @Override
-                        public void onMessage(WebSocket webSocket, String text) {
-                            if (hopPool != null) {
-                                hopPool.execute(() -> webSocket.send(text));
-                            } else if (serverSends) {
-                                webSocket.send(text);
-                            } else {
-                                answered(text);
-                            }
-                        }
-
-                        @Override
-                        public void onFailure(WebSocket webSocket, Throwable t, okhttp3.Response response) {
-                            open.completeExceptionally(t);
-                        }
-                    });
-            open.get(10, TimeUnit.SECONDS);
+            server = new JettyEcho(() -> serverSends ? new SendingEndpoint(this) : new JettyEcho.Echo(), 0);
+            // the client echoes (serverSends) from the thread that delivers the message, or from the hop pool; the
+            // socket is known before the first message arrives, which the server sends only once both sides are open
+            WsClients.Socket[] self = new WsClients.Socket[1];
+            Consumer<String> onText = text -> {
+                if (hopPool != null) {
+                    hopPool.execute(() -> self[0].send(text));
+                } else if (serverSends) {
+                    self[0].send(text);
+                } else {
+                    answered(text);
+                }
+            };
+            this.ws = library.open(server.uri(), onText).get(10, TimeUnit.SECONDS);
+            self[0] = ws;
             if (serverSends) {
                 serverOpen.get(10, TimeUnit.SECONDS);
             }
@@ -525,37 +556,12 @@ public final class TunnelBench {
 
         @Override
         public void close() {
-            ws.close(1000, "bye");
+            ws.close();
             if (hopPool != null) {
                 hopPool.shutdown();
             }
-            client.dispatcher().executorService().shutdown();
-            client.connectionPool().evictAll();
-            try {
-                server.stop();
-            } catch (Exception e) {
-                System.err.println("stopping the echo server failed: " + e);
-            }
-        }
-    }
-
-    /** The echo endpoint: every text message goes straight back. */
-    public static final class EchoEndpoint implements Session.Listener.AutoDemanding {
-        private volatile Session session;
-
-        @Override
-        public void onWebSocketOpen(Session s) {
-            session = s;
-        }
-
-        @Override
-        public void onWebSocketText(String text) {
-            session.sendText(text, Callback.NOOP);
-        }
-
-        @Override
-        public void onWebSocketError(Throwable cause) {
-            // the client going away at the end of the run
+            library.close();
+            server.close();
         }
     }
 
