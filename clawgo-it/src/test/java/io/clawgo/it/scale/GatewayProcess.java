@@ -84,6 +84,11 @@ final class GatewayProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** utime + stime of the gateway JVM, in clock ticks. */
+    long cpuTicks() throws IOException {
+        return ScaleBench.cpuTicks(String.valueOf(process.pid()));
+    }
+
     String url() {
         return "http://127.0.0.1:" + port;
     }

@@ -3,11 +3,8 @@ package io.clawgo.it.scale;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -1014,7 +1010,7 @@ public final class ScaleBench {
     }
 
     /** utime + stime of a process in clock ticks. */
-    private static long cpuTicks(String pid) throws IOException {
+    static long cpuTicks(String pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", pid, "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // after "pid (comm) ": state is f[0]; utime is field 14 of the whole line, i.e. f[11]; stime f[12]

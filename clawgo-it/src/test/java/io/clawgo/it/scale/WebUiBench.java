@@ -3,13 +3,10 @@ package io.clawgo.it.scale;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.clawgo.it.Browser;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -67,7 +64,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * [--nodes 10000] [--idle-sec 120] [--runs 5] [--dispatches 100]}.
  */
 public final class WebUiBench {
-    private static final String TOKEN = "webui-bench-token";
+    private static final String TOKEN = ScaleBench.TOKEN; // what GatewayProcess gives its gateway
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     private static final String[] PAGES = {"/", "/nodes", "/subagents"};
 
@@ -139,8 +136,8 @@ public final class WebUiBench {
         Files.createDirectories(workDir);
         result("machine", Runtime.getRuntime().availableProcessors() + " cores, java " + System.getProperty("java.version"));
         result("load_at_start", loadAverage());
-        try (Gateway gw = Gateway.start(workDir.resolve("gateway"), gatewayHeap, maxSeconds, nodes)) {
-            Rest rest = new Rest(gw.url());
+        try (GatewayProcess gw = GatewayProcess.start(workDir.resolve("gateway"), gatewayHeap, maxSeconds, nodes, "websocket_tunnel")) {
+            Rest rest = new Rest(gw.url(), TOKEN);
             List<SimNode> sims = connect(gw);
             ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "heartbeats"));
             long period = TimeUnit.SECONDS.toNanos(heartbeatSec);
@@ -182,7 +179,7 @@ public final class WebUiBench {
 
     // ------------------------------------------------------------------------------------------------- the fleet
 
-    private List<SimNode> connect(Gateway gw) throws Exception {
+    private List<SimNode> connect(GatewayProcess gw) throws Exception {
         SimNode.Stats stats = new SimNode.Stats();
         List<SimNode> sims = new ArrayList<>(nodes);
         ExecutorService exec = Executors.newFixedThreadPool(2, r -> daemon(r, "sim-node"));
@@ -277,7 +274,7 @@ public final class WebUiBench {
     // ------------------------------------------------------------------------------- bytes per minute, idle
 
     /** The gateway's CPU with no UI open, for comparison with the windows below. */
-    private void idle(Gateway gw) throws Exception {
+    private void idle(GatewayProcess gw) throws Exception {
         long cpu0 = gw.cpuTicks();
         long t0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(10, idleSec / 2)));
@@ -285,7 +282,7 @@ public final class WebUiBench {
         result("no_ui_gateway_cpu_pct_one_core", fmt((gw.cpuTicks() - cpu0) / TICKS_PER_SECOND / sec * 100));
     }
 
-    private void before(CountingProxy proxy, Gateway gw) throws Exception {
+    private void before(CountingProxy proxy, GatewayProcess gw) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         String base = "http://127.0.0.1:" + proxy.port();
@@ -319,7 +316,7 @@ public final class WebUiBench {
                 .header("Authorization", "Bearer " + TOKEN).GET().build();
     }
 
-    private void after(CountingProxy proxy, Gateway gw) throws Exception {
+    private void after(CountingProxy proxy, GatewayProcess gw) throws Exception {
         String base = "http://127.0.0.1:" + proxy.port();
         try (Browser browser = Browser.start(1280, 900)) {
             var driver = browser.driver;
@@ -358,7 +355,7 @@ public final class WebUiBench {
 
     // ------------------------------------------------------------------------------------------- page times
 
-    private void pageTimes(Gateway gw) throws Exception {
+    private void pageTimes(GatewayProcess gw) throws Exception {
         String base = gw.url();
         try (Browser browser = Browser.start(1280, 900)) {
             var driver = browser.driver;
@@ -468,27 +465,6 @@ public final class WebUiBench {
 
     private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-    /** REST calls to the gateway, directly. */
-    private static final class Rest {
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        private final String base;
-
-        Rest(String base) {
-            this.base = base;
-        }
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return http.send(WebUiBench.get(base + path), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                    .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-    }
-
     /**
      * A TCP proxy on loopback that counts the bytes in each direction: what the web UI (or the replayed old one) costs
      * on the wire, headers and framing included. One pair of threads per connection (a browser opens a few).
@@ -584,79 +560,6 @@ public final class WebUiBench {
         public void close() throws IOException {
             server.close();
             open.forEach(CountingProxy::closeQuietly);
-        }
-    }
-
-    /** {@link ScaleGatewayMain} as a child JVM. */
-    private static final class Gateway implements AutoCloseable {
-        final Process process;
-        final int port;
-        private final Writer in;
-
-        private Gateway(Process process, int port, Writer in) {
-            this.process = process;
-            this.port = port;
-            this.in = in;
-        }
-
-        static Gateway start(Path dir, String heap, long lifetimeSec, int nodes) throws Exception {
-            if (Files.exists(dir)) {
-                try (var files = Files.walk(dir)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
-            Files.createDirectories(dir);
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx" + heap, "-Xms256m",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    ScaleGatewayMain.class.getName(), dir.resolve("data").toString(), TOKEN,
-                    String.valueOf(lifetimeSec), String.valueOf(nodes), "websocket_tunnel"))
-                    .redirectError(dir.resolve("gateway.log").toFile()).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    return null;
-                }
-            }).get(60, TimeUnit.SECONDS);
-            if (line == null || !line.startsWith("READY ")) {
-                p.destroyForcibly();
-                throw new IllegalStateException("gateway did not start: " + line + " (see " + dir.resolve("gateway.log")
-                        + ")");
-            }
-            return new Gateway(p, Integer.parseInt(line.split(" ")[1]),
-                    new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8));
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        /** utime + stime of the gateway JVM, in clock ticks. */
-        long cpuTicks() throws IOException {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        }
-
-        @Override
-        public void close() {
-            try {
-                in.write("quit\n");
-                in.flush();
-                in.close();
-            } catch (IOException e) {
-                // already gone
-            }
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }
