@@ -106,6 +106,19 @@ trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 trap 'exit 129' HUP
 
+# the last step of every script: cleanup ran, and nothing it made is left
+step_cleanup() {
+  local keep_ns=("${NAMESPACES[@]}") keep_pids=("${PIDS[@]}") left="" p n
+  cleanup
+  for n in "${keep_ns[@]}"; do
+    [ -e "/var/run/netns/$n" ] && left="$left ns:$n"
+  done
+  for p in "${keep_pids[@]}"; do alive "$p" && left="$left pid:$p"; done
+  if [ "$KEEP" != 1 ] && [ -d "$TMPD" ]; then left="$left dir:$TMPD"; fi
+  DETAIL="${#keep_ns[@]} namespaces, ${#keep_pids[@]} processes$([ "$KEEP" = 1 ] && echo ", temp dir kept: $TMPD" || echo " and the temp dir removed")"
+  [ -z "$left" ] || fail "left behind:$left"
+}
+
 # ------------------------------------------------------------------------------------------------------- results
 run_step() { # id title expectation function [critical]
   local id=$1 title=$2 expect=$3 fn=$4 crit=${5:-} t0 res dt f

@@ -536,18 +536,6 @@ step_link_restore() {
   fi
 }
 
-step_cleanup() {
-  local keep_ns=("${NAMESPACES[@]}") keep_pids=("${PIDS[@]}") left="" p n
-  cleanup
-  for n in "${keep_ns[@]}"; do
-    [ -e "/var/run/netns/$n" ] && left="$left ns:$n"
-  done
-  for p in "${keep_pids[@]}"; do alive "$p" && left="$left pid:$p"; done
-  if [ "$KEEP" != 1 ] && [ -d "$TMPD" ]; then left="$left dir:$TMPD"; fi
-  DETAIL="${#keep_ns[@]} namespaces, ${#keep_pids[@]} processes$([ "$KEEP" = 1 ] && echo ", temp dir kept: $TMPD" || echo " and the temp dir removed")"
-  [ -z "$left" ] || fail "left behind:$left"
-}
-
 # ----------------------------------------------------------------------------------------------------------- main
 main() {
   case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;; esac
