@@ -7,15 +7,8 @@ import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
 import io.clawgo.spi.TransportProvider;
-import java.io.IOException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.clawgo.testing.ExtraServices;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
@@ -34,7 +27,6 @@ public final class GateTestTransportProvider extends TransportProvider {
     private static volatile String armedFor;
     private static volatile CountDownLatch entered = new CountDownLatch(1);
     private static volatile CountDownLatch release = new CountDownLatch(0);
-    private static URL servicesFile;
 
     /** Holds the next {@code onNodeDisconnected} of {@code nodeId} until {@link #release()}. */
     static void arm(String nodeId) {
@@ -56,28 +48,7 @@ public final class GateTestTransportProvider extends TransportProvider {
 
     /** A class loader that shows this provider to ServiceLoader. */
     static ClassLoader loader() {
-        ClassLoader parent = GateTestTransportProvider.class.getClassLoader();
-        return new ClassLoader(parent) {
-            @Override
-            public Enumeration<URL> getResources(String name) throws IOException {
-                if (!name.equals("META-INF/services/" + TransportProvider.class.getName())) {
-                    return super.getResources(name);
-                }
-                List<URL> urls = new ArrayList<>(Collections.list(super.getResources(name)));
-                urls.add(servicesFile());
-                return Collections.enumeration(urls);
-            }
-        };
-    }
-
-    private static synchronized URL servicesFile() throws IOException {
-        if (servicesFile == null) {
-            Path f = Files.createTempFile("clawgo-gate-services", ".txt");
-            f.toFile().deleteOnExit();
-            Files.writeString(f, GateTestTransportProvider.class.getName() + "\n");
-            servicesFile = f.toUri().toURL();
-        }
-        return servicesFile;
+        return ExtraServices.loader(TransportProvider.class, GateTestTransportProvider.class);
     }
 
     @Override

@@ -17,17 +17,13 @@ import io.clawgo.protocol.WireCodec;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.spi.TransportProvider;
+import io.clawgo.testing.ExtraServices;
 import io.clawgo.testing.BlackHoleProxy;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,31 +117,8 @@ class NodeAgentTest {
      * too (a gateway with no configured transport picks the best one found).
      */
     static ClassLoader echoLoader() {
-        ClassLoader parent = NodeAgentTest.class.getClassLoader();
-        return new ClassLoader(parent) {
-            @Override
-            public Enumeration<URL> getResources(String name) throws IOException {
-                if (!name.equals("META-INF/services/" + TransportProvider.class.getName())) {
-                    return super.getResources(name);
-                }
-                List<URL> urls = new ArrayList<>(Collections.list(super.getResources(name)));
-                urls.add(servicesFile());
-                return Collections.enumeration(urls);
-            }
-        };
+        return ExtraServices.loader(TransportProvider.class, EchoTestTransportProvider.class);
     }
-
-    private static synchronized URL servicesFile() throws IOException {
-        if (servicesFile == null) {
-            Path f = Files.createTempFile("clawgo-test-services", ".txt");
-            f.toFile().deleteOnExit();
-            Files.writeString(f, EchoTestTransportProvider.class.getName() + "\n");
-            servicesFile = f.toUri().toURL();
-        }
-        return servicesFile;
-    }
-
-    private static URL servicesFile;
 
     /** Builds with the test transport on the (ServiceLoader) class path and starts. */
     private NodeAgent started(NodeAgent.Builder b) {
