@@ -26,6 +26,21 @@ public interface NodeContext {
     boolean send(WireMessage message);
 
     /**
+     * Queues the answer to a request ({@code node_response}) with backpressure: while the control socket's send queue
+     * is nearly full (the gateway reads slower than the node answers), waits for room, up to 30 seconds, instead of
+     * overflowing the queue, which would close the socket and fail every request in flight. A node that answers a
+     * burst of large requests is slowed down to what the gateway reads. May block: call it from the thread that
+     * finished the request, not from {@link NodeTransport#onControlMessage} when it can avoid it.
+     *
+     * @param answer the {@code node_response}
+     * @return {@code false} when the node is not connected, the answer is larger than {@link #maxMessageBytes()}, or
+     *         no room was made within the wait (the answer is dropped and the gateway's deadline fails the request)
+     */
+    default boolean sendAnswer(WireMessage answer) {
+        return send(answer);
+    }
+
+    /**
      * Runs a request on the node's bounded executor (its in-process handler, else its local endpoint), within the
      * node's request timeout.
      *

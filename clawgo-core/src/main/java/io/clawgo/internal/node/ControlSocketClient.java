@@ -1,8 +1,10 @@
 package io.clawgo.internal.node;
 
+import io.clawgo.protocol.WireCodec;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -44,6 +46,15 @@ final class ControlSocketClient {
         /** Queues a text frame; {@code false} when closed or the library's queue refuses it. */
         boolean send(String text);
 
+        /**
+         * Queues a bulk text frame (an answer) only while the library's queue stays under {@link #BULK_HIGH_WATER}
+         * with it, waiting up to {@code maxWait} for the queue to drain; so bulk frames never overflow the queue
+         * (OkHttp closes a socket whose queue would pass 16 MiB) and always leave room for control frames.
+         *
+         * @return {@code false} when closed or refused, or when no room was made within {@code maxWait}
+         */
+        boolean sendWhenRoom(String text, Duration maxWait);
+
         /** Starts a graceful close with {@code code}. */
         void close(int code, String reason);
 
@@ -53,6 +64,16 @@ final class ControlSocketClient {
         /** Bytes queued for sending. */
         long queuedBytes();
     }
+
+    /**
+     * The queue size bulk frames may fill: OkHttp's 16 MiB limit less 1 MiB kept for heartbeats, pings and signals.
+     * A frame larger than this is still sent once the queue is empty.
+     */
+    static final long BULK_HIGH_WATER = 15L * 1024 * 1024;
+    /** How often a bulk sender waiting for room looks at the queue again: OkHttp tells no one when it drains. */
+    private static final long ROOM_POLL_NANOS = 500_000;
+    /** OkHttp's own bound on a WebSocket's send queue: a send past it closes the socket (code 1001). */
+    private static final long OKHTTP_QUEUE_LIMIT = 16L * 1024 * 1024;
 
     private final OkHttpClient client;
 
@@ -80,7 +101,35 @@ final class ControlSocketClient {
         return new Connection() {
             @Override
             public boolean send(String text) {
-                return ws.send(text);
+                if (ws.send(text)) {
+                    return true;
+                }
+                if (ws.queueSize() + (long) text.length() > OKHTTP_QUEUE_LIMIT) {
+                    adapter.overflowed = true; // OkHttp closes the socket itself now, with 1001
+                }
+                return false;
+            }
+
+            @Override
+            public boolean sendWhenRoom(String text, Duration maxWait) {
+                if (ws.queueSize() + 3L * text.length() <= BULK_HIGH_WATER) {
+                    return ws.send(text); // the common case: room even if every char took 3 bytes
+                }
+                long bytes = WireCodec.utf8Length(text);
+                long deadline = System.nanoTime() + maxWait.toNanos();
+                while (true) {
+                    long queued = ws.queueSize();
+                    if (queued == 0 || queued + bytes <= BULK_HIGH_WATER) {
+                        return ws.send(text);
+                    }
+                    if (adapter.ended.get() || System.nanoTime() - deadline >= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(ROOM_POLL_NANOS);
+                    if (Thread.currentThread().isInterrupted()) {
+                        return false;
+                    }
+                }
             }
 
             @Override
@@ -109,6 +158,8 @@ final class ControlSocketClient {
         private final Listener listener;
         private final AtomicBoolean ended = new AtomicBoolean();
         private final AtomicBoolean terminated = new AtomicBoolean();
+        /** A send was refused because the queue would pass OkHttp's limit: OkHttp is closing the socket itself. */
+        volatile boolean overflowed;
 
         Adapter(Listener listener) {
             this.listener = listener;
@@ -145,6 +196,11 @@ final class ControlSocketClient {
         @Override
         public void onClosing(WebSocket webSocket, int code, String reason) {
             webSocket.close(1000, null);
+            if (overflowed) {
+                ended("closed: the node's send queue overflowed (OkHttp closes a socket whose queue would pass 16 MiB;"
+                        + " code " + code + ")", 0, false);
+                return;
+            }
             ended("closed by gateway (code " + code + (reason == null || reason.isEmpty() ? "" : ": " + reason) + ")",
                     0, true);
         }

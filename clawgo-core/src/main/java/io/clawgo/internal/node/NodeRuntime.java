@@ -70,6 +70,8 @@ public final class NodeRuntime implements AutoCloseable {
      * missed pong, a close by the gateway), and that reason is the one worth reporting.
      */
     private static final long REFUSED_SEND_GRACE_MILLIS = 1000;
+    /** How long an answer waits for room in a nearly full send queue ({@link NodeContext#sendAnswer}). */
+    private static final Duration ANSWER_ROOM_WAIT = Duration.ofSeconds(30);
 
     private final NodeSettings settings;
     private final NodeEvents events;
@@ -873,6 +875,16 @@ public final class NodeRuntime implements AutoCloseable {
             return s != null && !ended.isDone() && s.send(json);
         }
 
+        long queuedBytes() {
+            ControlSocketClient.Connection s = socket;
+            return s == null ? 0 : s.queuedBytes();
+        }
+
+        boolean sendWhenRoom(String json, Duration maxWait) {
+            ControlSocketClient.Connection s = socket;
+            return s != null && !ended.isDone() && s.sendWhenRoom(json, maxWait);
+        }
+
         /** Ends the connection now (no close handshake: the socket may be half-open). */
         void fail(String reason) {
             ended.complete(reason);
@@ -970,6 +982,15 @@ public final class NodeRuntime implements AutoCloseable {
 
         @Override
         public boolean send(WireMessage message) {
+            return send(message, false);
+        }
+
+        @Override
+        public boolean sendAnswer(WireMessage answer) {
+            return send(answer, true);
+        }
+
+        private boolean send(WireMessage message, boolean waitForRoom) {
             Connection c = active;
             if (message == null || c == null || c.ended.isDone()) {
                 return false;
@@ -980,7 +1001,17 @@ public final class NodeRuntime implements AutoCloseable {
                         WireCodec.utf8Length(json), settings.maxMessageBytes());
                 return false;
             }
-            return c.send(json);
+            if (!waitForRoom) {
+                return c.send(json);
+            }
+            if (c.sendWhenRoom(json, ANSWER_ROOM_WAIT)) {
+                return true;
+            }
+            if (!c.ended.isDone()) {
+                LOG.warn("node {}: dropped the answer to {}: the gateway read nothing of the {} bytes queued on the "
+                        + "control socket for {} s", nodeId, message.id(), c.queuedBytes(), ANSWER_ROOM_WAIT.toSeconds());
+            }
+            return false;
         }
 
         @Override

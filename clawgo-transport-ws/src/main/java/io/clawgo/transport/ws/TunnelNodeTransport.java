@@ -80,7 +80,7 @@ final class TunnelNodeTransport implements NodeTransport {
     /** Sends the answer; when it does not fit in one frame, sends a small {@code payload_too_large} instead. */
     private void reply(String id, Request request, Response response) {
         WireMessage msg = WireMessage.nodeResponse(id, nodeId, response);
-        if (context.send(msg)) {
+        if (context.sendAnswer(msg)) {
             return;
         }
         long size = WireCodec.utf8Length(WireCodec.get().toJson(msg));

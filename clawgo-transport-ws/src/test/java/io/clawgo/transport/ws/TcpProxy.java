@@ -21,6 +21,7 @@ final class TcpProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
+    private volatile boolean pausedTowardTarget;
 
     TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -39,6 +40,14 @@ final class TcpProxy implements AutoCloseable {
     /** Connections accepted so far. */
     int accepted() {
         return accepted.get();
+    }
+
+    /**
+     * Stops (or resumes) forwarding bytes toward the target: the target reads nothing new, as a busy or stalled
+     * gateway would; the other direction keeps flowing.
+     */
+    void pauseTowardTarget(boolean paused) {
+        pausedTowardTarget = paused;
     }
 
     /** Resets every forwarded connection at once (SO_LINGER 0: an RST, no close handshake). */
@@ -64,8 +73,8 @@ final class TcpProxy implements AutoCloseable {
                 out.setTcpNoDelay(true);
                 sockets.add(in);
                 sockets.add(out);
-                pump(in, out);
-                pump(out, in);
+                pump(in, out, true);
+                pump(out, in, false);
             } catch (IOException e) {
                 if (!closed) {
                     continue;
@@ -75,17 +84,25 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean towardTarget) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[64 * 1024];
             try (InputStream is = from.getInputStream(); OutputStream os = to.getOutputStream()) {
                 int n;
-                while ((n = is.read(buf)) >= 0) {
+                while (true) {
+                    while (towardTarget && pausedTowardTarget && !closed) {
+                        Thread.sleep(5);
+                    }
+                    if ((n = is.read(buf)) < 0) {
+                        break;
+                    }
                     os.write(buf, 0, n);
                     os.flush();
                 }
             } catch (IOException e) {
                 // cut
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

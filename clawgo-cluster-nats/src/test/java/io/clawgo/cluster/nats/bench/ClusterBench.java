@@ -8,6 +8,11 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.NatsServer;
 import io.clawgo.testing.TempDirs;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +48,7 @@ public final class ClusterBench {
         int rounds = a.contains("--rounds") ? Integer.parseInt(a.get(a.indexOf("--rounds") + 1)) : 3;
         int seqCount = a.contains("--seq") ? Integer.parseInt(a.get(a.indexOf("--seq") + 1)) : 2000;
         long tputMillis = 3000;
+        int bigWindow = a.contains("--window64") ? Integer.parseInt(a.get(a.indexOf("--window64") + 1)) : 64;
         Path dir = Files.createTempDirectory("clawgo-cluster-bench");
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             ClusterConfig cluster = ClusterConfig.builder().provider("nats").servers(List.of(nats.url()))
@@ -66,6 +72,7 @@ public final class ClusterBench {
                     double[][] res = new double[4][rounds * 2]; // p50 local, p99 local, p50 cross, p99 cross
                     double[] tLocal = new double[rounds];
                     double[] tCross = new double[rounds];
+                    double[] raw = new double[rounds];
                     for (int r = 0; r < rounds; r++) {
                         long[] l = sequential(gwA, payload, seqCount);
                         long[] c = sequential(gwB, payload, seqCount);
@@ -73,8 +80,9 @@ public final class ClusterBench {
                         res[1][r] = pct(l, 0.99);
                         res[2][r] = pct(c, 0.50);
                         res[3][r] = pct(c, 0.99);
-                        tLocal[r] = throughput(gwA, payload, tputMillis, window(size));
-                        tCross[r] = throughput(gwB, payload, tputMillis, window(size));
+                        tLocal[r] = throughput(gwA, payload, tputMillis, window(size, bigWindow));
+                        tCross[r] = throughput(gwB, payload, tputMillis, window(size, bigWindow));
+                        raw[r] = pct(rawNats(nats.url(), size, seqCount), 0.50);
                     }
                     double l50 = median(Arrays.copyOf(res[0], rounds));
                     double l99 = median(Arrays.copyOf(res[1], rounds));
@@ -85,6 +93,8 @@ public final class ClusterBench {
                     System.out.printf("%-8s | local p50 %7.0f us p99 %7.0f us %8.0f/s | cross p50 %7.0f us p99 %7.0f us"
                                     + " %8.0f/s | cross-local p50 %+6.0f us, throughput %.2fx%n",
                             size == 200 ? "200 B" : "64 KiB", l50, l99, tl, c50, c99, tc, c50 - l50, tc / tl);
+                    System.out.printf("%-8s | raw NATS request-reply between two connections, same size both ways: p50 %.0f"
+                            + " us (the floor of the hop)%n", size == 200 ? "200 B" : "64 KiB", median(raw));
                 }
             }
         } finally {
@@ -121,8 +131,33 @@ public final class ClusterBench {
      * node exceed its control socket's send queue (2 x max_message_bytes + 1 MiB) and the gateway then closes the
      * node's socket (4004), as it must for a node that does not read.
      */
-    private static int window(int size) {
-        return size <= 4096 ? 256 : 64;
+    private static int window(int size, int bigWindow) {
+        return size <= 4096 ? 256 : bigWindow;
+    }
+
+    /**
+     * Microseconds of {@code n} sequential request-replies of {@code size} bytes each way between two plain jnats
+     * connections (one echoes), on the bench's nats-server: what the cross-gateway hop cannot go below.
+     */
+    private static long[] rawNats(String url, int size, int n) throws Exception {
+        Options o = new Options.Builder().server(url).noReconnect().build();
+        try (Connection responder = Nats.connect(o); Connection requester = Nats.connect(o)) {
+            Dispatcher d = responder.createDispatcher(m -> responder.publish(m.getReplyTo(), m.getData()));
+            d.subscribe("bench.raw");
+            responder.flush(Duration.ofSeconds(5));
+            byte[] body = new byte[size];
+            Arrays.fill(body, (byte) 'x');
+            long[] us = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                Message m = requester.requestWithTimeout("bench.raw", body, Duration.ofSeconds(5)).get();
+                us[i] = (System.nanoTime() - t) / 1000;
+                if (m.getData().length != size) {
+                    throw new IllegalStateException("raw reply of " + m.getData().length + " bytes");
+                }
+            }
+            return us;
+        }
     }
 
     /** Dispatches per second with {@code inFlight} in flight for {@code millis}. */
@@ -131,6 +166,7 @@ public final class ClusterBench {
         Semaphore window = new Semaphore(inFlight);
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        java.util.concurrent.ConcurrentHashMap<String, AtomicLong> why = new java.util.concurrent.ConcurrentHashMap<>();
         long end = System.nanoTime() + millis * 1_000_000;
         long start = System.nanoTime();
         while (System.nanoTime() < end) {
@@ -139,13 +175,18 @@ public final class ClusterBench {
                     DispatchMode.P2P, Duration.ofSeconds(30));
             f.whenComplete((r, e) -> {
                 (r != null && r.ok() ? done : failed).incrementAndGet();
+                if (r == null || !r.ok()) {
+                    String k = r == null ? String.valueOf(e) : r.code() + ": " + r.error();
+                    why.computeIfAbsent(k.length() > 120 ? k.substring(0, 120) : k, x -> new AtomicLong())
+                            .incrementAndGet();
+                }
                 window.release();
             });
         }
         window.acquire(inFlight);
         double secs = (System.nanoTime() - start) / 1e9;
         if (failed.get() > 0) {
-            System.out.println("  (" + failed.get() + " failed dispatches in a throughput cell)");
+            System.out.println("  (" + failed.get() + " failed dispatches in a throughput cell: " + why + ")");
         }
         return done.get() / secs;
     }
