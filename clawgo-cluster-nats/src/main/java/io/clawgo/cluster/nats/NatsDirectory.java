@@ -53,7 +53,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
 
     /** What this gateway last wrote for a node it holds. */
     /** A node this gateway holds: its generation, the revision it last wrote, the {@link #material} it wrote then. */
-    private record Owned(long generation, long revision, String json, long writtenAtNanos) {
+    private record Owned(long generation, long revision, NodeInfo material, long writtenAtNanos) {
     }
 
     private record Gateway(GatewayEntry entry, long seenNanos) {
@@ -94,6 +94,8 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
      */
     private volatile NatsKeyValueWatchSubscription gatewayWatch;
     private volatile boolean watching;
+    /** Set by {@link #leave}: no more writes of this gateway's own entry, which leave deletes. */
+    private volatile boolean leaving;
 
     NatsDirectory(ClusterContext context, Subjects subjects, NatsSettings settings, Consumer<String> onGatewayGone) {
         this.context = context;
@@ -177,7 +179,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
         String json = encode(node, 0);
         try {
             long rev = bucket.put(Subjects.nodeKey(id), json.getBytes(StandardCharsets.UTF_8));
-            owned.put(id, new Owned(rev, rev, material(node, rev), System.nanoTime()));
+            owned.put(id, new Owned(rev, rev, material(node), System.nanoTime()));
             return rev;
         } catch (Exception e) {
             throw new IllegalStateException("cannot claim node " + id + ": " + e, e);
@@ -269,7 +271,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
             beat.execute(() -> {
                 try {
                     KeyValue bucket = kv;
-                    if (bucket == null || !watching) {
+                    if (bucket == null || !watching || leaving) {
                         return;
                     }
                     GatewayEntry self = new GatewayEntry(context.gatewayId(), context.advertiseUrl(), owned.size(),
@@ -349,9 +351,9 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
             return;
         }
         long generation = o.generation();
-        String material = material(node, generation);
+        NodeInfo material = material(node);
         boolean stale = System.nanoTime() - o.writtenAtNanos() > refreshNanos;
-        if (!force && !stale && material.equals(o.json())) {
+        if (!force && !stale && material.equals(o.material())) {
             return;
         }
         String json = encode(node, generation);
@@ -369,7 +371,7 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
         }
     }
 
-    private void resolveConflict(NodeInfo node, Owned o, String json, String material) {
+    private void resolveConflict(NodeInfo node, Owned o, String json, NodeInfo material) {
         String id = node.id();
         KeyValue bucket = kv;
         try {
@@ -416,12 +418,13 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
     }
 
     /**
-     * What other gateways must learn when it changes: the entry without {@code last_seen_at}, which every node
-     * heartbeat moves. Heartbeats thus never become bucket writes; a held node's entry is refreshed (with its last
-     * seen time) only when something else changed or it gets old (half the offline retention).
+     * What other gateways must learn when it changes: the published node without {@code last_seen_at}, which every
+     * node heartbeat moves. Heartbeats thus never become bucket writes; a held node's entry is refreshed (with its
+     * last seen time) only when something else changed or it gets old (half the offline retention). Compared as a
+     * record, not as JSON: each heartbeat looks at every held node, and encoding them all was the cost of it.
      */
-    private String material(NodeInfo node, long generation) {
-        return encode(node.toBuilder().lastSeenAt(null).build(), generation);
+    private static NodeInfo material(NodeInfo node) {
+        return node.redacted().toBuilder().lastSeenAt(null).build();
     }
 
     private DirectoryEntry decodeNode(KeyValueEntry e) throws ProtocolException {
@@ -445,6 +448,14 @@ final class NatsDirectory implements NodeDirectory, AutoCloseable {
 
     /** Leaves: deletes this gateway's entry and marks its nodes offline, so others need not wait for the timeout. */
     void leave() {
+        leaving = true;
+        try {
+            // a put of this gateway's entry already running on the beat thread must land before the delete below, or
+            // it would bring the entry back and others would wait for the timeout after all; later ones see leaving
+            beat.submit(() -> { }).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("cluster: leaving: the last heartbeat write did not finish: {}", e.toString());
+        }
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
             KeyValue bucket = kv;
             if (bucket == null || !watching) {
