@@ -1,5 +1,6 @@
 package io.clawgo.internal.node;
 
+import io.clawgo.internal.concurrent.Backoff;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.http.EndpointClient;
 import io.clawgo.internal.http.NoDelaySocketFactory;
