@@ -14,14 +14,19 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.RequestHandler;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
+import okhttp3.OkHttpClient;
 
 /**
  * The node role: registers with a gateway, keeps its control WebSocket open with heartbeats, reconnects with jittered
@@ -33,12 +38,19 @@ import java.util.regex.Pattern;
  *         .gateway("http://127.0.0.1:18790").token("secret")
  *         .id("edge-1").actions(List.of("run", "agent_task"))
  *         .handler(req -> Response.ok(Map.of("result", "done")))
- *         .build();
- * node.start();                                  // non-blocking
+ *         .start();                              // build() then start(); non-blocking
  * node.awaitConnected(Duration.ofSeconds(10));
  * ...
  * node.close();
  * }</pre>
+ *
+ * <p>The entry points are built one way: {@code builder()}, options, then {@link Builder#build()} for an unstarted
+ * agent (to add observers or bind metrics before it connects, then {@link #start()}), or {@link Builder#start()} as
+ * the shortcut for both. {@code Gateway.builder()} works the same way.
+ *
+ * <p>What a node runs on can be supplied: {@link Builder#httpClient(OkHttpClient)} (a client to derive the node's
+ * HTTP client from), {@link Builder#threadFactory(ThreadFactory)} (the threads of its pools) and
+ * {@link Builder#clock(Clock)} (the wall clock of the timestamps it records).
  *
  * <p>Requests arrive through the node transports on the class path (for example {@code io.clawgo:clawgo-transport-ws});
  * without one, a tunnelled request is answered {@code p2p_unavailable} and the gateway may use its HTTP relay to the
@@ -54,8 +66,8 @@ public final class NodeAgent implements AutoCloseable {
     private final NodeRuntime runtime;
     private final Stats stats;
 
-    private NodeAgent(NodeSettings settings, Listener listener, ClientTls tls) {
-        this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener), providerLoader(), tls);
+    private NodeAgent(NodeSettings settings, Listener listener, NodeRuntime.Options options) {
+        this.runtime = new NodeRuntime(settings, new ListenerAdapter(listener), providerLoader(), options);
         this.stats = new RuntimeStats(runtime);
     }
 
@@ -258,6 +270,16 @@ public final class NodeAgent implements AutoCloseable {
          * @return the total since {@link #start()}
          */
         Duration connectedTime();
+
+        /**
+         * When the current connection registered, by the agent's clock ({@link Builder#clock(Clock)}). A default
+         * method so that implementations written before it keep compiling; the agent's own stats implement it.
+         *
+         * @return the instant, or empty while the agent is not connected and registered
+         */
+        default Optional<Instant> connectedSince() {
+            return Optional.empty();
+        }
     }
 
     /** {@link Stats} read from the runtime. */
@@ -285,6 +307,11 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public Duration connectedTime() {
             return runtime.connectedTime();
+        }
+
+        @Override
+        public Optional<Instant> connectedSince() {
+            return Optional.ofNullable(runtime.connectedSince());
         }
     }
 
@@ -369,6 +396,9 @@ public final class NodeAgent implements AutoCloseable {
         private boolean directHandler;
         private List<String> transports;
         private ClientTls tls;
+        private OkHttpClient httpClient;
+        private ThreadFactory threadFactory;
+        private Clock clock;
         private Listener listener = new Listener() {
         };
 
@@ -619,8 +649,67 @@ public final class NodeAgent implements AutoCloseable {
         public Builder tls(ClientTls v) { this.tls = v; return this; }
 
         /**
-         * Validates the options and builds the agent, which is not started yet. The thread's context class loader
-         * (else this library's) is kept as the place where {@link NodeAgent#start()} looks for transport providers.
+         * Sets an OkHttp client to derive the node's HTTP client from, with {@link OkHttpClient#newBuilder()}: the
+         * node then shares its connection pool, interceptors (which see every HTTP call of the node: the registration,
+         * the control WebSocket's upgrade and requests forwarded to the {@link #endpoint(String) endpoint}, with their
+         * {@code Authorization} headers), proxy, DNS and TLS settings. The node's own settings still
+         * apply on top: its timeouts (connect 10 s, read and write 30 s, no call timeout; the registration call has
+         * its own 20 s deadline and the control socket none, being watched by pings), its dispatcher (its own
+         * executor and limits, so that the caller's per-host limit does not hold back the node's requests, and
+         * {@link NodeAgent#close()} stops only the node's threads), {@code TCP_NODELAY} sockets unless the client has
+         * a socket factory of its own, and {@link #tls(ClientTls)} when set. {@link NodeAgent#close()} neither closes
+         * the given client nor empties its connection pool.
+         *
+         * @param v the client; {@code null} (the default) for a client of the node's own
+         * @return this builder
+         */
+        public Builder httpClient(OkHttpClient v) { this.httpClient = v; return this; }
+
+        /**
+         * Sets the factory of every thread the node starts, in place of its daemon threads named
+         * {@code clawgo-node-*}. A node starts four pools: the connection loop (one thread, which also runs the
+         * {@link Listener} callbacks), the HTTP pool (OkHttp calls and the control socket's reader; grows on demand,
+         * idle threads end after 30 s), the timer (one thread: heartbeats, deadlines, the request deadline sweep, and
+         * the scheduler lent to transports) and the request executor ({@link #maxConcurrentRequests(int)} threads,
+         * idle threads end after 30 s). The factory should make daemon threads unless the application means to keep
+         * the JVM alive until {@link NodeAgent#close()}. Threads that are not the node's own are unaffected: OkHttp's
+         * shared {@code TaskRunner} threads (the WebSocket writer and pings) and those of the transports (webrtc's
+         * pools, for example).
+         *
+         * @param v the factory; {@code null} (the default) for the node's own named daemon threads
+         * @return this builder
+         */
+        public Builder threadFactory(ThreadFactory v) { this.threadFactory = v; return this; }
+
+        /**
+         * Sets the wall clock of the timestamps the node records, for tests: {@link Stats#connectedSince()}. Timing
+         * (heartbeats, deadlines, backoff, {@link Stats#connectedTime()}) is measured with {@link System#nanoTime()}
+         * and does not follow it.
+         *
+         * @param v the clock; {@code null} (the default) for {@link Clock#systemUTC()}
+         * @return this builder
+         */
+        public Builder clock(Clock v) { this.clock = v; return this; }
+
+        /**
+         * Builds the agent and starts it: the shortcut for {@code build()} then {@link NodeAgent#start()}. Returns at
+         * once; the agent connects in the background ({@link NodeAgent#awaitConnected(Duration)} waits for it).
+         *
+         * @return the started agent
+         * @throws IllegalArgumentException naming the offending option, as {@link #build()}
+         * @throws NullPointerException     as {@link #build()}
+         */
+        public NodeAgent start() {
+            NodeAgent agent = build();
+            agent.start();
+            return agent;
+        }
+
+        /**
+         * Validates the options and builds the agent, which is not started yet (see {@link #start()} for the
+         * shortcut). The thread's context class loader (else this library's) is kept as the place where
+         * {@link NodeAgent#start()} looks for transport providers. The agent's executors and HTTP client are created
+         * here; {@link NodeAgent#close()} releases them, started or not.
          *
          * @return a new, unstarted agent
          * @throws IllegalArgumentException naming the offending option
@@ -690,7 +779,7 @@ public final class NodeAgent implements AutoCloseable {
                     NodeSettings.STABLE_AFTER, maxConcurrentRequests, maxQueuedRequests, requestTimeout,
                     maxMessageBytes, backoffMin, backoffMax, directHandler, onlyTransports, urls);
             return new NodeAgent(settings, listener == null ? new Listener() {
-            } : listener, tls);
+            } : listener, new NodeRuntime.Options(tls, httpClient, threadFactory, clock));
         }
 
         /** Trimmed, lower-case, distinct names, each found by {@code ServiceLoader} where {@link #build()} runs. */

@@ -1,6 +1,5 @@
 package io.clawgo.internal.node;
 
-import io.clawgo.internal.concurrent.NamedThreadFactory;
 import io.clawgo.internal.http.EndpointClient;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
@@ -20,18 +19,19 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs requests for the node: on a bounded pool ({@code maxConcurrent} threads named {@code clawgo-node-exec-N}, a
- * queue of {@code maxQueued}), each with a deadline. Every returned future completes normally, with a failed
- * {@link Response} for every failure: {@code node_busy} when saturated, {@code timeout}, {@code remote_error} (the
- * handler threw; only its message is kept), {@code endpoint_missing}, {@code payload_too_large}, or
- * {@code transport_error} when the agent closes while the request is pending. With {@code direct}, an in-process
- * handler runs on the calling thread instead, without pool or deadline.
+ * Runs requests for the node: on a bounded pool ({@code maxConcurrent} threads of the given factory, by default
+ * named {@code clawgo-node-exec-N}; a queue of {@code maxQueued}), each with a deadline. Every returned future
+ * completes normally, with a failed {@link Response} for every failure: {@code node_busy} when saturated,
+ * {@code timeout}, {@code remote_error} (the handler threw; only its message is kept), {@code endpoint_missing},
+ * {@code payload_too_large}, or {@code transport_error} when the agent closes while the request is pending. With
+ * {@code direct}, an in-process handler runs on the calling thread instead, without pool or deadline.
  */
 final class RequestExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(RequestExecutor.class);
@@ -62,7 +62,7 @@ final class RequestExecutor {
 
     RequestExecutor(String nodeId, RequestHandler handler, EndpointClient endpointClient, String endpoint,
                     String nodeToken, int maxConcurrent, int maxQueued, Duration timeout, int maxMessageBytes,
-                    ScheduledExecutorService scheduler, boolean direct) {
+                    ScheduledExecutorService scheduler, boolean direct, ThreadFactory threads) {
         this.nodeId = nodeId;
         this.direct = direct && handler != null;
         this.handler = handler;
@@ -75,7 +75,7 @@ final class RequestExecutor {
         this.maxQueued = maxQueued;
         BlockingQueue<Runnable> queue = maxQueued > 0 ? new ArrayBlockingQueue<>(maxQueued) : new SynchronousQueue<>();
         this.pool = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 30, TimeUnit.SECONDS, queue,
-                new NamedThreadFactory("clawgo-node-exec-"), new ThreadPoolExecutor.AbortPolicy());
+                threads, new ThreadPoolExecutor.AbortPolicy());
         this.pool.allowCoreThreadTimeOut(true);
         this.timeoutNanos = saturatedNanos(timeout);
         this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS,

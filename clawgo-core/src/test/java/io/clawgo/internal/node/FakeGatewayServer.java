@@ -63,6 +63,8 @@ public final class FakeGatewayServer implements AutoCloseable {
 
     /** When true, heartbeat frames get no ack at all. */
     public volatile boolean withholdHeartbeatAcks;
+    /** When true, register frames get no ack at all. */
+    public volatile boolean withholdRegisterAcks;
     /** When non-null, register frames get {@code {"ok":false,"type":"register","error":<this>}}. */
     public volatile String rejectRegister;
     /** The next N heartbeat frames get {@code {"ok":false,"type":"heartbeat","error":"node not registered"}}. */
@@ -227,6 +229,9 @@ public final class FakeGatewayServer implements AutoCloseable {
                 case MessageTypes.REGISTER -> {
                     String id = msg.node() == null ? null : msg.node().id();
                     events.add("ws-register:" + id);
+                    if (withholdRegisterAcks) {
+                        return;
+                    }
                     if (id == null || id.isBlank()) {
                         ack(WireAck.error(MessageTypes.REGISTER, null, "node.id required"));
                     } else if (rejectRegister != null) {
