@@ -98,6 +98,7 @@ final class ControlSocketClient {
         }
         Adapter adapter = new Adapter(listener);
         WebSocket ws = client.newWebSocket(rb.build(), adapter);
+        Object bulkLock = new Object();
         return new Connection() {
             @Override
             public boolean send(String text) {
@@ -112,15 +113,21 @@ final class ControlSocketClient {
 
             @Override
             public boolean sendWhenRoom(String text, Duration maxWait) {
-                if (ws.queueSize() + 3L * text.length() <= BULK_HIGH_WATER) {
-                    return ws.send(text); // the common case: room even if every char took 3 bytes
-                }
-                long bytes = WireCodec.utf8Length(text);
+                long bytes = -1;
                 long deadline = System.nanoTime() + maxWait.toNanos();
                 while (true) {
-                    long queued = ws.queueSize();
-                    if (queued == 0 || queued + bytes <= BULK_HIGH_WATER) {
-                        return ws.send(text);
+                    // check and send as one step: bulk senders on several threads must not all see the same room
+                    synchronized (bulkLock) {
+                        long queued = ws.queueSize();
+                        if (queued + 3L * text.length() <= BULK_HIGH_WATER) {
+                            return send(text); // room even if every char took 3 bytes
+                        }
+                        if (bytes < 0) {
+                            bytes = WireCodec.utf8Length(text);
+                        }
+                        if (queued == 0 || queued + bytes <= BULK_HIGH_WATER) {
+                            return send(text);
+                        }
                     }
                     if (adapter.ended.get() || System.nanoTime() - deadline >= 0) {
                         return false;

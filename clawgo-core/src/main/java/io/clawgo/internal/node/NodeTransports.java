@@ -216,8 +216,9 @@ final class NodeTransports {
                 return true;
             }
             if (!c.isEnded()) {
-                LOG.warn("node {}: dropped the answer to {}: the gateway read nothing of the {} bytes queued on the "
-                        + "control socket for {} s", nodeId, message.id(), c.queuedBytes(), ANSWER_ROOM_WAIT.toSeconds());
+                LOG.warn("node {}: dropped the answer to {}: no room for it in the control socket's send queue ({} "
+                        + "bytes not yet read by the gateway) within {} s", nodeId, message.id(), c.queuedBytes(),
+                        ANSWER_ROOM_WAIT.toSeconds());
             }
             return false;
         }
