@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-/** Golden JSON documents (written from DESIGN.md section 5) parse and re-serialise to the same fields. */
+/** Golden JSON documents (written from docs/protocol.md, "Objects") parse and re-serialise to the same fields. */
 class WireCodecGoldenTest {
     private final WireCodec codec = WireCodec.get();
 

@@ -32,8 +32,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 /**
  * A test-only stand-in for the gateway: Jetty 12 on 127.0.0.1 with {@code POST /nodes/register},
  * {@code POST /nodes/heartbeat} and the control WebSocket {@code GET /nodes/connect}, speaking the wire protocol of
- * DESIGN.md section 5. It records everything it receives and can misbehave on demand: drop connections, reject
- * registrations, withhold or refuse heartbeat acks, and send arbitrary frames.
+ * docs/protocol.md ("Control WebSocket", "HTTP API"). It records everything it receives and can misbehave on demand:
+ * drop connections, reject registrations, withhold or refuse heartbeat acks, and send arbitrary frames.
  */
 public final class FakeGatewayServer implements AutoCloseable {
 

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One simulated node: a real WebSocket client (the JDK's asynchronous {@link WebSocket}, no thread of its own) that
- * speaks the control protocol as a node written from DESIGN.md section 5 would: {@code register}, then
- * {@code heartbeat} frames (sent by {@link ScaleBench}'s scheduler), and a {@code node_response} for every
- * {@code node_request}, echoing the request's {@code args.nonce} and its own id in the payload.
+ * speaks the control protocol as a node written from docs/protocol.md ("Control WebSocket") would:
+ * {@code register}, then {@code heartbeat} frames (sent by {@link ScaleBench}'s scheduler), and a
+ * {@code node_response} for every {@code node_request}, echoing the request's {@code args.nonce} and its own id in
+ * the payload.
  *
  * <p>The JDK WebSocket allows one outstanding send at a time, so sends are chained.
  */

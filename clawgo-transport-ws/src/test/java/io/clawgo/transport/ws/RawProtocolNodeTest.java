@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node written only from DESIGN.md section 5: a raw WebSocket that registers and answers {@code node_request} frames by
- * hand, with no help from the library's node agent. Also what a misbehaving or hostile peer can and cannot do.
+ * A node written only from docs/protocol.md ("Control WebSocket"): a raw WebSocket that registers and answers
+ * {@code node_request} frames by hand, with no help from the library's node agent. Also what a misbehaving or hostile
+ * peer can and cannot do.
  */
 class RawProtocolNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(5);

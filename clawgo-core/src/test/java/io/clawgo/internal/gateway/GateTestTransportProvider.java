@@ -1,4 +1,4 @@
-package io.clawgo.gateway;
+package io.clawgo.internal.gateway;
 
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;

@@ -1,4 +1,4 @@
-package io.clawgo.gateway;
+package io.clawgo.internal.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.clawgo.gateway;
+package io.clawgo.internal.gateway;
 
 import static io.clawgo.testing.TestHttp.list;
 import static io.clawgo.testing.TestHttp.map;

@@ -1,12 +1,8 @@
-package io.clawgo.gateway;
+package io.clawgo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.clawgo.ClawgoException;
-import io.clawgo.Gateway;
-import io.clawgo.GatewayClient;
-import io.clawgo.NodeAgent;
 import io.clawgo.config.ClientTls;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;

@@ -1,10 +1,7 @@
-package io.clawgo.gateway;
+package io.clawgo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.clawgo.DispatchEvent;
-import io.clawgo.Gateway;
-import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;

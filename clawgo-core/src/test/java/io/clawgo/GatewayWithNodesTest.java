@@ -1,11 +1,9 @@
-package io.clawgo.gateway;
+package io.clawgo;
 
 import static io.clawgo.testing.TestHttp.list;
 import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.clawgo.Gateway;
-import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.Response;
 import io.clawgo.subagent.DispatchResult;

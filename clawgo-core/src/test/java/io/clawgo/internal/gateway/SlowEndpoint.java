@@ -1,4 +1,4 @@
-package io.clawgo.gateway;
+package io.clawgo.internal.gateway;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

@@ -1,0 +1,17 @@
+package io.clawgo.cluster.nats;
+
+import io.clawgo.testing.ApiSignatures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API of clawgo-cluster-nats is the one recorded in its {@code api/clawgo-cluster-nats.api}.
+ *
+ * <p>A change fails here with a diff until it is declared by regenerating that file
+ * ({@code -Dclawgo.api.update=true}; see docs/architecture.md, "API compatibility").
+ */
+class ApiSignatureTest {
+    @Test
+    void publicApiMatchesTheBaseline() {
+        ApiSignatures.assertMatchesBaseline("clawgo-cluster-nats", NatsClusterProvider.class);
+    }
+}

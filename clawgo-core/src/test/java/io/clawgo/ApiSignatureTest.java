@@ -1,0 +1,17 @@
+package io.clawgo;
+
+import io.clawgo.testing.ApiSignatures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API of clawgo-core is the one recorded in its {@code api/clawgo-core.api}.
+ *
+ * <p>A change fails here with a diff until it is declared by regenerating that file
+ * ({@code -Dclawgo.api.update=true}; see docs/architecture.md, "API compatibility").
+ */
+class ApiSignatureTest {
+    @Test
+    void publicApiMatchesTheBaseline() {
+        ApiSignatures.assertMatchesBaseline("clawgo-core", Gateway.class);
+    }
+}
