@@ -14,6 +14,10 @@ import org.slf4j.LoggerFactory;
  * two intervals: close code {@link #CLOSE_HALF_OPEN}, the TCP connection dropped, and the node marked offline with
  * reason {@link #REASON_HALF_OPEN}. A node whose socket works answers the pings by itself (OkHttp and the JDK's
  * WebSocket do), so it is never retired this way; the node TTL is unchanged (a pong does not refresh it).
+ *
+ * <p>The same sweep closes, with 4004, a socket whose node reads nothing while requests wait for room in its send
+ * queue: no write finished for one interval ({@link ControlSocket#sendStalledNanos}). A node that reads, however
+ * slowly, is never closed this way.
  */
 final class ControlPinger implements AutoCloseable {
     /** Close code of a socket retired as half-open. */
@@ -69,8 +73,16 @@ final class ControlPinger implements AutoCloseable {
             if (!s.isOpen()) {
                 continue; // retired or closing: its close callback unbinds it
             }
+            long stalled = s.sendStalledNanos(now);
             long silent = now - s.lastHeardNanos();
-            if (silent >= 2 * intervalNanos) {
+            if (stalled >= intervalNanos) {
+                LOG.warn("node {}: requests have waited {} ms for room in its send queue while it read nothing; "
+                        + "closing its connection", s.nodeId(), TimeUnit.NANOSECONDS.toMillis(stalled));
+                s.overflowed("send queue full: the node does not read its socket (nothing written for "
+                        + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms)");
+                backstop(s);
+                retired++;
+            } else if (silent >= 2 * intervalNanos) {
                 LOG.info("node {}: nothing heard on its control connection for {} ms (no frame, no pong); closing "
                         + "it as half-open", s.nodeId(), TimeUnit.NANOSECONDS.toMillis(silent));
                 hub.retireHalfOpen(s, CLOSE_HALF_OPEN, closeReason, REASON_HALF_OPEN);

@@ -15,7 +15,7 @@ import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayTransport;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -50,14 +50,12 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
 
     private final ControlHub hub;
     private final int maxMessageBytes;
-    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final SendQueue out;
     /** Joins text frames; used only from Jetty's frame callbacks, which are serialised per connection. */
     private final TextMessageAssembler assembler;
     /** Whether a binary message is in progress, and its size so far (frame callbacks only). */
     private boolean inBinary;
     private long binaryBytes;
-    private long queuedBytes;
-    private boolean writing;
     private volatile Session session;
     private volatile String nodeId;
     private volatile long generation;
@@ -87,6 +85,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         this.maxMessageBytes = maxMessageBytes;
         this.principal = principal;
         this.maxQueuedBytes = 2L * maxMessageBytes + 1024 * 1024;
+        this.out = new SendQueue(maxQueuedBytes, MAX_QUEUED_FRAMES, this::write);
         this.assembler = new TextMessageAssembler((long) maxMessageBytes + TEXT_SLACK_BYTES, hub.partialBudget());
     }
 
@@ -116,6 +115,58 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     @Override
     public boolean sendAck(WireAck ack) {
         return enqueue(WireCodec.get().toJson(ack));
+    }
+
+    /**
+     * Queues a request with backpressure ({@link SendQueue#offerWhenRoom}): beyond half of the send queue it waits,
+     * without a thread, for the node to read, never overflowing the queue into a 4004 close.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> sendWhenRoom(WireMessage message, Duration maxWait) {
+        String text = WireCodec.get().toJson(message);
+        if (!WireCodec.fits(text, maxMessageBytes)) {
+            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireCodec.utf8Length(text),
+                    nodeId, maxMessageBytes);
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+        Session s = session;
+        if (retired || s == null || !s.isOpen()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+        long wait;
+        try {
+            wait = maxWait.toNanos();
+        } catch (ArithmeticException e) {
+            wait = Long.MAX_VALUE / 4;
+        }
+        java.util.concurrent.CompletableFuture<Boolean> queued =
+                out.offerWhenRoom(text, System.nanoTime() + Math.min(wait, Long.MAX_VALUE / 4));
+        if (queued == null) {
+            overflowed("send queue full: the node does not read its socket");
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+        return queued;
+    }
+
+    /**
+     * How long requests have waited for room in this socket's send queue while nothing was written
+     * ({@link SendQueue#stalledNanos}); the {@link ControlPinger} closes a socket stalled for too long.
+     */
+    long sendStalledNanos(long now) {
+        return out.stalledNanos(now);
+    }
+
+    /**
+     * Closes the connection of a node that does not read its socket (4004), once, and lets the node go at once
+     * (offline, its requests in flight failed) instead of when the stuck socket finally closes.
+     */
+    void overflowed(String reason) {
+        if (!retired) {
+            LOG.warn("send queue of node {} is full; closing its connection", nodeId);
+            hub.countSendQueueOverflow();
+            retire(4004, reason);
+            hub.unbind(this, "disconnected");
+        }
     }
 
     @Override
@@ -311,10 +362,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
             LOG.info("control connection of {} closed: {} {}", nodeId == null ? remote() : "node " + nodeId,
                     statusCode, reason == null ? "" : reason);
             markRetired();
-            synchronized (queue) {
-                queue.clear();
-                queuedBytes = 0;
-            }
+            out.close();
             hub.unbind(this, "disconnected");
         } finally {
             callback.succeed(); // Jetty may now release the connection
@@ -524,14 +572,11 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
      */
     boolean relay(WireMessage msg) {
         String text = WireCodec.get().toJson(msg);
-        synchronized (queue) {
-            if (queue.size() >= MAX_QUEUED_FRAMES / 2 || queuedBytes + text.length() > maxQueuedBytes / 2) {
-                return false;
-            }
+        Session s = session;
+        if (!WireCodec.fits(text, maxMessageBytes) || retired || s == null || !s.isOpen()) {
+            return false;
         }
-        // not atomic with the check: a frame of the gateway's own may slip in between, and then only a queue that
-        // is truly full closes this socket, as it would have without the relayed frame
-        return enqueue(text);
+        return out.offerUnderHalf(text);
     }
 
     private boolean offer(WireMessage msg) {
@@ -560,66 +605,26 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         if (retired || s == null || !s.isOpen()) {
             return false;
         }
-        boolean full;
-        synchronized (queue) {
-            full = queue.size() >= MAX_QUEUED_FRAMES || queuedBytes + text.length() > maxQueuedBytes;
-            if (!full) {
-                queue.add(text);
-                queuedBytes += text.length();
-                if (writing) {
-                    return true;
-                }
-                writing = true;
-            }
-        }
-        if (full) {
-            // a node that does not read its socket: close it (once) rather than queue or log without end, and let it
-            // go at once (offline, its requests in flight failed) instead of when the stuck socket finally closes
-            if (!retired) {
-                LOG.warn("send queue of node {} is full; closing its connection", nodeId);
-                hub.countSendQueueOverflow();
-                retire(4004, "send queue full: the node does not read its socket");
-                hub.unbind(this, "disconnected");
-            }
+        SendQueue.Offer offered = out.offer(text);
+        if (offered == SendQueue.Offer.FULL) {
+            // a node that does not read its socket: close it rather than queue or log without end
+            overflowed("send queue full: the node does not read its socket");
             return false;
         }
-        writeNext();
-        return true;
+        return offered == SendQueue.Offer.QUEUED;
     }
 
-    /** Writes queued frames one at a time; completes synchronously finished writes in a loop, not by recursion. */
-    private void writeNext() {
-        while (true) {
-            String next;
-            synchronized (queue) {
-                next = queue.poll();
-                if (next == null) {
-                    writing = false;
-                    return;
-                }
-                queuedBytes -= next.length();
-            }
-            Session s = session;
-            if (s == null) {
-                return;
-            }
-            java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
-            s.sendText(next, Callback.from(() -> {
-                if (!state.compareAndSet(0, 1)) {
-                    writeNext();
-                }
-            }, failure -> {
-                LOG.debug("write to {} failed: {}", nodeId, failure.toString());
-                synchronized (queue) {
-                    queue.clear();
-                    queuedBytes = 0;
-                    writing = false;
-                }
-            }));
-            if (state.compareAndSet(0, 2)) {
-                return; // the callback continues the loop when the write completes
-            }
+    /** Hands one frame to Jetty ({@link SendQueue.Writer}). */
+    private boolean write(String text, Runnable written, java.util.function.Consumer<Throwable> failed) {
+        Session s = session;
+        if (s == null) {
+            return false;
         }
+        s.sendText(text, Callback.from(written, failure -> {
+            LOG.debug("write to {} failed: {}", nodeId, failure.toString());
+            failed.accept(failure);
+        }));
+        return true;
     }
 
     // ---- liveness ----
@@ -645,10 +650,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         if (retired || s == null || !s.isOpen()) {
             return false;
         }
-        synchronized (queue) {
-            if (!queue.isEmpty()) {
-                return false;
-            }
+        if (out.hasQueued()) {
+            return false;
         }
         try {
             s.sendPing(ByteBuffer.allocate(0), Callback.from(() -> {
@@ -690,10 +693,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
      */
     void retire(int code, String reason) {
         markRetired();
-        synchronized (queue) {
-            queue.clear();
-            queuedBytes = 0;
-        }
+        out.close();
         Session s = session;
         if (s != null && s.isOpen()) {
             s.close(code, reason, Callback.NOOP);

@@ -143,23 +143,28 @@ final class TunnelGatewayTransport implements GatewayTransport {
             timed.remove(p); // finished (connection closed) before it was tracked
         }
         WireMessage msg = WireMessage.nodeRequest(id, node, request);
-        boolean sent;
+        CompletionStage<Boolean> sent;
         try {
-            sent = ch.send(msg);
+            // beyond half a send queue the request waits for the node to read (backpressure), within its budget
+            sent = ch.sendWhenRoom(msg, budget);
         } catch (RuntimeException e) {
             LOG.warn("sending a node_request to node {} failed: {}", node, e.toString());
-            sent = false;
+            sent = CompletableFuture.completedFuture(false);
         }
-        if (!sent) {
-            finish(c, p, notSent(ch, request, msg));
+        Pending pending = p;
+        sent.whenComplete((queued, err) -> {
+            if (err == null && Boolean.TRUE.equals(queued)) {
+                return;
+            }
+            finish(c, pending, notSent(ch, request, msg));
             if (!ch.isOpen()) {
                 forget(ch, "control connection closed");
             }
-        }
+        });
         return p.future;
     }
 
-    /** Why {@link ControlChannel#send} refused: closed, too large, or a full send queue. */
+    /** Why {@link ControlChannel#sendWhenRoom} refused: closed, too large, or no room in time. */
     private static Response notSent(ControlChannel ch, Request request, WireMessage msg) {
         if (!ch.isOpen()) {
             return Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
@@ -170,8 +175,8 @@ final class TunnelGatewayTransport implements GatewayTransport {
             return Response.error(request, ErrorCodes.PAYLOAD_TOO_LARGE, "request of " + size
                     + " bytes exceeds the message limit of " + ch.maxMessageBytes() + " bytes");
         }
-        return Response.error(request, ErrorCodes.P2P_SEND_FAILED,
-                "the control connection to node " + request.node() + " did not accept the request (send queue full)");
+        return Response.error(request, ErrorCodes.P2P_SEND_FAILED, "the control connection to node " + request.node()
+                + " did not accept the request: its send queue stayed full (the node reads slower than requests come)");
     }
 
     private void expire(Conn c, String id, Duration timeout) {

@@ -75,4 +75,47 @@ class BackpressureTest {
             assertThat(disconnects).as("the node's socket stayed up").isEmpty();
         }
     }
+
+    @Test
+    void aBurstOfRequestsLargerThanTheSendQueueWaitsForTheNodeToReadInsteadOfGettingItClosed() throws Exception {
+        String big = "z".repeat(ANSWER_BYTES);
+        AtomicInteger ran = new AtomicInteger();
+        List<String> disconnects = new CopyOnWriteArrayList<>();
+        // 1 MiB messages: a send queue of 3 MiB, far less than 250 requests of 128 KiB (32 MB); the old gateway
+        // closed such a node (4004) although it reads
+        try (Gateway gw = Gateway.builder().host("127.0.0.1").port(0).token(TunnelTests.TOKEN).dataDir(dir)
+                .p2p(P2pConfig.of(WebSocketTunnelProvider.NAME).withMaxInFlightPerNode(REQUESTS))
+                .maxMessageBytes(1024 * 1024).start();
+             TcpProxy proxy = new TcpProxy(gw.port());
+             NodeAgent node = TunnelTests.node(proxy.url(), "slow-reader", req -> {
+                 ran.incrementAndGet();
+                 return Response.ok(Map.of("len", req.task().length()));
+             }, b -> b.maxConcurrentRequests(16).maxQueuedRequests(1024).listener(new NodeAgent.Listener() {
+                 @Override
+                 public void onDisconnected(String reason) {
+                     disconnects.add(reason);
+                 }
+             }))) {
+            // the node reads nothing for 2 s (less than the 10 s after which a node that reads nothing is let go)
+            proxy.pauseTowardClient(true);
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            try {
+                for (int i = 0; i < 250; i++) {
+                    calls.add(gw.dispatch(new Request("run", "slow-reader", big, null, null), DispatchMode.P2P,
+                            Duration.ofSeconds(60)));
+                }
+                Thread.sleep(2000);
+                assertThat(gw.stats().controlSendQueueOverflows()).isZero();
+            } finally {
+                proxy.pauseTowardClient(false);
+            }
+            for (CompletableFuture<Response> f : calls) {
+                Response r = f.get(60, TimeUnit.SECONDS);
+                assertThat(r.ok()).as(r.toString()).isTrue();
+            }
+            assertThat(ran.get()).isEqualTo(250);
+            assertThat(disconnects).as("the node's socket stayed up").isEmpty();
+            assertThat(gw.stats().controlSendQueueOverflows()).isZero();
+        }
+    }
 }

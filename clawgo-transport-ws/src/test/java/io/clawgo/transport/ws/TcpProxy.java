@@ -13,19 +13,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP forwarder on 127.0.0.1 between a node and the gateway, so that a test can cut a node's connection abruptly
- * (RST, no WebSocket close frame), as a crash or a network failure would, while both ends are the real library.
+ * (RST, no WebSocket close frame), as a crash or a network failure would, or stop one direction (a stalled reader),
+ * while both ends are the real library.
  */
 final class TcpProxy implements AutoCloseable {
+    private static final int RECEIVE_BUFFER = 256 * 1024;
     private final ServerSocket server;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
     private volatile boolean pausedTowardTarget;
+    private volatile boolean pausedTowardClient;
 
     TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket();
+        // fixed receive windows (no autotuning, which may grow to tcp_rmem's 32 MiB here): while a direction is
+        // paused, the kernel holds a known, small amount of it, so the ends' own queues fill as they would
+        server.setReceiveBufferSize(RECEIVE_BUFFER);
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         Thread t = new Thread(this::acceptLoop, "tcp-proxy-accept");
         t.setDaemon(true);
@@ -50,6 +56,11 @@ final class TcpProxy implements AutoCloseable {
         pausedTowardTarget = paused;
     }
 
+    /** Stops (or resumes) forwarding bytes toward the client (the node): it reads nothing new, as a stalled node. */
+    void pauseTowardClient(boolean paused) {
+        pausedTowardClient = paused;
+    }
+
     /** Resets every forwarded connection at once (SO_LINGER 0: an RST, no close handshake). */
     void killAll() {
         for (Socket s : sockets) {
@@ -68,7 +79,9 @@ final class TcpProxy implements AutoCloseable {
             try {
                 Socket in = server.accept();
                 accepted.incrementAndGet();
-                Socket out = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                Socket out = new Socket();
+                out.setReceiveBufferSize(RECEIVE_BUFFER);
+                out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
                 in.setTcpNoDelay(true);
                 out.setTcpNoDelay(true);
                 sockets.add(in);
@@ -90,7 +103,7 @@ final class TcpProxy implements AutoCloseable {
             try (InputStream is = from.getInputStream(); OutputStream os = to.getOutputStream()) {
                 int n;
                 while (true) {
-                    while (towardTarget && pausedTowardTarget && !closed) {
+                    while ((towardTarget ? pausedTowardTarget : pausedTowardClient) && !closed) {
                         Thread.sleep(5);
                     }
                     if ((n = is.read(buf)) < 0) {
