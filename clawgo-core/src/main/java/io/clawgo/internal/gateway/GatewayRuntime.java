@@ -8,6 +8,7 @@ import io.clawgo.config.P2pConfig;
 import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.internal.cluster.ClusterMember;
 import io.clawgo.internal.concurrent.NamedThreadFactory;
+import io.clawgo.internal.registry.NodeAudit;
 import io.clawgo.internal.registry.NodeRegistry;
 import io.clawgo.internal.registry.RegistrationRules;
 import io.clawgo.internal.subagent.DefaultSubagentRuntime;
@@ -78,6 +79,7 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Writes the dispatch and task audits in batches: file I/O off the dispatch path and off the timers. */
     private ScheduledExecutorService auditFlusher;
     private NodeRegistry registry;
+    private NodeAudit nodeAudit;
     private ClusterMember cluster;
     /** Set once every component started; {@code /ready} answers 503 before. */
     private volatile boolean started;
@@ -207,9 +209,11 @@ public final class GatewayRuntime implements AutoCloseable {
         timers.setRemoveOnCancelPolicy(true);
         scheduler = timers;
         Path dataDir = config.dataDir();
-        registry = new NodeRegistry(dataDir, config.nodeTtl(), config.offlineRetention(), config.auditMaxBytes(),
-                config.maxNodes(), new RegistrationRules(config.nodeTokens().keySet(),
-                        config.nodePolicy().maxRegisterChangesPerMinute()), Clock.systemUTC());
+        nodeAudit = new NodeAudit(dataDir, config.auditMaxBytes(), Clock.systemUTC());
+        registry = new NodeRegistry(dataDir, config.nodeTtl(), config.offlineRetention(), config.maxNodes(),
+                new RegistrationRules(config.nodeTokens().keySet(), config.nodePolicy().maxRegisterChangesPerMinute()),
+                Clock.systemUTC(), null);
+        registry.addListener(nodeAudit); // first: its line is on disk before anyone else hears of the event
         registry.start();
         AccessPolicy access = config.access();
         long partialMax = access.partialMessagesMaxBytes() > 0 ? access.partialMessagesMaxBytes()
@@ -509,9 +513,9 @@ public final class GatewayRuntime implements AutoCloseable {
     public long auditDropped() {
         JsonlAudit d = dispatchAudit;
         JsonlAudit t = taskAudit;
-        NodeRegistry r = registry;
+        NodeAudit n = nodeAudit;
         return (d == null ? 0 : d.droppedLines()) + (t == null ? 0 : t.droppedLines())
-                + (r == null ? 0 : r.auditDropped());
+                + (n == null ? 0 : n.droppedLines());
     }
 
     /**
@@ -592,6 +596,7 @@ public final class GatewayRuntime implements AutoCloseable {
         closeQuietly(tunnelFallback);
         closeQuietly(relay);
         closeQuietly(registry);
+        closeQuietly(nodeAudit);
         if (callbacks != null) {
             callbacks.shutdown(); // a continuation attached later runs on the completing thread
         }
