@@ -21,6 +21,7 @@ import io.clawgo.spi.TransportStatus;
 import io.clawgo.subagent.AgentHandler;
 import io.clawgo.subagent.SubagentRuntime;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +43,11 @@ import java.util.function.Supplier;
  *             SpawnRequest.of("node.edge-1.main", "say hi"), Duration.ofSeconds(30));
  * }
  * }</pre>
+ *
+ * <p><b>Entry point.</b> {@code Gateway.builder()...build()} makes a gateway that is configured and checked but not
+ * started; {@link #start()} starts it and {@link #close()} stops it. {@link Builder#start()} is the shortcut of both
+ * steps, as above. A gateway starts once: after {@link #close()}, or a start that failed, build a new one. The other
+ * entry points follow the same pattern ({@code NodeAgent.builder()}, {@code GatewayClient.builder()}).
  *
  * <p>Thread-safe. {@link #close()} stops the server, closes every node connection and flushes state.
  */
@@ -63,9 +70,51 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Starts the gateway: creates the transports, opens the data directory, binds the port and starts the server. On
+     * failure, whatever was already started is stopped again (no thread of the gateway is left running) and the
+     * gateway is closed. Calling it again while the gateway runs does nothing.
+     *
+     * @throws ConfigException       for a transport or cluster provider that is missing or unavailable (the message
+     *                               lists the names found)
+     * @throws ClawgoException       with code {@code bind_failed} when the address cannot be bound (for example, the
+     *                               port is taken), or {@code start_failed} for any other start failure
+     * @throws IllegalStateException after {@link #close()} or a failed start
+     */
+    public void start() {
+        if (runtime.isClosed()) {
+            throw new IllegalStateException("the gateway is closed (or failed to start): build a new one");
+        }
+        GatewayConfig config = runtime.config();
+        try {
+            runtime.start();
+        } catch (ConfigException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            if (isBindFailure(e)) {
+                throw new ClawgoException("bind_failed", "cannot listen on " + config.host() + ":" + config.port()
+                        + ": " + e.getMessage(), e);
+            }
+            throw new ClawgoException("start_failed", "gateway failed to start: " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new ClawgoException("start_failed", "gateway failed to start: " + e, e);
+        }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException
+                    || (t.getMessage() != null && t.getMessage().startsWith("Failed to bind"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The port the gateway listens on.
      *
-     * @return the bound port; the one actually picked when the gateway was configured with port 0
+     * @return the bound port; the one actually picked when the gateway was configured with port 0; before
+     *         {@link #start()}, the configured port
      */
     public int port() {
         return runtime.port();
@@ -412,12 +461,12 @@ public final class Gateway implements AutoCloseable {
     private record RuntimeStats(GatewayRuntime runtime) implements Stats {
         @Override
         public int nodesOnline() {
-            return runtime.registry() == null ? 0 : runtime.registry().onlineCount();
+            return runtime.nodesOnline();
         }
 
         @Override
         public int nodesTotal() {
-            return runtime.registry() == null ? 0 : runtime.registry().size();
+            return runtime.nodesTotal();
         }
 
         @Override
@@ -507,8 +556,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Configures and starts a {@link Gateway}. Values are checked by {@link #start()}, except where a method says
-     * otherwise. Not thread-safe.
+     * Configures a {@link Gateway}: {@link #build()} makes it (not started), {@link #start()} makes and starts it.
+     * Values are checked by {@link #build()}, except where a method says otherwise. Not thread-safe.
      */
     public static final class Builder {
         private GatewayConfig config = GatewayConfig.defaults();
@@ -516,6 +565,8 @@ public final class Gateway implements AutoCloseable {
         private ClassLoader classLoader = Gateway.class.getClassLoader();
         private Listener listener;
         private Supplier<String> metricsText;
+        private ThreadFactory threadFactory;
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {
         }
@@ -561,7 +612,7 @@ public final class Gateway implements AutoCloseable {
          * Sets the bearer token of every API route and the node WebSocket ({@code gateway.token}).
          *
          * @param token the token (trimmed); {@code null} or empty means none (the default): without per-node tokens
-         *              either, every route is open, which {@link #start()} allows only on a loopback host or with
+         *              either, every route is open, which {@link #build()} allows only on a loopback host or with
          *              {@link #allowUnauthenticated(boolean)}
          * @return this builder
          */
@@ -721,7 +772,7 @@ public final class Gateway implements AutoCloseable {
         /**
          * Lets the gateway run without a token on an address other than loopback ({@code gateway.auth: "none"};
          * {@link AccessPolicy.Builder#allowUnauthenticated(boolean)}). Without a gateway token, and without this,
-         * {@link #start()} refuses any host but loopback: anyone who reaches the port could register nodes and
+         * {@link #build()} refuses any host but loopback: anyone who reaches the port could register nodes and
          * dispatch to them. Per-node tokens alone do not count as a token (the REST API stays open).
          *
          * @param allow {@code true} to allow it (default {@code false})
@@ -825,8 +876,72 @@ public final class Gateway implements AutoCloseable {
         }
 
         /**
-         * Validates the configuration, creates the transports, opens the data directory and starts the server. On
-         * failure, whatever was already started is released.
+         * Makes the threads of every pool the gateway starts, instead of the library's daemon threads named
+         * {@code clawgo-*}: for thread names, priorities, context class loaders or accounting of the application's
+         * own. The gateway starts these pools (default names, sizes):
+         * <ol>
+         * <li>{@code clawgo-http-N}: Jetty's request threads, 8 to 200; with a factory, Jetty's scheduler (1 thread,
+         *     idle timeouts) too, else Jetty's own {@code Scheduler-N};</li>
+         * <li>{@code clawgo-gateway-timer-N}: timers of requests, retries, pings and event streams, 2;</li>
+         * <li>{@code clawgo-registry-reaper}: node TTL and state file writes, 1;</li>
+         * <li>{@code clawgo-audit}: writes the dispatch and task audits, 1;</li>
+         * <li>{@code clawgo-callback-N}: continuations of {@link Gateway#dispatch} futures, 2 to 8 (none with
+         *     {@link #directCallbacks(boolean)});</li>
+         * <li>{@code clawgo-fallback-N}: the next attempt after a P2P transport failure, up to 2;</li>
+         * <li>{@code clawgo-gateway-events-N}: calls the {@link #listener(Listener)}, 1 (only with a listener);</li>
+         * <li>{@code clawgo-agent-N}: runs {@link #localAgent local agents}' tasks, one per running task;</li>
+         * <li>{@code clawgo-relay-N}: the HTTP relay's calls to node endpoints, one per call in flight.</li>
+         * </ol>
+         * Transports from other artifacts make their threads with it when they support it
+         * ({@link io.clawgo.spi.GatewayContext#threadFactory()}); libraries' own threads (OkHttp's {@code TaskRunner},
+         * native ones) are theirs. The pools are shut down by {@link Gateway#close()} either way.
+         *
+         * <p>The factory is called from the gateway's threads whenever a pool grows (pools shrink after 30 to 60 s
+         * idle and grow again later), so it must be thread-safe and return a new, unstarted platform thread each
+         * time. The threads it makes keep its name, daemon flag and uncaught exception handler: a non-daemon thread
+         * keeps the JVM alive until the gateway is closed.
+         *
+         * @param factory the factory; {@code null} means the library's (the default)
+         * @return this builder
+         */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = factory;
+            return this;
+        }
+
+        /**
+         * Sets the clock of the wall-clock times the gateway records: a node's {@code registered_at} and
+         * {@code last_seen_at} (and so the node TTL and offline retention, measured from them), node audit lines,
+         * dispatch records and {@link DispatchEvent#startedAt()}, subagent task records, and the per-minute counts of
+         * the web UI's charts. Timeouts, latencies and retry delays are measured with {@link System#nanoTime()}
+         * whatever the clock. For tests: note that with a clock that does not move, no node ever misses its TTL.
+         *
+         * @param clock the clock (default {@link Clock#systemUTC()})
+         * @return this builder
+         * @throws NullPointerException when {@code clock} is {@code null}
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Validates the configuration and makes the gateway, not started: nothing is bound, no thread runs and no file
+         * is opened until {@link Gateway#start()}. The builder may be used again afterwards.
+         *
+         * @return the gateway; {@link Gateway#start() start} it, and {@link Gateway#close() close} it when done
+         * @throws ConfigException for invalid configuration (the message names the field), or no gateway token on a
+         *                         host other than loopback without {@link #allowUnauthenticated(boolean)} (the
+         *                         message says how to fix it)
+         */
+        public Gateway build() {
+            return new Gateway(new GatewayRuntime(config, agents, classLoader,
+                    listener == null ? null : new ListenerBridge(listener), metricsText, threadFactory, clock));
+        }
+
+        /**
+         * Makes the gateway and starts it: {@link #build()}, then {@link Gateway#start()}. On failure, whatever was
+         * already started is released.
          *
          * @return the running gateway; close it when done
          * @throws ConfigException for invalid configuration (the message names the field), a transport that is
@@ -837,32 +952,9 @@ public final class Gateway implements AutoCloseable {
          *                         port is taken), or {@code start_failed} for any other start failure
          */
         public Gateway start() {
-            GatewayRuntime runtime = new GatewayRuntime(config, agents, classLoader,
-                    listener == null ? null : new ListenerBridge(listener), metricsText);
-            try {
-                runtime.start();
-            } catch (ConfigException e) {
-                throw e;
-            } catch (java.io.IOException e) {
-                if (isBindFailure(e)) {
-                    throw new ClawgoException("bind_failed", "cannot listen on " + config.host() + ":" + config.port()
-                            + ": " + e.getMessage(), e);
-                }
-                throw new ClawgoException("start_failed", "gateway failed to start: " + e.getMessage(), e);
-            } catch (Exception e) {
-                throw new ClawgoException("start_failed", "gateway failed to start: " + e, e);
-            }
-            return new Gateway(runtime);
-        }
-
-        private static boolean isBindFailure(Throwable e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof java.net.BindException
-                        || (t.getMessage() != null && t.getMessage().startsWith("Failed to bind"))) {
-                    return true;
-                }
-            }
-            return false;
+            Gateway gateway = build();
+            gateway.start();
+            return gateway;
         }
     }
 }

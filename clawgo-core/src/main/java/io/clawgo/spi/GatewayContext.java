@@ -5,6 +5,7 @@ import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.NodeInfo;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 
 /** What core gives a gateway-side transport, in {@link TransportProvider#createGatewayTransport}. Thread-safe. */
 public interface GatewayContext {
@@ -55,5 +56,18 @@ public interface GatewayContext {
      */
     default NodePolicy nodePolicy() {
         return NodePolicy.defaults();
+    }
+
+    /**
+     * The thread factory the application gave the gateway ({@code Gateway.Builder.threadFactory}): a transport that
+     * starts threads of its own should make them with it when there is one, so that the application sees (and names,
+     * and accounts for) every thread the gateway runs. The transport still owns the pools it makes with it and shuts
+     * them down in {@link GatewayTransport#close()}.
+     *
+     * @return the application's factory, or empty when it gave none (make and name threads as usual); the default
+     *         implementation returns empty
+     */
+    default Optional<ThreadFactory> threadFactory() {
+        return Optional.empty();
     }
 }

@@ -39,9 +39,14 @@ final class EventThread implements GatewayEvents, AutoCloseable {
     private volatile long lastWarnNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
 
     EventThread(GatewayEvents listener, int capacity) {
+        this(listener, capacity, new NamedThreadFactory("clawgo-gateway-events-"));
+    }
+
+    /** @param threads makes the delivering thread */
+    EventThread(GatewayEvents listener, int capacity, java.util.concurrent.ThreadFactory threads) {
         this.listener = listener;
         this.thread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity),
-                new NamedThreadFactory("clawgo-gateway-events-"));
+                threads);
         thread.allowCoreThreadTimeOut(true);
     }
 

@@ -45,10 +45,14 @@ final class NodesView {
     private final DefaultSubagentRuntime subagents;
     private final DispatchStats charts;
     private final String hostname;
-    private final Instant startedAt = Instant.now();
+    /** Wall-clock time of the {@code local} node's {@code registered_at} and {@code last_seen_at}. */
+    private final java.time.Clock clock;
+    private final Instant startedAt;
 
     NodesView(GatewayConfig config, ClusterMember cluster, NodeDispatcher dispatcher, GatewayTransport p2p,
-              DefaultSubagentRuntime subagents, DispatchStats charts) {
+              DefaultSubagentRuntime subagents, DispatchStats charts, java.time.Clock clock) {
+        this.clock = clock;
+        this.startedAt = clock.instant();
         this.charts = charts;
         this.config = config;
         this.cluster = cluster;
@@ -331,7 +335,7 @@ final class NodesView {
                 .actions(List.of("agent_task"))
                 .agents(agents)
                 .registeredAt(startedAt)
-                .lastSeenAt(Instant.now())
+                .lastSeenAt(clock.instant())
                 .online(true)
                 .build();
     }

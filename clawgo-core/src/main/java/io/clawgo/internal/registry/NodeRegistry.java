@@ -1,27 +1,22 @@
 package io.clawgo.internal.registry;
 
 import io.clawgo.internal.audit.Clipped;
-import io.clawgo.internal.audit.JsonlAudit;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -30,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's node registry: every registered node, its liveness, persistence and audit.
+ * The gateway's node registry: every registered node and its liveness. What is kept on disk is {@link NodeStore}'s
+ * job; what is audited is a listener's ({@link NodeAudit}).
  *
  * <p><b>Liveness.</b> {@link #upsert} and {@link #heartbeat} mark a node online and refresh its {@code lastSeenAt}.
  * A reaper thread ({@code clawgo-registry-reaper}, started by {@link #start}) marks online nodes offline when they
@@ -51,19 +47,18 @@ import org.slf4j.LoggerFactory;
  * all kept, even above a limit that was lowered since; new ids are then refused until the count is below it.
  *
  * <p><b>Persistence.</b> With a data directory, the node set (tokens included) is kept in
- * {@code <dataDir>/nodes-state.json}, written atomically with owner-only permissions by the reaper thread alone, from
- * a snapshot taken at write time, so an older snapshot never overwrites a newer one. Membership and field changes are
- * written within about 200 ms (coalesced); heartbeats that only move {@code lastSeenAt} are written at most every
- * 30 s; {@link #close} writes what is left. Restored nodes are offline until they reconnect. A corrupt state file is
- * moved aside ({@code nodes-state.json.corrupt-<epochMillis>}) and does not stop the gateway.
+ * {@code <dataDir>/nodes-state.json} by a {@link NodeStore}: the registry tells it what changed (membership and
+ * fields, or only {@code lastSeenAt}) and it writes coalesced snapshots on the reaper thread; {@link #close} writes
+ * what is left. Restored nodes are offline until they reconnect.
  *
- * <p><b>Audit.</b> {@code <dataDir>/nodes-audit.jsonl} (bounded, rotated) gets one line per {@code upsert},
- * {@code offline} (with a {@code reason}), {@code online} (a heartbeat revived an offline node), {@code delete} and
- * {@code pruned}; never a token, and never a line per plain heartbeat. {@link #recentEvents} serves the newest.
+ * <p><b>Events.</b> {@link Listener}s hear of liveness (online, offline, removed), of registrations, and of what a
+ * record keeper needs besides (a stored registration, a heartbeat reviving a node, a delete, a prune): the gateway's
+ * {@link NodeAudit} is such a listener.
  *
  * <p><b>Threads.</b> All methods are thread-safe. Each update is an atomic per-id {@code compute} on a concurrent map;
  * no lock is held during file I/O. {@link Listener}s are called on the calling thread (the reaper thread for TTL and
- * retention events) outside any lock; an exception from a listener is logged and ignored.
+ * retention events) outside any lock, in the order they were added; an exception from a listener is logged and
+ * ignored.
  */
 public final class NodeRegistry implements NodeLookup, AutoCloseable {
 
@@ -88,6 +83,32 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
          */
         default void onRegistration(String id, String outcome) {
         }
+
+        /**
+         * A registration was stored ({@link #upsert}); {@link #onOnline} follows when the node was not online.
+         *
+         * @param stored       the record as stored now
+         * @param existed      whether the id was known before
+         * @param tokenDropped whether the stored token was dropped because the endpoint changed without a new one
+         */
+        default void onStored(NodeInfo stored, boolean existed, boolean tokenDropped) {
+        }
+
+        /** A {@link #heartbeat} brought offline node {@code n} back; {@link #onOnline} follows. */
+        default void onRevived(NodeInfo n) {
+        }
+
+        /** Node {@code id} was deleted with {@link #remove}; {@link #onRemoved} follows. */
+        default void onDeleted(String id) {
+        }
+
+        /**
+         * Node {@code id} was pruned, offline for longer than the offline retention; {@link #onRemoved} follows.
+         *
+         * @param lastSeen its last contact
+         */
+        default void onPruned(String id, Instant lastSeen) {
+        }
     }
 
     /** The outcome of a stored registration, as {@link Listener#onRegistration} gets it. */
@@ -96,13 +117,9 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
     /** Reason given by the reaper when a node was not heard from within the TTL. */
     public static final String REASON_TTL = "ttl";
 
-    static final String AUDIT_FILE = "nodes-audit.jsonl";
-    static final int RECENT_EVENTS = 200;
     static final String THREAD_NAME = "clawgo-registry-reaper";
     static final long MIN_TICK_MILLIS = 50;
     static final long MAX_TICK_MILLIS = 15_000;
-    static final long WRITE_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    static final long SEEN_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final int MAX_ID_LENGTH = 128;
@@ -121,24 +138,14 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
     private final Duration offlineRetention;
     private final Clock clock;
     private final long tickMillis;
+    /** The state file, or {@code null} for an in-memory registry. */
     private final NodeStore store;
-    private final JsonlAudit audit;
+    /** Makes the reaper thread. */
+    private final ThreadFactory threads;
     private final RegistrationRules rules;
     /** Change budgets (token buckets) of the ids that changed their registration; dropped with the node. */
     private final ConcurrentHashMap<String, ChangeBudget> budgets = new ConcurrentHashMap<>();
     private final AtomicLong lastLimitWarnNanos = new AtomicLong();
-
-    /** A membership or field change is not yet on disk. */
-    private final AtomicBoolean stateDirty = new AtomicBoolean();
-    /** Only {@code lastSeenAt} values are not yet on disk. */
-    private final AtomicBoolean seenDirty = new AtomicBoolean();
-    /** A coalesced write is scheduled on the executor. */
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    /** Serialises snapshot + write (the executor is the only writer, except the final write in close). */
-    private final Object writeLock = new Object();
-    private volatile long lastWriteNanos;
-    private long lastWarnNanos;
-    private boolean warned;
 
     private final Object lifecycle = new Object();
     private volatile ScheduledThreadPoolExecutor executor;
@@ -148,43 +155,41 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
     /**
      * A registry without a node limit.
      *
-     * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
-     *                         in-memory registry (nothing written)
+     * @param dataDir          where {@code nodes-state.json} lives, or {@code null} for an in-memory registry (nothing
+     *                         written)
      * @param ttl              a node is online while heard from within this; positive
      * @param offlineRetention an offline node is removed once its last contact is older than this; not negative
-     * @param auditMaxBytes    the size at which the node audit file is rotated; positive
      * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
      */
-    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, Clock clock) {
-        this(dataDir, ttl, offlineRetention, auditMaxBytes, Integer.MAX_VALUE, clock);
+    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, Clock clock) {
+        this(dataDir, ttl, offlineRetention, Integer.MAX_VALUE, clock);
     }
 
     /**
-     * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
-     *                         in-memory registry (nothing written)
+     * @param dataDir          where {@code nodes-state.json} lives, or {@code null} for an in-memory registry (nothing
+     *                         written)
      * @param ttl              a node is online while heard from within this; positive
      * @param offlineRetention an offline node is removed once its last contact is older than this; not negative
-     * @param auditMaxBytes    the size at which the node audit file is rotated; positive
      * @param maxNodes         most nodes held, online and offline; positive
      * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
      */
-    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, int maxNodes,
-                        Clock clock) {
-        this(dataDir, ttl, offlineRetention, auditMaxBytes, maxNodes, RegistrationRules.NONE, clock);
+    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, int maxNodes, Clock clock) {
+        this(dataDir, ttl, offlineRetention, maxNodes, RegistrationRules.NONE, clock, null);
     }
 
     /**
-     * @param dataDir          where {@code nodes-state.json} and {@code nodes-audit.jsonl} live, or {@code null} for an
-     *                         in-memory registry (nothing written)
+     * @param dataDir          where {@code nodes-state.json} lives, or {@code null} for an in-memory registry (nothing
+     *                         written)
      * @param ttl              a node is online while heard from within this; positive
      * @param offlineRetention an offline node is removed once its last contact is older than this; not negative
-     * @param auditMaxBytes    the size at which the node audit file is rotated; positive
      * @param maxNodes         most nodes held, online and offline; positive
      * @param rules            ids reserved by node tokens and the rate limit of changing registrations
      * @param clock            time source for {@code lastSeenAt}, {@code registeredAt}, TTL and retention
+     * @param threads          makes the reaper thread, or {@code null} for a daemon thread named
+     *                         {@code clawgo-registry-reaper}
      */
-    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, long auditMaxBytes, int maxNodes,
-                        RegistrationRules rules, Clock clock) {
+    public NodeRegistry(Path dataDir, Duration ttl, Duration offlineRetention, int maxNodes, RegistrationRules rules,
+                        Clock clock, ThreadFactory threads) {
         this.rules = Objects.requireNonNull(rules, "rules");
         if (maxNodes <= 0) {
             throw new IllegalArgumentException("max nodes must be positive, got " + maxNodes);
@@ -201,9 +206,12 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         }
         long quarter = ttl.dividedBy(4).toMillis();
         this.tickMillis = Math.max(MIN_TICK_MILLIS, Math.min(quarter, MAX_TICK_MILLIS));
-        this.store = dataDir == null ? null : new NodeStore(dataDir);
-        this.audit = new JsonlAudit(dataDir == null ? null : dataDir.resolve(AUDIT_FILE), auditMaxBytes, RECENT_EVENTS);
-        this.lastWriteNanos = System.nanoTime() - WRITE_COALESCE_NANOS;
+        this.store = dataDir == null ? null : new NodeStore(dataDir, this::list);
+        this.threads = threads != null ? threads : r -> {
+            Thread t = new Thread(r, THREAD_NAME);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**
@@ -242,11 +250,7 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
             if (store != null) {
                 restore();
             }
-            ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, THREAD_NAME);
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, threads);
             ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
             ex.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
             ex.setRemoveOnCancelPolicy(true);
@@ -255,9 +259,8 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
             LOG.debug("node registry started (ttl {}, offline retention {}, reaper every {} ms, state {})", ttl,
                     offlineRetention, tickMillis, store == null ? "in memory" : store.file());
         }
-        if (stateDirty.get() || seenDirty.get()) {
-            stateDirty.set(true);
-            scheduleFlush();
+        if (store != null) {
+            store.start(executor); // writes what changed before start
         }
     }
 
@@ -394,14 +397,8 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         } else {
             markStateDirty();
         }
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("existed", existed);
-        extra.put("endpoint", stored.endpoint());
-        extra.put("version", stored.version());
-        if (tokenDropped[0]) {
-            extra.put("token_dropped", true);
-        }
-        audit("upsert", id, extra);
+        boolean dropped = tokenDropped[0];
+        fire(l -> l.onStored(stored, existed, dropped));
         LOG.debug("node {} {} (endpoint {}, version {})", id, existed ? "updated" : "registered",
                 Clipped.forLog(stored.endpoint()), Clipped.forLog(stored.version()));
         if (old == null || !old.online()) {
@@ -473,7 +470,7 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
     }
 
     /**
-     * Refreshes {@code lastSeenAt} and marks a known node online. No audit line unless the node was offline.
+     * Refreshes {@code lastSeenAt} and marks a known node online. No event unless the node was offline.
      *
      * @return the stored record, or empty when the node is unknown (it must register first)
      */
@@ -493,7 +490,7 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         }
         if (revived[0]) {
             markStateDirty();
-            audit("online", key, Map.of("via", "heartbeat"));
+            fire(l -> l.onRevived(stored));
             fire(l -> l.onOnline(stored));
         } else {
             markSeenDirty();
@@ -571,7 +568,7 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         }
         budgets.remove(key);
         markStateDirty();
-        audit("delete", key, Map.of());
+        fire(l -> l.onDeleted(key));
         LOG.info("node {} deleted", key);
         fire(l -> l.onRemoved(key));
         return true;
@@ -615,19 +612,9 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         return n;
     }
 
-    /** Lines of the node audit ({@code nodes-audit.jsonl}) that could not be written (I/O errors). */
-    public long auditDropped() {
-        return audit.droppedLines();
-    }
-
     /** The TTL after which a silent node is offline. */
     public Duration ttl() {
         return ttl;
-    }
-
-    /** Up to {@code limit} of the newest node audit events, newest first. */
-    public List<Map<String, Object>> recentEvents(int limit) {
-        return audit.recent(limit);
     }
 
     public void addListener(Listener l) {
@@ -644,11 +631,7 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
         try {
             reap();
             if (store != null) {
-                if (stateDirty.get()) {
-                    scheduleFlush();
-                } else if (seenDirty.get() && System.nanoTime() - lastWriteNanos >= SEEN_FLUSH_NANOS) {
-                    writeState();
-                }
+                store.tick();
             }
         } catch (VirtualMachineError e) {
             throw e;
@@ -689,9 +672,10 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
                 });
                 if (pruned[0]) {
                     String id = seen.id();
+                    Instant last = lastSeen(seen);
                     budgets.remove(id);
                     markStateDirty();
-                    audit("pruned", id, Map.of("last_seen_at", lastSeen(seen).toString()));
+                    fire(l -> l.onPruned(id, last));
                     LOG.info("node {} pruned: offline for longer than {}", id, offlineRetention);
                     fire(l -> l.onRemoved(id));
                 }
@@ -727,7 +711,6 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
 
     private void wentOffline(NodeInfo n, String reason) {
         markStateDirty();
-        audit("offline", n.id(), Map.of("reason", reason));
         LOG.info("node {} offline ({})", n.id(), reason);
         fire(l -> l.onOffline(n, reason));
     }
@@ -739,92 +722,20 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
     // ------------------------------------------------------------------------------------------------ persistence
 
     private void markStateDirty() {
-        if (store == null) {
-            return;
+        if (store != null) {
+            store.stateChanged();
         }
-        stateDirty.set(true);
-        scheduleFlush();
     }
 
     private void markSeenDirty() {
         if (store != null) {
-            seenDirty.set(true);
-        }
-    }
-
-    /** Schedules one coalesced write, at least {@link #WRITE_COALESCE_NANOS} after the previous one. */
-    private void scheduleFlush() {
-        ScheduledThreadPoolExecutor ex = executor;
-        if (ex == null || !flushScheduled.compareAndSet(false, true)) {
-            return;
-        }
-        long delay = Math.max(0, lastWriteNanos + WRITE_COALESCE_NANOS - System.nanoTime());
-        try {
-            ex.schedule(this::flushTask, delay, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            flushScheduled.set(false); // closing: close() writes the state
-        }
-    }
-
-    private void flushTask() {
-        long wait = lastWriteNanos + WRITE_COALESCE_NANOS - System.nanoTime();
-        ScheduledThreadPoolExecutor ex = executor;
-        if (wait > 0 && ex != null) {
-            // A write happened since this one was scheduled: keep to one write per coalescing window.
-            try {
-                ex.schedule(this::flushTask, wait, TimeUnit.NANOSECONDS);
-                return;
-            } catch (RejectedExecutionException e) {
-                // closing: write now (close() writes again only if something is still dirty)
-            }
-        }
-        flushScheduled.set(false);
-        try {
-            writeState();
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable t) {
-            LOG.warn("node state write failed", t);
-        }
-    }
-
-    /**
-     * Writes a snapshot taken now if anything is dirty. The dirty flags are cleared before the snapshot, so a change
-     * that lands after it sets them again and gets its own write.
-     */
-    private void writeState() {
-        if (store == null) {
-            return;
-        }
-        synchronized (writeLock) {
-            boolean state = stateDirty.getAndSet(false);
-            boolean seen = seenDirty.getAndSet(false);
-            if (!state && !seen) {
-                return;
-            }
-            List<NodeInfo> snapshot = list();
-            try {
-                store.save(snapshot);
-                LOG.trace("wrote {} node(s) to {}", snapshot.size(), store.file());
-            } catch (Exception e) {
-                stateDirty.set(true); // retried on a later reaper tick
-                long now = System.nanoTime();
-                if (!warned || now - lastWarnNanos >= WARN_INTERVAL_NANOS) {
-                    warned = true;
-                    lastWarnNanos = now;
-                    LOG.warn("cannot write node state file {}: {} (will retry)", store.file(), e.toString());
-                } else {
-                    LOG.debug("cannot write node state file {}: {}", store.file(), e.toString());
-                }
-            } finally {
-                lastWriteNanos = System.nanoTime();
-            }
+            store.seenChanged();
         }
     }
 
     // -------------------------------------------------------------------------------------------------- lifecycle
 
-    /** Stops the reaper, writes the state and closes the audit. Idempotent. */
+    /** Stops the reaper and writes what is not yet on disk. Idempotent. */
     @Override
     public void close() {
         ScheduledThreadPoolExecutor ex;
@@ -850,22 +761,12 @@ public final class NodeRegistry implements NodeLookup, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (stateDirty.get() || seenDirty.get()) {
-            writeState();
+        if (store != null) {
+            store.flush();
         }
-        audit.close();
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
-
-    private void audit(String event, String id, Map<String, ?> extra) {
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("time", clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
-        entry.put("event", event);
-        entry.put("node", id);
-        entry.putAll(extra);
-        audit.append(entry);
-    }
 
     private void fire(Consumer<Listener> call) {
         for (Listener l : listeners) {

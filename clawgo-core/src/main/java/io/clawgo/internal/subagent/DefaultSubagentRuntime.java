@@ -18,6 +18,7 @@ import io.clawgo.subagent.SpawnRequest;
 import io.clawgo.subagent.SubagentReply;
 import io.clawgo.subagent.SubagentRuntime;
 import io.clawgo.subagent.SubagentTask;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -38,6 +40,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +73,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
     private final Function<String, Map<String, Object>> p2pStatus;
     private final Map<String, LocalAgent> localAgents;
     private final JsonlAudit audit;
+    private final Clock clock;
     private final int maxTasks;
     private final Map<String, Entry> tasks = new ConcurrentHashMap<>();
     private final AtomicLong seq = new AtomicLong();
@@ -116,6 +120,23 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
                                   Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
                                   JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning,
                                   int maxStoredChars) {
+        this(registry, dispatcher, p2pStatus, localAgents, audit, scheduler, maxTasks, maxRunning, maxStoredChars,
+                new NamedThreadFactory("clawgo-agent-"), Clock.systemUTC());
+    }
+
+    /**
+     * @param p2pStatus      node id -> its P2P session summary for the registry view
+     * @param maxTasks       task records kept in memory (finished ones are evicted oldest first)
+     * @param maxRunning     tasks running at once; more are rejected with a clear error
+     * @param maxStoredChars the longest result, error or code text kept in a task record and in the audit
+     * @param threads        makes the threads that run local agents
+     * @param clock          the {@code created} and {@code updated} times of task records
+     */
+    public DefaultSubagentRuntime(NodeLookup registry, NodeDispatcher dispatcher,
+                                  Function<String, Map<String, Object>> p2pStatus, List<LocalAgent> localAgents,
+                                  JsonlAudit audit, ScheduledExecutorService scheduler, int maxTasks, int maxRunning,
+                                  int maxStoredChars, ThreadFactory threads, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.maxStoredChars = maxStoredChars;
         this.registry = registry;
         this.dispatcher = dispatcher;
@@ -129,7 +150,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         this.scheduler = scheduler;
         this.maxTasks = maxTasks;
         this.running = new Semaphore(maxRunning);
-        this.localExecutor = Executors.newCachedThreadPool(new NamedThreadFactory("clawgo-agent-"));
+        this.localExecutor = Executors.newCachedThreadPool(threads);
     }
 
     @Override
@@ -231,7 +252,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         if (!running.tryAcquire()) {
             throw new IllegalStateException("too many running tasks; try again later");
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         String id = "subagent-" + seq.incrementAndGet();
         SubagentTask task = new SubagentTask(id, request.task(), request.label(), request.agentId(),
                 target.local == null ? "node" : "local", target.nodeId, SubagentTask.RUNNING, null, null, null, null,
@@ -364,7 +385,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
             }
             SubagentTask t = e.task;
             whole = new SubagentTask(t.id(), t.task(), t.label(), t.agentId(), t.transport(), t.nodeId(), status,
-                    result, error, code, used, fallback, retries, t.created(), Instant.now());
+                    result, error, code, used, fallback, retries, t.created(), clock.instant());
             // what a node sent is kept bounded: in the records (list, get), in the audit and in any log
             e.task = new SubagentTask(t.id(), t.task(), t.label(), t.agentId(), t.transport(), t.nodeId(), status,
                     Clipped.text(result, maxStoredChars), Clipped.text(error, maxStoredChars),

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,8 +53,9 @@ final class HttpRelayTransport implements GatewayTransport {
     HttpRelayTransport(GatewayContext context) {
         this.context = context;
         // OkHttp's own dispatcher threads are neither daemon nor named like the library's
+        ThreadFactory threads = context.threadFactory().orElseGet(() -> new NamedThreadFactory("clawgo-relay-"));
         Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), new NamedThreadFactory("clawgo-relay-")));
+                new SynchronousQueue<>(), threads));
         dispatcher.setMaxRequests(MAX_CALLS);
         dispatcher.setMaxRequestsPerHost(MAX_CALLS_PER_HOST);
         RelayGuard guard = new RelayGuard(context.nodePolicy());

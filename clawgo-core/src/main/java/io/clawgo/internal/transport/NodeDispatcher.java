@@ -9,6 +9,7 @@ import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -54,6 +55,7 @@ public final class NodeDispatcher {
     /** Dispatch counts per minute of the last hour: [minute index][0 = all, 1 = failed]. */
     private final long[][] minutes = new long[60][2];
     private final long[] minuteStamp = new long[60];
+    private final Clock clock;
 
     /**
      * Where dispatches go for nodes this gateway does not hold online: the other gateways of its cluster.
@@ -87,6 +89,20 @@ public final class NodeDispatcher {
      */
     public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer,
                           int maxStoredChars, Remote remote) {
+        this(registry, router, audit, observer, maxStoredChars, remote, Clock.systemUTC());
+    }
+
+    /**
+     * @param maxStoredChars the longest node-supplied error kept in a dispatch record (the caller and the observer
+     *                       still get the whole response)
+     * @param remote         the other gateways, or {@link Remote#NONE}
+     * @param clock          the wall-clock time of each dispatch record ({@code time}, the observer's
+     *                       {@code startedAt}) and of the per-minute counts; durations are measured with
+     *                       {@link System#nanoTime()}
+     */
+    public NodeDispatcher(NodeRegistry registry, Router router, JsonlAudit audit, Observer observer,
+                          int maxStoredChars, Remote remote, Clock clock) {
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
         this.registry = registry;
         this.router = router;
         this.audit = audit;
@@ -111,7 +127,7 @@ public final class NodeDispatcher {
     private CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout,
                                                  boolean mayForward) {
         long started = System.nanoTime();
-        Instant at = Instant.now();
+        Instant at = clock.instant();
         Response rejected = check(request);
         CompletableFuture<Response> result;
         if (rejected == null) {
@@ -143,7 +159,7 @@ public final class NodeDispatcher {
 
     /** {@code dispatches_last_hour} and {@code failures_last_hour}, counted exactly (not from the kept records). */
     public synchronized Map<String, Object> lastHour() {
-        long now = System.currentTimeMillis() / 60_000;
+        long now = clock.millis() / 60_000;
         long all = 0;
         long failed = 0;
         for (int i = 0; i < 60; i++) {
@@ -159,7 +175,7 @@ public final class NodeDispatcher {
     }
 
     private synchronized void count(boolean ok) {
-        long minute = System.currentTimeMillis() / 60_000;
+        long minute = clock.millis() / 60_000;
         int i = (int) (minute % 60);
         if (minuteStamp[i] != minute) {
             minuteStamp[i] = minute;
