@@ -11,6 +11,7 @@ import io.clawgo.config.IceServer;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;
 import io.clawgo.micrometer.ClawgoMetrics;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -84,7 +85,8 @@ final class DocSnippets {
             out.add(r.reply().result() + " via " + r.reply().usedTransport());
         }
 
-        Response raw = gateway.dispatch(new Request("run", "edge-1", null, null, Map.of("cmd", "uptime")), "auto",
+        Response raw = gateway.dispatch(new Request("run", "edge-1", null, null, Map.of("cmd", "uptime")),
+                DispatchMode.AUTO,
                 Duration.ofSeconds(10)).join();     // never throws: a failure is a response with a code
         out.add(raw.ok() ? String.valueOf(raw.payload().get("result")) : raw.code() + ": " + raw.error());
         // end::embedding-dispatch[]

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.testing.RawControlClient;
@@ -91,7 +92,8 @@ class TcpExampleTransportTest {
             control.send("{\"type\":\"register\",\"node\":{\"id\":\"webrtc-only\",\"actions\":[\"run\"],"
                     + "\"capabilities\":{\"run\":true},\"transports\":[\"webrtc\"]}}");
             assertThat(control.next(WAIT, m -> "registered".equals(m.get("type")))).containsEntry("ok", true);
-            Response r = gateway.dispatch(io.clawgo.protocol.Request.of("run").withNode("webrtc-only"), "p2p", WAIT)
+            Response r = gateway.dispatch(io.clawgo.protocol.Request.of("run").withNode("webrtc-only"),
+                    DispatchMode.P2P, WAIT)
                     .get(10, TimeUnit.SECONDS);
             assertThat(r.code()).isEqualTo(io.clawgo.protocol.ErrorCodes.P2P_UNAVAILABLE);
             assertThat(r.payload()).containsEntry("fallback_from", "tcp_example");
@@ -139,7 +141,8 @@ class TcpExampleTransportTest {
                             .containsEntry("id", "raw-tcp");
 
                     CompletableFuture<Response> answer = gateway.dispatch(
-                            io.clawgo.protocol.Request.agentTask("raw-tcp", "ping " + round, Map.of()), "p2p", WAIT);
+                            io.clawgo.protocol.Request.agentTask("raw-tcp", "ping " + round, Map.of()),
+                                    DispatchMode.P2P, WAIT);
                     Map<String, Object> req = read(tcp);
                     assertThat(req).containsEntry("type", "node_request").containsEntry("to", "raw-tcp");
                     assertThat((Map<String, Object>) req.get("request")).containsEntry("action", "agent_task")
@@ -174,7 +177,8 @@ class TcpExampleTransportTest {
                 write(tcp, "{\"type\":\"tcp_example_hello\",\"from\":\"raw-drop\",\"session\":\""
                         + offer.get("session") + "\"}");
                 assertThat(read(tcp)).containsEntry("ok", true);
-                answer = gateway.dispatch(io.clawgo.protocol.Request.agentTask("raw-drop", "x", Map.of()), "auto",
+                answer = gateway.dispatch(io.clawgo.protocol.Request.agentTask("raw-drop", "x", Map.of()),
+                        DispatchMode.AUTO,
                         Duration.ofSeconds(30));
                 assertThat(read(tcp)).containsEntry("type", "node_request");
                 start = System.nanoTime();

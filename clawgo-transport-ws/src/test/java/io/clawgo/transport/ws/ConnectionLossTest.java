@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.RawControlClient;
@@ -69,7 +70,7 @@ class ConnectionLossTest {
                     .get("last_ready_at")));
             List<CompletableFuture<Response>> inFlight = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                inFlight.add(gw.dispatch(Request.of("run").withNode("fragile"), "p2p", TIMEOUT));
+                inFlight.add(gw.dispatch(Request.of("run").withNode("fragile"), DispatchMode.P2P, TIMEOUT));
             }
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> entered.get() == 5)).isTrue();
 
@@ -98,7 +99,7 @@ class ConnectionLossTest {
             // and carries requests again (the blocked handlers still hold their threads)
             release.countDown();
             assertThat(node.awaitConnected(Duration.ofSeconds(5))).isTrue();
-            Response after = gw.dispatch(Request.of("run").withNode("fragile"), "p2p", TIMEOUT)
+            Response after = gw.dispatch(Request.of("run").withNode("fragile"), DispatchMode.P2P, TIMEOUT)
                     .get(10, TimeUnit.SECONDS);
             assertThat(after.ok()).as(after.toString()).isTrue();
         }
@@ -110,7 +111,8 @@ class ConnectionLossTest {
              NodeAgent node = TunnelTests.node(proxy.url(), "fallback", this::blocking,
                      b -> b.endpoint(endpoint.url()))) {
             long t0 = System.nanoTime();
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("fallback"), "auto", TIMEOUT);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("fallback"),
+                    DispatchMode.AUTO, TIMEOUT);
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> entered.get() == 1)).isTrue();
             proxy.killAll();
             Response r = f.get(10, TimeUnit.SECONDS);
@@ -133,7 +135,7 @@ class ConnectionLossTest {
         try (RawControlClient first = RawControlClient.connect(gw.url(), TOKEN)) {
             String register = "{\"type\":\"register\",\"node\":{\"id\":\"twin\",\"capabilities\":{\"run\":true}}}";
             assertThat(first.exchange(register)).containsEntry("ok", true);
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("twin"), "p2p", TIMEOUT);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("twin"), DispatchMode.P2P, TIMEOUT);
             first.next(Duration.ofSeconds(5), m -> "node_request".equals(m.get("type")));
             try (RawControlClient second = RawControlClient.connect(gw.url(), TOKEN)) {
                 assertThat(second.exchange(register)).containsEntry("ok", true);
@@ -143,7 +145,8 @@ class ConnectionLossTest {
                 assertThat(first.awaitClose(Duration.ofSeconds(5))).isEqualTo(4001);
 
                 // the new connection carries requests; the session counts one re-establishment
-                CompletableFuture<Response> g = gw.dispatch(Request.of("run").withNode("twin"), "p2p", TIMEOUT);
+                CompletableFuture<Response> g = gw.dispatch(Request.of("run").withNode("twin"),
+                        DispatchMode.P2P, TIMEOUT);
                 String id = (String) second.next(Duration.ofSeconds(5), m -> "node_request".equals(m.get("type")))
                         .get("id");
                 second.send("{\"type\":\"node_response\",\"id\":\"" + id + "\",\"response\":{\"ok\":true}}");
@@ -162,7 +165,8 @@ class ConnectionLossTest {
         try (RawControlClient raw = RawControlClient.connect(gw.url(), TOKEN)) {
             assertThat(raw.exchange("{\"type\":\"register\",\"node\":{\"id\":\"orphan\",\"capabilities\":{\"run\":true}}}"))
                     .containsEntry("ok", true);
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("orphan"), "p2p", TIMEOUT);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("orphan"),
+                    DispatchMode.P2P, TIMEOUT);
             raw.next(Duration.ofSeconds(5), m -> "node_request".equals(m.get("type")));
             long t0 = System.nanoTime();
             gw.close();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
@@ -97,13 +98,13 @@ class SeedScenarioTest {
                 b -> b.endpoint("http://127.0.0.1:" + closedPort))) {
             Request req = new Request("run", "behind-nat", null, null, Map.of("x", "42"));
 
-            Response relay = gw.dispatch(req, "relay", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Response relay = gw.dispatch(req, DispatchMode.RELAY, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(relay.ok()).isFalse();
             // by default the relay does not even try a loopback endpoint (gateway.nodes.relay)
             assertThat(relay.code()).isEqualTo("relay_denied");
             assertThat(relay.payloadString("used_transport")).isEqualTo("http_relay");
 
-            for (String mode : List.of("p2p", "auto")) {
+            for (DispatchMode mode : List.of(DispatchMode.P2P, DispatchMode.AUTO)) {
                 Response r = gw.dispatch(req, mode, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
                 assertThat(r.ok()).as(mode + ": " + r).isTrue();
                 assertThat(r.node()).isEqualTo("behind-nat");

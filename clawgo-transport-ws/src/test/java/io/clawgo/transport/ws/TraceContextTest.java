@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clawgo.DispatchEvent;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
@@ -207,13 +208,15 @@ class TraceContextTest {
                  return Response.ok(Map.of("result", "ok"));
              })) {
             Request traced = new Request("run", "edge-t", null, null, null).withTraceparent(TP);
-            Response r = gw.dispatch(traced, "p2p", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Response r = gw.dispatch(traced, DispatchMode.P2P, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(r.ok()).as(r.toString()).isTrue();
             assertThat(endpoint.traceparents()).containsExactly(TP);
 
-            Response h = gw.dispatch(traced.withNode("edge-h"), "p2p", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Response h = gw.dispatch(traced.withNode("edge-h"),
+                    DispatchMode.P2P, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(h.ok()).as(h.toString()).isTrue();
-            Response none = gw.dispatch(traced.withNode("edge-h").withTraceparent(null), "p2p", Duration.ofSeconds(10))
+            Response none = gw.dispatch(traced.withNode("edge-h").withTraceparent(null),
+                    DispatchMode.P2P, Duration.ofSeconds(10))
                     .get(15, TimeUnit.SECONDS);
             assertThat(none.ok()).isTrue();
             assertThat(seen).containsExactly(TP, "null");
