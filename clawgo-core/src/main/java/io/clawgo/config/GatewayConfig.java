@@ -542,7 +542,7 @@ public final class GatewayConfig {
     public static GatewayConfig parse(String json) {
         JsonObject root;
         try {
-            root = WireCodec.get().parseObject(json, 1024 * 1024);
+            root = WireCodec.get().decode(json, JsonObject.class, 1024 * 1024);
         } catch (ProtocolException e) {
             throw new ConfigException("config: " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireAck;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayTransport;
@@ -450,11 +451,11 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         }
         P2pConfig limits = hub.p2p();
         String text = frameText;
-        if (text != null && !WireCodec.fits(text, limits.signalMaxBytes())) {
-            LOG.debug("refused a {}-byte {} from node {}: above signal_max_bytes", WireCodec.utf8Length(text), type,
+        if (text != null && !WireSizes.fits(text, limits.signalMaxBytes())) {
+            LOG.debug("refused a {}-byte {} from node {}: above signal_max_bytes", WireSizes.utf8Length(text), type,
                     nodeId);
             sendAck(WireAck.error(msg.type(), msg.id(), ErrorCodes.SIGNAL_TOO_LARGE + ": a " + type + " of "
-                    + WireCodec.utf8Length(text) + " bytes exceeds the signal limit of " + limits.signalMaxBytes()
+                    + WireSizes.utf8Length(text) + " bytes exceeds the signal limit of " + limits.signalMaxBytes()
                     + " bytes (gateway.nodes.p2p.signal_max_bytes); dropped"));
             return;
         }
@@ -551,8 +552,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     // ---- single writer ----
 
     private boolean enqueue(String text) {
-        if (!WireCodec.fits(text, maxMessageBytes)) {
-            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireCodec.utf8Length(text),
+        if (!WireSizes.fits(text, maxMessageBytes)) {
+            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireSizes.utf8Length(text),
                     nodeId, maxMessageBytes);
             return false;
         }

@@ -3,9 +3,11 @@ package io.clawgo.it.scale;
 import io.clawgo.Gateway;
 import io.clawgo.config.ClusterConfig;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.testing.ChildJvm;
 import io.clawgo.testing.LoopbackRelay;
 import java.io.BufferedReader;
@@ -141,10 +143,10 @@ public final class ScaleGatewayMain {
         StringBuilder sections = new StringBuilder();
         for (Map.Entry<String, Object> e : status.entrySet()) {
             sections.append(sections.length() == 0 ? "" : ",").append(e.getKey()).append('=')
-                    .append(WireCodec.utf8Length(WireCodec.get().toJson(e.getValue())));
+                    .append(WireSizes.utf8Length(WireCodec.get().toJson(e.getValue())));
         }
         return "TIMINGS " + (t1 - t0) / 1_000_000 + " " + (t2 - t1) / 1_000_000 + " " + (t3 - t2) / 1_000_000 + " "
-                + WireCodec.utf8Length(json) + " " + (nodes instanceof List<?> l ? l.size() : -1) + " " + agents + " "
+                + WireSizes.utf8Length(json) + " " + (nodes instanceof List<?> l ? l.size() : -1) + " " + agents + " "
                 + (tl - tn) / 1_000_000 + " " + listed + " " + sections;
     }
 
@@ -175,7 +177,7 @@ public final class ScaleGatewayMain {
             int slot = i;
             long t = System.nanoTime();
             CompletableFuture<Void> f = gw.dispatch(new Request("invoke", node, null, null, Map.of("nonce", nonce)),
-                    mode, Duration.ofSeconds(30)).handle((r, e) -> {
+                    DispatchMode.parse(mode), Duration.ofSeconds(30)).handle((r, e) -> {
                 try {
                     latencies[slot] = System.nanoTime() - t;
                     if (e != null) {

@@ -11,6 +11,7 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireAck;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.testing.TestHttp;
@@ -129,7 +130,7 @@ class SignalLimitsWebRtcTest {
     }
 
     private static long bytes(String json) {
-        return WireCodec.utf8Length(json);
+        return WireSizes.utf8Length(json);
     }
 
     @Test
