@@ -104,7 +104,7 @@ class ConcurrencyTest {
 
     @Test
     void requestsBeyondTheInFlightLimitAreRejectedAtOnceWithP2pBusy() throws Exception {
-        P2pConfig p2p = new P2pConfig(true, "websocket_tunnel", List.of(), List.of(), Duration.ofSeconds(60), 3);
+        P2pConfig p2p = P2pConfig.builder().transport("websocket_tunnel").maxInFlightPerNode(3).build();
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         try (Gateway gw = TunnelTests.gateway(dir, p2p);
