@@ -168,13 +168,15 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * What {@code GET /webui/api/nodes} answers, built now: {@code ok}, {@code nodes} (the gateway itself first as node
-     * {@code local}), {@code trees}, {@code p2p}, {@code dispatches}, {@code alerts} and {@code stats}.
+     * What the gateway knows about its fleet, built now: the facts {@code GET /webui/api/nodes} answers (its whole
+     * view), typed. Building it walks every node, agent and session of the fleet, not one page: for a single figure,
+     * {@link #stats()} and {@link #nodes()} are cheaper.
      *
-     * @return the payload as Java values (for example {@link NodeInfo} records in {@code nodes}), not decoded JSON
+     * @return a snapshot: the nodes (the gateway itself first, as node {@code local}), agent trees, P2P sessions,
+     *         recent dispatches, alerts, counts and, in a cluster, the cluster section
      */
-    public Map<String, Object> status() {
-        return runtime.nodesPayload();
+    public GatewayStatus status() {
+        return StatusViews.of(runtime.nodesPayload());
     }
 
     /**

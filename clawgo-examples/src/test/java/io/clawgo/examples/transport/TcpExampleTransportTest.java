@@ -156,11 +156,10 @@ class TcpExampleTransportTest {
                     assertThat(resp.payloadString("used_transport")).isEqualTo("tcp_example");
                 }
                 // the connection is gone; the gateway notices and the next hello re-establishes the session
-                assertThat(TestHttp.await(Duration.ofSeconds(5), () -> "closed".equals(
-                        session((Map<?, ?>) gateway.status().get("p2p"), "raw-tcp").get("status")))).isTrue();
+                assertThat(TestHttp.await(Duration.ofSeconds(5),
+                        () -> "closed".equals(session(gateway, "raw-tcp").status()))).isTrue();
             }
-            assertThat(((Number) session((Map<?, ?>) gateway.status().get("p2p"), "raw-tcp").get("retry_count"))
-                    .intValue()).as("one re-establishment").isEqualTo(1);
+            assertThat(session(gateway, "raw-tcp").retryCount()).as("one re-establishment").isEqualTo(1);
         }
     }
 
@@ -195,6 +194,12 @@ class TcpExampleTransportTest {
     private static Map<?, ?> session(Map<?, ?> p2p, String node) {
         return ((List<?>) p2p.get("nodes")).stream().map(o -> (Map<?, ?>) o)
                 .filter(m -> node.equals(m.get("node"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no session of " + node + " in " + p2p));
+    }
+
+    private static io.clawgo.spi.SessionStatus session(Gateway gateway, String node) {
+        io.clawgo.GatewayStatus.P2p p2p = gateway.status().p2p();
+        return p2p.sessions().stream().filter(s -> node.equals(s.node())).findFirst()
                 .orElseThrow(() -> new AssertionError("no session of " + node + " in " + p2p));
     }
 

@@ -27,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -566,13 +565,9 @@ public final class WebRtcBench {
                     if (!r.ok()) {
                         throw new IllegalStateException("setup dispatch failed: " + r);
                     }
-                    @SuppressWarnings("unchecked")
-                    List<Map<String, Object>> nodes = (List<Map<String, Object>>)
-                            ((Map<String, Object>) gw.status().get("p2p")).get("nodes");
-                    Map<String, Object> s = nodes.stream().filter(m -> id.equals(m.get("node"))).findFirst()
-                            .orElseThrow();
-                    us[i] = Duration.between((Instant) s.get("last_attempt"), (Instant) s.get("last_ready_at"))
-                            .toNanos();
+                    io.clawgo.spi.SessionStatus s = gw.status().p2p().sessions().stream()
+                            .filter(x -> id.equals(x.node())).findFirst().orElseThrow();
+                    us[i] = Duration.between(s.lastAttempt(), s.lastReadyAt()).toNanos();
                 }
             }
         } finally {

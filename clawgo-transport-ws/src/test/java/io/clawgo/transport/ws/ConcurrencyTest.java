@@ -88,8 +88,11 @@ class ConcurrencyTest {
             assertThat(perNode.get("load-a").get()).isEqualTo(total / 2);
             assertThat(perNode.get("load-b").get()).isEqualTo(total / 2);
             for (String n : List.of("load-a", "load-b")) {
-                assertThat(TunnelTests.session(gw, n)).get().satisfies(s -> assertThat(s)
-                        .containsEntry("in_flight", 0).containsEntry("status", "open").containsEntry("retry_count", 0));
+                assertThat(TunnelTests.session(gw, n)).get().satisfies(s -> {
+                    assertThat(s.inFlight()).isZero();
+                    assertThat(s.status()).isEqualTo("open");
+                    assertThat(s.retryCount()).isZero();
+                });
             }
         }
     }
@@ -120,7 +123,7 @@ class ConcurrencyTest {
             }
             assertThat(io.clawgo.testing.TestHttp.await(Duration.ofSeconds(5), () -> running.get() == 3)).isTrue();
             assertThat(TunnelTests.session(gw, "narrow")).get()
-                    .satisfies(s -> assertThat(s).containsEntry("in_flight", 3));
+                    .satisfies(s -> assertThat(s.inFlight()).isEqualTo(3));
 
             for (DispatchMode mode : List.of(DispatchMode.P2P, DispatchMode.P2P, DispatchMode.AUTO)) {
                 long t0 = System.nanoTime();
@@ -150,7 +153,7 @@ class ConcurrencyTest {
             assertThat(gw.dispatch(Request.of("run").withNode("narrow").withTask("after"), DispatchMode.P2P,
                     Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS).ok()).isTrue();
             assertThat(TunnelTests.session(gw, "narrow")).get()
-                    .satisfies(s -> assertThat(s).containsEntry("in_flight", 0));
+                    .satisfies(s -> assertThat(s.inFlight()).isZero());
         }
     }
 }

@@ -10,6 +10,7 @@ import io.clawgo.NodeAgent;
 import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.spi.SessionStatus;
 import io.clawgo.testing.RawControlClient;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
@@ -66,8 +67,7 @@ class ConnectionLossTest {
     @Test
     void aSocketKilledMidRequestFailsEveryRequestInFlightAtOnceWithP2pUnavailable() throws Exception {
         try (NodeAgent node = TunnelTests.node(proxy.url(), "fragile", this::blocking)) {
-            Instant firstReady = Instant.parse(String.valueOf(TunnelTests.session(gw, "fragile").get()
-                    .get("last_ready_at")));
+            Instant firstReady = TunnelTests.session(gw, "fragile").get().lastReadyAt();
             List<CompletableFuture<Response>> inFlight = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 inFlight.add(gw.dispatch(Request.of("run").withNode("fragile"), DispatchMode.P2P, TIMEOUT));
@@ -85,16 +85,17 @@ class ConnectionLossTest {
             }
             // well before the 20 s deadline
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
-            assertThat(list(gw.status().get("dispatches"))).hasSize(5)
-                    .allSatisfy(d -> assertThat(d).containsEntry("code", "p2p_unavailable"));
+            assertThat(gw.status().dispatches()).hasSize(5)
+                    .allSatisfy(d -> assertThat(d.code()).isEqualTo("p2p_unavailable"));
 
             // the node reconnects on its own: the session is open again, one re-establishment counted
             assertThat(TestHttp.await(Duration.ofSeconds(10), () -> TunnelTests.session(gw, "fragile")
-                    .map(s -> "open".equals(s.get("status")) && Integer.valueOf(1).equals(s.get("retry_count")))
+                    .map(s -> "open".equals(s.status()) && s.retryCount() == 1)
                     .orElse(false))).isTrue();
-            Map<String, Object> s = TunnelTests.session(gw, "fragile").get();
-            assertThat(s).containsEntry("in_flight", 0).containsEntry("last_error", "control connection closed");
-            assertThat(Instant.parse(String.valueOf(s.get("last_ready_at")))).isAfter(firstReady);
+            SessionStatus s = TunnelTests.session(gw, "fragile").get();
+            assertThat(s.inFlight()).isZero();
+            assertThat(s.lastError()).isEqualTo("control connection closed");
+            assertThat(s.lastReadyAt()).isAfter(firstReady);
             assertThat(proxy.accepted()).isGreaterThanOrEqualTo(2);
             // and carries requests again (the blocked handlers still hold their threads)
             release.countDown();
@@ -151,12 +152,14 @@ class ConnectionLossTest {
                         .get("id");
                 second.send("{\"type\":\"node_response\",\"id\":\"" + id + "\",\"response\":{\"ok\":true}}");
                 assertThat(g.get(5, TimeUnit.SECONDS).ok()).isTrue();
-                assertThat(TunnelTests.session(gw, "twin")).get().satisfies(s -> assertThat(s)
-                        .containsEntry("status", "open").containsEntry("retry_count", 1));
+                assertThat(TunnelTests.session(gw, "twin")).get().satisfies(s -> {
+                    assertThat(s.status()).isEqualTo("open");
+                    assertThat(s.retryCount()).isEqualTo(1);
+                });
             }
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> TunnelTests.session(gw, "twin")
-                    .map(s -> "disconnected".equals(s.get("status"))).orElse(false))).isTrue();
-            assertThat(((Number) map(gw.status().get("p2p")).get("active_sessions")).intValue()).isZero();
+                    .map(s -> "disconnected".equals(s.status())).orElse(false))).isTrue();
+            assertThat(gw.status().p2p().activeSessions()).isZero();
         }
     }
 

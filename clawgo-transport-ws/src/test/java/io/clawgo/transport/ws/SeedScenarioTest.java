@@ -6,6 +6,7 @@ import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
 import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
@@ -112,11 +113,13 @@ class SeedScenarioTest {
                 assertThat(r.payloadString("used_transport")).isEqualTo("websocket_tunnel");
                 assertThat(r.payload()).doesNotContainKey("fallback_from");
             }
-            List<Map<String, Object>> dispatches = list(gw.status().get("dispatches"));
+            List<GatewayStatus.Dispatch> dispatches = gw.status().dispatches();
             assertThat(dispatches).hasSize(3);
-            assertThat(dispatches.get(0)).containsEntry("mode", "auto").containsEntry("ok", true)
-                    .containsEntry("used_transport", "websocket_tunnel");
-            assertThat(dispatches.get(2)).containsEntry("mode", "relay").containsEntry("ok", false);
+            assertThat(dispatches.get(0).mode()).isEqualTo(DispatchMode.AUTO);
+            assertThat(dispatches.get(0).ok()).isTrue();
+            assertThat(dispatches.get(0).usedTransport()).isEqualTo("websocket_tunnel");
+            assertThat(dispatches.get(2).mode()).isEqualTo(DispatchMode.RELAY);
+            assertThat(dispatches.get(2).ok()).isFalse();
         }
     }
 }
