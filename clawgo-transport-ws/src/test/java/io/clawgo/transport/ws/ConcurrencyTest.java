@@ -131,7 +131,7 @@ class ConcurrencyTest {
                         mode, Duration.ofSeconds(20));
                 Response r = extra.get(1, TimeUnit.SECONDS);
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(500));
-                if (mode.equals("p2p")) {
+                if (mode == DispatchMode.P2P) {
                     assertThat(r.code()).isEqualTo("p2p_busy");
                     assertThat(r.error()).contains("3 requests in flight").contains("rejected, not queued");
                 } else {
