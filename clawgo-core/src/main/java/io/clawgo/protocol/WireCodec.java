@@ -269,31 +269,6 @@ public final class WireCodec {
     }
 
     /**
-     * Whether the UTF-8 encoding of {@code text} is at most {@code maxBytes} long.
-     *
-     * @param text     the text, not {@code null}
-     * @param maxBytes the largest allowed size, in bytes
-     * @return {@code true} when it fits
-     * @deprecated moved to {@link WireSizes#fits(CharSequence, long)}; this delegate goes before 1.0
-     */
-    @Deprecated(forRemoval = true)
-    public static boolean fits(CharSequence text, long maxBytes) {
-        return WireSizes.fits(text, maxBytes);
-    }
-
-    /**
-     * The UTF-8 encoded length of {@code s}, without encoding it.
-     *
-     * @param s the characters, not {@code null}
-     * @return the length in bytes; an unpaired surrogate counts 3 bytes
-     * @deprecated moved to {@link WireSizes#utf8Length(CharSequence)}; this delegate goes before 1.0
-     */
-    @Deprecated(forRemoval = true)
-    public static long utf8Length(CharSequence s) {
-        return WireSizes.utf8Length(s);
-    }
-
-    /**
      * UTF-8 bytes of the JSON of {@code value}.
      *
      * @param value the value, as for {@link #toJson(Object)}
