@@ -1,5 +1,6 @@
 package io.clawgo;
 
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import java.time.Duration;
@@ -12,18 +13,20 @@ import java.util.Objects;
  * {@code node_offline}, is one too). The same facts as a line of the dispatch audit.
  *
  * @param request   the request as the caller gave it
- * @param mode      {@code auto}, {@code p2p} or {@code relay}
+ * @param mode      the mode the dispatch was made in ({@link DispatchMode#wire()} gives the {@code auto},
+ *                  {@code p2p} or {@code relay} of the audit and the REST API)
  * @param response  what the caller got: the node's response, or an error response with a {@code code}
  * @param startedAt when the dispatch was asked for
  * @param duration  from then until the response
  */
-public record DispatchEvent(Request request, String mode, Response response, Instant startedAt, Duration duration) {
+public record DispatchEvent(Request request, DispatchMode mode, Response response, Instant startedAt,
+                            Duration duration) {
 
     /**
      * Checks that every component is there.
      *
      * @param request   the request as the caller gave it
-     * @param mode      {@code auto}, {@code p2p} or {@code relay}
+     * @param mode      the mode the dispatch was made in
      * @param response  what the caller got
      * @param startedAt when the dispatch was asked for
      * @param duration  from then until the response

@@ -200,31 +200,14 @@ public final class Gateway implements AutoCloseable {
      * {@link Builder#directCallbacks(boolean)} they run on the completing thread instead.
      *
      * @param request the request; its {@code node} and {@code action} are required
-     * @param mode    {@code auto} (P2P first, then the relay after a P2P transport failure, as the
-     *                {@link DispatchPolicy} allows), {@code p2p} or {@code relay}; {@code null} or blank means
-     *                {@code auto}; case-insensitive
+     * @param mode    {@link DispatchMode#AUTO} (P2P first, then the relay after a P2P transport failure, as the
+     *                {@link DispatchPolicy} allows), {@link DispatchMode#P2P} or {@link DispatchMode#RELAY};
+     *                {@code null} means {@link DispatchMode#AUTO}. A mode given as text ({@code "auto"}, ...) is
+     *                read with {@link DispatchMode#parse(String)}
      * @param timeout the whole dispatch, fallback included, ends within this
      * @return a future that always completes normally; failures are responses with a code of
      *         {@link io.clawgo.protocol.ErrorCodes} (for example {@code node_not_found}, {@code node_offline},
      *         {@code timeout})
-     * @throws NullPointerException     when {@code request} or {@code timeout} is {@code null}
-     * @throws IllegalArgumentException when {@code mode} is not {@code auto}, {@code p2p} or {@code relay}
-     */
-    public CompletableFuture<Response> dispatch(Request request, String mode, Duration timeout) {
-        Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(timeout, "timeout");
-        return runtime.dispatchForCaller(request, DispatchMode.parse(mode), timeout);
-    }
-
-    /**
-     * Sends {@code request} to node {@code request.node()} in the given mode; see
-     * {@link #dispatch(Request, String, Duration)}.
-     *
-     * @param request the request; its {@code node} and {@code action} are required
-     * @param mode    the mode; {@code null} means {@link DispatchMode#AUTO}
-     * @param timeout the whole dispatch, fallback included, ends within this
-     * @return a future that always completes normally; failures are responses with a code of
-     *         {@link io.clawgo.protocol.ErrorCodes}
      * @throws NullPointerException when {@code request} or {@code timeout} is {@code null}
      */
     public CompletableFuture<Response> dispatch(Request request, DispatchMode mode, Duration timeout) {
@@ -234,13 +217,15 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * What {@code GET /webui/api/nodes} answers, built now: {@code ok}, {@code nodes} (the gateway itself first as node
-     * {@code local}), {@code trees}, {@code p2p}, {@code dispatches}, {@code alerts} and {@code stats}.
+     * What the gateway knows about its fleet, built now: the facts {@code GET /webui/api/nodes} answers (its whole
+     * view), typed. Building it walks every node, agent and session of the fleet, not one page: for a single figure,
+     * {@link #stats()} and {@link #nodes()} are cheaper.
      *
-     * @return the payload as Java values (for example {@link NodeInfo} records in {@code nodes}), not decoded JSON
+     * @return a snapshot: the nodes (the gateway itself first, as node {@code local}), agent trees, P2P sessions,
+     *         recent dispatches, alerts, counts and, in a cluster, the cluster section
      */
-    public Map<String, Object> status() {
-        return runtime.nodesPayload();
+    public GatewayStatus status() {
+        return StatusViews.of(runtime.nodesPayload());
     }
 
     /**
@@ -515,7 +500,7 @@ public final class Gateway implements AutoCloseable {
         @Override
         public void onDispatch(Request request, DispatchMode mode, Response response, Instant startedAt,
                                long durationNanos) {
-            observer.onDispatch(new DispatchEvent(request, mode.wire(), response, startedAt,
+            observer.onDispatch(new DispatchEvent(request, mode, response, startedAt,
                     Duration.ofNanos(durationNanos)));
         }
 
@@ -550,7 +535,7 @@ public final class Gateway implements AutoCloseable {
         @Override
         public void onDispatch(Request request, DispatchMode mode, Response response, Instant startedAt,
                                long durationNanos) {
-            listener.onDispatch(new DispatchEvent(request, mode.wire(), response, startedAt,
+            listener.onDispatch(new DispatchEvent(request, mode, response, startedAt,
                     Duration.ofNanos(durationNanos)));
         }
     }

@@ -3,6 +3,7 @@ package io.clawgo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
@@ -90,14 +91,14 @@ class GatewayListenerTest {
             assertThat(n.awaitConnected(WAIT)).isTrue();
             assertThat(rec.next()).isEqualTo("online edge-l true");
 
-            Response ok = gw.dispatch(new Request("run", "edge-l", "hello", null, null), "auto", WAIT)
+            Response ok = gw.dispatch(new Request("run", "edge-l", "hello", null, null), DispatchMode.AUTO, WAIT)
                     .get(20, TimeUnit.SECONDS);
             assertThat(ok.ok()).isTrue();
             assertThat(rec.next()).isEqualTo("dispatch edge-l ok");
             DispatchEvent e = rec.dispatches.take();
             assertThat(e.ok()).isTrue();
             assertThat(e.action()).isEqualTo("run");
-            assertThat(e.mode()).isEqualTo("auto");
+            assertThat(e.mode()).isEqualTo(DispatchMode.AUTO);
             assertThat(e.usedTransport()).isEqualTo("http_relay");
             assertThat(e.fallbackFrom()).isNull();
             assertThat(e.request().task()).isEqualTo("hello");
@@ -106,13 +107,13 @@ class GatewayListenerTest {
             assertThat(e.startedAt()).isBefore(java.time.Instant.now().plusMillis(1));
 
             // refused before anything was sent: still an event, without a transport
-            Response missing = gw.dispatch(new Request("run", "nobody", null, null, null), "p2p", WAIT)
+            Response missing = gw.dispatch(new Request("run", "nobody", null, null, null), DispatchMode.P2P, WAIT)
                     .get(20, TimeUnit.SECONDS);
             assertThat(missing.code()).isEqualTo(ErrorCodes.NODE_NOT_FOUND);
             assertThat(rec.next()).isEqualTo("dispatch nobody " + ErrorCodes.NODE_NOT_FOUND);
             DispatchEvent refused = rec.dispatches.take();
             assertThat(refused.ok()).isFalse();
-            assertThat(refused.mode()).isEqualTo("p2p");
+            assertThat(refused.mode()).isEqualTo(DispatchMode.P2P);
             assertThat(refused.usedTransport()).isNull();
 
             n.close();
@@ -161,7 +162,7 @@ class GatewayListenerTest {
 
             // the first dispatch event holds the listener; the dispatches themselves go on
             for (int i = 0; i < 5; i++) {
-                Response r = gw.dispatch(new Request("run", "edge-s", "t" + i, null, null), "auto", WAIT)
+                Response r = gw.dispatch(new Request("run", "edge-s", "t" + i, null, null), DispatchMode.AUTO, WAIT)
                         .get(20, TimeUnit.SECONDS);
                 assertThat(r.ok()).as("dispatch %d while the listener is blocked", i).isTrue();
             }
@@ -192,7 +193,8 @@ class GatewayListenerTest {
         Gateway gw = gateway(rec);
         try {
             for (int i = 0; i < 5; i++) {
-                gw.dispatch(new Request("run", "ghost", "t" + i, null, null), "auto", WAIT).get(20, TimeUnit.SECONDS);
+                gw.dispatch(new Request("run", "ghost", "t" + i, null, null),
+                        DispatchMode.AUTO, WAIT).get(20, TimeUnit.SECONDS);
             }
             assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         } finally {

@@ -542,7 +542,7 @@ public final class GatewayConfig {
     public static GatewayConfig parse(String json) {
         JsonObject root;
         try {
-            root = WireCodec.get().parseObject(json, 1024 * 1024);
+            root = WireCodec.get().decode(json, JsonObject.class, 1024 * 1024);
         } catch (ProtocolException e) {
             throw new ConfigException("config: " + e.getMessage(), e);
         }
@@ -598,18 +598,19 @@ public final class GatewayConfig {
                                 string(s, "credential", fi + ".credential", null)));
                     }
                 }
-                c = c.withP2p(new P2pConfig(
-                        bool(p, "enabled", f + "enabled", true),
-                        string(p, "transport", f + "transport", ""),
-                        strings(p, "stun_servers", f + "stun_servers"),
-                        ice,
-                        Duration.ofSeconds(integer(p, "request_timeout_sec", f + "request_timeout_sec",
-                                (int) P2pConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds())),
-                        integer(p, "max_in_flight_per_node", f + "max_in_flight_per_node",
-                                P2pConfig.DEFAULT_MAX_IN_FLIGHT),
-                        Duration.ofSeconds(integer(p, "ready_timeout_sec", f + "ready_timeout_sec",
-                                (int) P2pConfig.DEFAULT_READY_TIMEOUT.toSeconds())),
-                        bool(p, "direct_callbacks", f + "direct_callbacks", false)));
+                c = c.withP2p(P2pConfig.builder()
+                        .enabled(bool(p, "enabled", f + "enabled", true))
+                        .transport(string(p, "transport", f + "transport", ""))
+                        .stunServers(strings(p, "stun_servers", f + "stun_servers"))
+                        .iceServers(ice)
+                        .requestTimeout(Duration.ofSeconds(integer(p, "request_timeout_sec", f + "request_timeout_sec",
+                                (int) P2pConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds())))
+                        .maxInFlightPerNode(integer(p, "max_in_flight_per_node", f + "max_in_flight_per_node",
+                                P2pConfig.DEFAULT_MAX_IN_FLIGHT))
+                        .readyTimeout(Duration.ofSeconds(integer(p, "ready_timeout_sec", f + "ready_timeout_sec",
+                                (int) P2pConfig.DEFAULT_READY_TIMEOUT.toSeconds())))
+                        .directCallbacks(bool(p, "direct_callbacks", f + "direct_callbacks", false))
+                        .build());
                 c = c.withP2p(P2pConfig.withSignalKeys(p, c.p2p()));
             }
             JsonObject tokens = object(nodes, "tokens", "gateway.nodes.tokens");

@@ -3,43 +3,24 @@ package io.clawgo.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
- * {@code gateway.nodes.p2p}: which P2P transport carries requests to nodes.
+ * {@code gateway.nodes.p2p}: which P2P transport carries requests to nodes, and the limits of the P2P signalling.
+ * Immutable and thread-safe; build one with {@link #builder()}, start from {@link #defaults()}, {@link #of(String)} or
+ * {@link #disabled()}, or change one value of an existing one with a {@code withX} method or {@link #toBuilder()}.
+ * Values are filled in when built (see {@link Builder#build()}) and checked by {@link #validate()}.
  *
- * @param enabled         {@code false} means relay only (default {@code true})
- * @param transport       provider name ({@code websocket_tunnel}, {@code webrtc}, or a third-party name), trimmed and
- *                        lower-cased; {@code null} or empty picks the highest-priority available P2P provider on the
- *                        class path
- * @param stunServers     legacy list of {@code stun:host:port} urls
- * @param iceServers      STUN/TURN servers
- * @param requestTimeout  the wait for a P2P answer that a transport uses when it is given no timeout (default 60 s)
- * @param maxInFlightPerNode requests in flight per node before {@code p2p_busy} (default 256); each transport
- *                        enforces it
- * @param readyTimeout    how long a request may wait for a P2P session to become ready (webrtc: the DataChannel to
- *                        open) before it fails with {@code p2p_timeout} (default 8 s)
- * @param directCallbacks {@code true}: continuations attached without an executor to dispatch futures run on the
- *                        thread that completed them (often the socket reader that received the node's answer),
- *                        saving a thread hand-off per request; they must then be quick and never block, or they stall
- *                        that node's socket (default {@code false}: on the gateway's callback pool; a caller waiting
- *                        in {@code get} or {@code join} is woken directly either way)
- * @param signalMaxBytes  the largest {@code signal_*} frame a node may send over its control socket, in UTF-8 bytes
- *                        ({@code signal_max_bytes}, default 64 KiB); a larger one gets a {@code signal_too_large}
- *                        error ack and goes nowhere
- * @param signalRatePerSec how many {@code signal_*} frames a node may send per second on average
- *                        ({@code signal_rate_per_sec}, default 64); beyond it and its burst, a signal gets a
- *                        {@code signal_rate_limited} error ack and goes nowhere
- * @param signalBurst     how many {@code signal_*} frames a node may send at once (the token bucket's size,
- *                        {@code signal_burst}, default 256: two webrtc session attempts of 128 candidates each)
- * @param nodeToNodeSignals {@code true}: a node may address a {@code signal_*} frame to another node id, and the
- *                        gateway forwards it ({@code node_to_node_signals}, default {@code false}: signals go only
- *                        between the gateway and a node, and one addressed to another node gets a
- *                        {@code signal_relay_disabled} error ack)
+ * <pre>{@code
+ * P2pConfig p2p = P2pConfig.builder()
+ *         .transport("webrtc")
+ *         .iceServers(List.of(IceServer.stun("stun:stun.example.org:3478")))
+ *         .readyTimeout(Duration.ofSeconds(5))
+ *         .build();
+ * }</pre>
  */
-public record P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
-                        Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout,
-                        boolean directCallbacks, int signalMaxBytes, int signalRatePerSec, int signalBurst,
-                        boolean nodeToNodeSignals) {
+public final class P2pConfig {
 
     /** Default of {@link #requestTimeout()}: 60 s. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -58,72 +39,50 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
     /** Default of {@link #signalBurst()}: 256 signals. */
     public static final int DEFAULT_SIGNAL_BURST = 256;
 
-    /**
-     * A configuration with the default ready timeout.
-     *
-     * @param enabled            {@code false} means relay only
-     * @param transport          provider name; {@code null} or empty picks one
-     * @param stunServers        {@code stun:host:port} urls, or {@code null}
-     * @param iceServers         STUN/TURN servers, or {@code null}
-     * @param requestTimeout     default P2P wait, or {@code null} for 60 s
-     * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
-     */
-    public P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
-                     Duration requestTimeout, int maxInFlightPerNode) {
-        this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, DEFAULT_READY_TIMEOUT,
-                false);
+    private final boolean enabled;
+    private final String transport;
+    private final List<String> stunServers;
+    private final List<IceServer> iceServers;
+    private final Duration requestTimeout;
+    private final int maxInFlightPerNode;
+    private final Duration readyTimeout;
+    private final boolean directCallbacks;
+    private final int signalMaxBytes;
+    private final int signalRatePerSec;
+    private final int signalBurst;
+    private final boolean nodeToNodeSignals;
+
+    private P2pConfig(Builder b) {
+        enabled = b.enabled;
+        stunServers = b.stunServers == null ? List.of() : List.copyOf(b.stunServers);
+        iceServers = b.iceServers == null ? List.of() : List.copyOf(b.iceServers);
+        transport = b.transport == null ? "" : b.transport.trim().toLowerCase(Locale.ROOT);
+        requestTimeout = b.requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : b.requestTimeout;
+        maxInFlightPerNode = b.maxInFlightPerNode <= 0 ? DEFAULT_MAX_IN_FLIGHT : b.maxInFlightPerNode;
+        readyTimeout = b.readyTimeout == null ? DEFAULT_READY_TIMEOUT : b.readyTimeout;
+        directCallbacks = b.directCallbacks;
+        signalMaxBytes = b.signalMaxBytes <= 0 ? DEFAULT_SIGNAL_MAX_BYTES : b.signalMaxBytes;
+        signalRatePerSec = b.signalRatePerSec <= 0 ? DEFAULT_SIGNAL_RATE_PER_SEC : b.signalRatePerSec;
+        signalBurst = b.signalBurst <= 0 ? DEFAULT_SIGNAL_BURST : b.signalBurst;
+        nodeToNodeSignals = b.nodeToNodeSignals;
     }
 
     /**
-     * A configuration with the default signal limits (64 KiB, 64 a second, bursts of 256, no node-to-node relay).
+     * Starts a configuration from the defaults: P2P enabled, transport chosen automatically.
      *
-     * @param enabled            {@code false} means relay only
-     * @param transport          provider name; {@code null} or empty picks one
-     * @param stunServers        {@code stun:host:port} urls, or {@code null}
-     * @param iceServers         STUN/TURN servers, or {@code null}
-     * @param requestTimeout     default P2P wait, or {@code null} for 60 s
-     * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
-     * @param readyTimeout       session ready wait, or {@code null} for 8 s
-     * @param directCallbacks    run continuations of dispatch futures on the thread that completed them
+     * @return a new builder
      */
-    public P2pConfig(boolean enabled, String transport, List<String> stunServers, List<IceServer> iceServers,
-                     Duration requestTimeout, int maxInFlightPerNode, Duration readyTimeout,
-                     boolean directCallbacks) {
-        this(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, readyTimeout,
-                directCallbacks, DEFAULT_SIGNAL_MAX_BYTES, DEFAULT_SIGNAL_RATE_PER_SEC, DEFAULT_SIGNAL_BURST, false);
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * Creates a configuration, filling in defaults: {@code null} lists become empty (and are copied), the transport
-     * name is trimmed and lower-cased ({@code null} becomes empty), a {@code null} duration or a limit of 0 or less
-     * takes the default. Values are checked by {@link #validate()}.
+     * Starts a configuration from this one.
      *
-     * @param enabled            {@code false} means relay only
-     * @param transport          provider name; {@code null} or empty picks one
-     * @param stunServers        {@code stun:host:port} urls, or {@code null}; no {@code null} elements
-     * @param iceServers         STUN/TURN servers, or {@code null}; no {@code null} elements
-     * @param requestTimeout     default P2P wait, or {@code null} for 60 s
-     * @param maxInFlightPerNode in-flight limit per node; 0 or less means 256
-     * @param readyTimeout       session ready wait, or {@code null} for 8 s
-     * @param directCallbacks    run continuations of dispatch futures on the thread that completed them
-     * @param signalMaxBytes     the largest signal frame a node may send; 0 or less means 64 KiB
-     * @param signalRatePerSec   signals a node may send per second on average; 0 or less means 64
-     * @param signalBurst        signals a node may send at once; 0 or less means 256
-     * @param nodeToNodeSignals  whether the gateway forwards a node's signals to other nodes
-     * @throws NullPointerException when a list holds a {@code null} element
+     * @return a builder holding every value of this configuration
      */
-    public P2pConfig {
-        stunServers = stunServers == null ? List.of() : List.copyOf(stunServers);
-        iceServers = iceServers == null ? List.of() : List.copyOf(iceServers);
-        transport = transport == null ? "" : transport.trim().toLowerCase(java.util.Locale.ROOT);
-        requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
-        if (maxInFlightPerNode <= 0) {
-            maxInFlightPerNode = DEFAULT_MAX_IN_FLIGHT;
-        }
-        readyTimeout = readyTimeout == null ? DEFAULT_READY_TIMEOUT : readyTimeout;
-        signalMaxBytes = signalMaxBytes <= 0 ? DEFAULT_SIGNAL_MAX_BYTES : signalMaxBytes;
-        signalRatePerSec = signalRatePerSec <= 0 ? DEFAULT_SIGNAL_RATE_PER_SEC : signalRatePerSec;
-        signalBurst = signalBurst <= 0 ? DEFAULT_SIGNAL_BURST : signalBurst;
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /**
@@ -132,7 +91,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the default section: no STUN/TURN servers, every other value at its default
      */
     public static P2pConfig defaults() {
-        return new P2pConfig(true, "", List.of(), List.of(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
+        return builder().build();
     }
 
     /**
@@ -142,7 +101,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the section, every other value at its default
      */
     public static P2pConfig of(String transport) {
-        return new P2pConfig(true, transport, List.of(), List.of(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
+        return builder().transport(transport).build();
     }
 
     /**
@@ -151,7 +110,125 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return a section with P2P disabled
      */
     public static P2pConfig disabled() {
-        return new P2pConfig(false, "", List.of(), List.of(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_IN_FLIGHT);
+        return builder().enabled(false).build();
+    }
+
+    /**
+     * Whether requests may go over a P2P transport ({@code enabled}).
+     *
+     * @return {@code false} means relay only (default {@code true})
+     */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * The P2P provider's name ({@code transport}).
+     *
+     * @return {@code websocket_tunnel}, {@code webrtc} or a third-party name, trimmed and lower-cased; empty (the
+     *         default) picks the highest-priority available P2P provider on the class path
+     */
+    public String transport() {
+        return transport;
+    }
+
+    /**
+     * The legacy list of STUN urls ({@code stun_servers}).
+     *
+     * @return {@code stun:host:port} urls, unmodifiable (default none)
+     */
+    public List<String> stunServers() {
+        return stunServers;
+    }
+
+    /**
+     * The STUN/TURN servers ({@code ice_servers}).
+     *
+     * @return the servers, unmodifiable (default none)
+     */
+    public List<IceServer> iceServers() {
+        return iceServers;
+    }
+
+    /**
+     * The wait for a P2P answer that a transport uses when it is given no timeout ({@code request_timeout_sec}).
+     *
+     * @return the wait (default 60 s)
+     */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /**
+     * Requests in flight per node before {@code p2p_busy} ({@code max_in_flight_per_node}); each transport enforces
+     * it.
+     *
+     * @return the limit (default 256)
+     */
+    public int maxInFlightPerNode() {
+        return maxInFlightPerNode;
+    }
+
+    /**
+     * How long a request may wait for a P2P session to become ready (webrtc: the DataChannel to open) before it fails
+     * with {@code p2p_timeout} ({@code ready_timeout_sec}).
+     *
+     * @return the wait (default 8 s)
+     */
+    public Duration readyTimeout() {
+        return readyTimeout;
+    }
+
+    /**
+     * Whether continuations attached without an executor to dispatch futures run on the thread that completed them
+     * ({@code direct_callbacks}): often the socket reader that received the node's answer, saving a thread hand-off
+     * per request; they must then be quick and never block, or they stall that node's socket. A caller waiting in
+     * {@code get} or {@code join} is woken directly either way.
+     *
+     * @return {@code true} for direct callbacks (default {@code false}: on the gateway's callback pool)
+     */
+    public boolean directCallbacks() {
+        return directCallbacks;
+    }
+
+    /**
+     * The largest {@code signal_*} frame a node may send over its control socket, in UTF-8 bytes
+     * ({@code signal_max_bytes}); a larger one gets a {@code signal_too_large} error ack and goes nowhere.
+     *
+     * @return the limit (default 64 KiB)
+     */
+    public int signalMaxBytes() {
+        return signalMaxBytes;
+    }
+
+    /**
+     * How many {@code signal_*} frames a node may send per second on average ({@code signal_rate_per_sec}); beyond it
+     * and its burst, a signal gets a {@code signal_rate_limited} error ack and goes nowhere.
+     *
+     * @return the rate (default 64)
+     */
+    public int signalRatePerSec() {
+        return signalRatePerSec;
+    }
+
+    /**
+     * How many {@code signal_*} frames a node may send at once: the token bucket's size ({@code signal_burst}).
+     *
+     * @return the burst (default 256: two webrtc session attempts of 128 candidates each)
+     */
+    public int signalBurst() {
+        return signalBurst;
+    }
+
+    /**
+     * Whether a node may address a {@code signal_*} frame to another node id, which the gateway then forwards
+     * ({@code node_to_node_signals}). When off, signals go only between the gateway and a node, and one addressed to
+     * another node gets a {@code signal_relay_disabled} error ack.
+     *
+     * @return {@code true} to forward (default {@code false})
+     */
+    public boolean nodeToNodeSignals() {
+        return nodeToNodeSignals;
     }
 
     /**
@@ -179,8 +256,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withTransport(String name) {
-        return new P2pConfig(enabled, name, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+        return toBuilder().transport(name).build();
     }
 
     /**
@@ -190,8 +266,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withEnabled(boolean on) {
-        return new P2pConfig(on, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+        return toBuilder().enabled(on).build();
     }
 
     /**
@@ -202,8 +277,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withIce(List<String> stun, List<IceServer> ice) {
-        return new P2pConfig(enabled, transport, stun, ice, requestTimeout, maxInFlightPerNode, readyTimeout,
-                directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+        return toBuilder().stunServers(stun).iceServers(ice).build();
     }
 
     /**
@@ -213,8 +287,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withReadyTimeout(Duration d) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode, d,
-                directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+        return toBuilder().readyTimeout(d).build();
     }
 
     /**
@@ -224,8 +297,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withMaxInFlightPerNode(int n) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, n, readyTimeout,
-                directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+        return toBuilder().maxInFlightPerNode(n).build();
     }
 
     /**
@@ -235,8 +307,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withDirectCallbacks(boolean on) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, on, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+        return toBuilder().directCallbacks(on).build();
     }
 
     /**
@@ -249,8 +320,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withSignalLimits(int maxBytes, int ratePerSec, int burst) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, directCallbacks, maxBytes, ratePerSec, burst, nodeToNodeSignals);
+        return toBuilder().signalMaxBytes(maxBytes).signalRatePerSec(ratePerSec).signalBurst(burst).build();
     }
 
     /**
@@ -260,8 +330,7 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
      * @return the copy
      */
     public P2pConfig withNodeToNodeSignals(boolean on) {
-        return new P2pConfig(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
-                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, on);
+        return toBuilder().nodeToNodeSignals(on).build();
     }
 
     /**
@@ -337,6 +406,214 @@ public record P2pConfig(boolean enabled, String transport, List<String> stunServ
         }
         if (!transport.isEmpty() && !transport.matches("[a-z0-9_.-]+")) {
             throw new ConfigException("gateway.nodes.p2p.transport must be a provider name such as websocket_tunnel or webrtc");
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof P2pConfig p && enabled == p.enabled && transport.equals(p.transport)
+                && stunServers.equals(p.stunServers) && iceServers.equals(p.iceServers)
+                && requestTimeout.equals(p.requestTimeout) && maxInFlightPerNode == p.maxInFlightPerNode
+                && readyTimeout.equals(p.readyTimeout) && directCallbacks == p.directCallbacks
+                && signalMaxBytes == p.signalMaxBytes && signalRatePerSec == p.signalRatePerSec
+                && signalBurst == p.signalBurst && nodeToNodeSignals == p.nodeToNodeSignals;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(enabled, transport, stunServers, iceServers, requestTimeout, maxInFlightPerNode,
+                readyTimeout, directCallbacks, signalMaxBytes, signalRatePerSec, signalBurst, nodeToNodeSignals);
+    }
+
+    /** The same text the record this class replaced printed: every value, by its accessor's name. */
+    @Override
+    public String toString() {
+        return "P2pConfig[enabled=" + enabled + ", transport=" + transport + ", stunServers=" + stunServers
+                + ", iceServers=" + iceServers + ", requestTimeout=" + requestTimeout + ", maxInFlightPerNode="
+                + maxInFlightPerNode + ", readyTimeout=" + readyTimeout + ", directCallbacks=" + directCallbacks
+                + ", signalMaxBytes=" + signalMaxBytes + ", signalRatePerSec=" + signalRatePerSec + ", signalBurst="
+                + signalBurst + ", nodeToNodeSignals=" + nodeToNodeSignals + "]";
+    }
+
+    /**
+     * Builds a {@link P2pConfig}. Every setter takes {@code null} (or, for limits, 0 or less) to mean the default;
+     * {@link #build()} fills the defaults in. Not thread-safe.
+     */
+    public static final class Builder {
+        private boolean enabled = true;
+        private String transport;
+        private List<String> stunServers;
+        private List<IceServer> iceServers;
+        private Duration requestTimeout;
+        private int maxInFlightPerNode;
+        private Duration readyTimeout;
+        private boolean directCallbacks;
+        private int signalMaxBytes;
+        private int signalRatePerSec;
+        private int signalBurst;
+        private boolean nodeToNodeSignals;
+
+        private Builder() {
+        }
+
+        private Builder(P2pConfig c) {
+            enabled = c.enabled;
+            transport = c.transport;
+            stunServers = c.stunServers;
+            iceServers = c.iceServers;
+            requestTimeout = c.requestTimeout;
+            maxInFlightPerNode = c.maxInFlightPerNode;
+            readyTimeout = c.readyTimeout;
+            directCallbacks = c.directCallbacks;
+            signalMaxBytes = c.signalMaxBytes;
+            signalRatePerSec = c.signalRatePerSec;
+            signalBurst = c.signalBurst;
+            nodeToNodeSignals = c.nodeToNodeSignals;
+        }
+
+        /**
+         * Sets whether P2P is used ({@code enabled}).
+         *
+         * @param v {@code false} means relay only (default {@code true})
+         * @return this builder
+         */
+        public Builder enabled(boolean v) {
+            enabled = v;
+            return this;
+        }
+
+        /**
+         * Sets the P2P provider's name ({@code transport}).
+         *
+         * @param v {@code websocket_tunnel}, {@code webrtc} or a third-party name (trimmed, lower-cased); {@code null}
+         *          or empty picks the highest-priority available P2P provider
+         * @return this builder
+         */
+        public Builder transport(String v) {
+            transport = v;
+            return this;
+        }
+
+        /**
+         * Sets the legacy STUN urls ({@code stun_servers}).
+         *
+         * @param v {@code stun:host:port} urls (copied), or {@code null} for none; no {@code null} elements
+         * @return this builder
+         */
+        public Builder stunServers(List<String> v) {
+            stunServers = v;
+            return this;
+        }
+
+        /**
+         * Sets the STUN/TURN servers ({@code ice_servers}).
+         *
+         * @param v the servers (copied), or {@code null} for none; no {@code null} elements
+         * @return this builder
+         */
+        public Builder iceServers(List<IceServer> v) {
+            iceServers = v;
+            return this;
+        }
+
+        /**
+         * Sets the default wait for a P2P answer ({@code request_timeout_sec}).
+         *
+         * @param v the wait; {@code null} means 60 s
+         * @return this builder
+         */
+        public Builder requestTimeout(Duration v) {
+            requestTimeout = v;
+            return this;
+        }
+
+        /**
+         * Sets the in-flight limit per node ({@code max_in_flight_per_node}).
+         *
+         * @param v requests per node; 0 or less means 256
+         * @return this builder
+         */
+        public Builder maxInFlightPerNode(int v) {
+            maxInFlightPerNode = v;
+            return this;
+        }
+
+        /**
+         * Sets how long a request may wait for a P2P session to become ready ({@code ready_timeout_sec}).
+         *
+         * @param v a positive duration; {@code null} means 8 s
+         * @return this builder
+         */
+        public Builder readyTimeout(Duration v) {
+            readyTimeout = v;
+            return this;
+        }
+
+        /**
+         * Sets where continuations of dispatch futures run (see {@link P2pConfig#directCallbacks()}).
+         *
+         * @param v {@code true} for the thread that completed them (default {@code false})
+         * @return this builder
+         */
+        public Builder directCallbacks(boolean v) {
+            directCallbacks = v;
+            return this;
+        }
+
+        /**
+         * Sets the largest {@code signal_*} frame a node may send ({@code signal_max_bytes}).
+         *
+         * @param v bytes, 4096 to {@link io.clawgo.protocol.WireCodec#MAX_LIMIT_BYTES}; 0 or less means 64 KiB
+         * @return this builder
+         */
+        public Builder signalMaxBytes(int v) {
+            signalMaxBytes = v;
+            return this;
+        }
+
+        /**
+         * Sets how many {@code signal_*} frames a node may send per second on average ({@code signal_rate_per_sec}).
+         *
+         * @param v signals a second; 0 or less means 64
+         * @return this builder
+         */
+        public Builder signalRatePerSec(int v) {
+            signalRatePerSec = v;
+            return this;
+        }
+
+        /**
+         * Sets how many {@code signal_*} frames a node may send at once ({@code signal_burst}).
+         *
+         * @param v signals; 0 or less means 256
+         * @return this builder
+         */
+        public Builder signalBurst(int v) {
+            signalBurst = v;
+            return this;
+        }
+
+        /**
+         * Sets whether the gateway forwards a node's signals to other nodes ({@code node_to_node_signals}).
+         *
+         * @param v {@code true} to forward (default {@code false})
+         * @return this builder
+         */
+        public Builder nodeToNodeSignals(boolean v) {
+            nodeToNodeSignals = v;
+            return this;
+        }
+
+        /**
+         * Creates the configuration, filling in defaults: {@code null} lists become empty (and are copied), the
+         * transport name is trimmed and lower-cased ({@code null} becomes empty), a {@code null} duration or a limit
+         * of 0 or less takes the default. Values are checked by {@link P2pConfig#validate()}.
+         *
+         * @return the configuration
+         * @throws NullPointerException when a list holds a {@code null} element
+         */
+        public P2pConfig build() {
+            return new P2pConfig(this);
         }
     }
 }

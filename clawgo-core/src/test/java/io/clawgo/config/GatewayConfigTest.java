@@ -69,7 +69,8 @@ class GatewayConfigTest {
         assertThat(d.signalRatePerSec()).isEqualTo(64);
         assertThat(d.signalBurst()).isEqualTo(256);
         assertThat(d.nodeToNodeSignals()).isFalse();
-        assertThat(new P2pConfig(true, "", null, null, null, 0, null, false)).isEqualTo(P2pConfig.defaults());
+        assertThat(P2pConfig.builder().transport(null).stunServers(null).iceServers(null).requestTimeout(null)
+                .maxInFlightPerNode(0).readyTimeout(null).build()).isEqualTo(P2pConfig.defaults());
         assertThat(c.dispatch()).isEqualTo(new DispatchPolicy(false, false));
         assertThat(c.p2p().iceServers().get(0).toString()).doesNotContain("\"p\"").doesNotContain("credential");
     }

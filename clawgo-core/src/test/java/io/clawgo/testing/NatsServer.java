@@ -146,6 +146,13 @@ public final class NatsServer implements AutoCloseable {
     }
 
     /** SIGKILL, by pid; waits until the process is gone. */
+    /** CPU time the server process has used so far (zero when not running or not known). */
+    public synchronized java.time.Duration cpuTime() {
+        Process p = process;
+        return p == null ? java.time.Duration.ZERO
+                : p.toHandle().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+    }
+
     public synchronized void kill() {
         if (process != null) {
             process.destroyForcibly();

@@ -1,6 +1,7 @@
 package io.clawgo.examples;
 
 import io.clawgo.Gateway;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
 import io.clawgo.protocol.Response;
 import io.clawgo.subagent.DispatchResult;
@@ -53,9 +54,9 @@ public final class CustomTransport {
                     SpawnRequest.of("node.tcp-node.main", "hello"), Duration.ofSeconds(30));
             System.out.println("reply: " + r.reply().status() + " over " + r.reply().usedTransport()
                     + ": " + r.reply().result());
-            Map<?, ?> p2p = (Map<?, ?>) gateway.status().get("p2p");        // as in GET /webui/api/nodes
-            System.out.println("p2p: transport " + p2p.get("transport") + ", active_sessions "
-                    + p2p.get("active_sessions") + ", sessions " + p2p.get("nodes"));
+            GatewayStatus.P2p p2p = gateway.status().p2p();     // as "p2p" of GET /webui/api/nodes
+            System.out.println("p2p: transport " + p2p.transport() + ", active_sessions "
+                    + p2p.activeSessions() + ", sessions " + p2p.sessions());
             return "completed".equals(r.reply().status()) && "tcp_example".equals(r.reply().usedTransport());
         }
         // end::custom-transport[]

@@ -5,6 +5,7 @@ import io.clawgo.NodeAgent;
 import io.clawgo.protocol.AgentInfo;
 import io.clawgo.protocol.Capabilities;
 import io.clawgo.protocol.Response;
+import io.clawgo.spi.SessionStatus;
 import io.clawgo.testing.TempDirs;
 import io.clawgo.testing.TestHttp;
 import java.io.IOException;
@@ -63,7 +64,7 @@ final class UiFixture implements AutoCloseable {
                 }
             }
             if (!TestHttp.await(Duration.ofSeconds(15), f::sessionsOpen)) {
-                throw new IllegalStateException("P2P sessions did not open: " + gw.status().get("p2p"));
+                throw new IllegalStateException("P2P sessions did not open: " + gw.status().p2p());
             }
         } catch (RuntimeException e) {
             f.close();
@@ -101,12 +102,10 @@ final class UiFixture implements AutoCloseable {
     }
 
     /** Whether every node has an open P2P session. */
-    @SuppressWarnings("unchecked")
     boolean sessionsOpen() {
-        Map<String, Object> p2p = (Map<String, Object>) gateway.status().get("p2p");
-        List<Map<String, Object>> sessions = (List<Map<String, Object>>) p2p.get("nodes");
+        List<SessionStatus> sessions = gateway.status().p2p().sessions();
         return nodes.stream().allMatch(n -> sessions.stream().anyMatch(
-                s -> n.info().id().equals(s.get("node")) && "open".equals(s.get("status"))));
+                s -> n.info().id().equals(s.node()) && "open".equals(s.status())));
     }
 
     /** One dispatch through the REST API (the replay route), as a user or script would make it. */

@@ -45,7 +45,8 @@ class WebUiClusterBrowserTest {
             node.start();
             assertThat(node.awaitConnected(Duration.ofSeconds(10))).isTrue();
             assertThat(TestHttp.await(Duration.ofSeconds(10),
-                    () -> String.valueOf(b.status().get("cluster")).contains("held-by-a"))).isTrue();
+                    () -> b.status().cluster() != null && b.status().cluster().owners().containsKey("held-by-a")))
+                    .isTrue();
 
             var driver = browser.driver;
             WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(10), Duration.ofMillis(50));

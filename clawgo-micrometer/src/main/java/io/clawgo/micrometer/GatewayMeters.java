@@ -126,7 +126,7 @@ final class GatewayMeters implements Gateway.Observer {
             return;
         }
         String transport = Tags.transport(event.usedTransport());
-        String mode = event.mode();
+        String mode = event.mode().wire();
         String code = Tags.outcome(event.ok(), event.code());
         Timer t = dispatches.computeIfAbsent(transport, k -> new ConcurrentHashMap<>())
                 .computeIfAbsent(mode, k -> new ConcurrentHashMap<>()).get(code);

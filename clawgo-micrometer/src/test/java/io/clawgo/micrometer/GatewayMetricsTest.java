@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -103,14 +104,14 @@ class GatewayMetricsTest {
             assertThat(count(registry, "clawgo.registrations", "outcome", ErrorCodes.INVALID_REQUEST)).isEqualTo(1);
 
             // dispatches: a timer by transport, mode and code, a histogram behind it
-            Response ok = gw.dispatch(new Request("run", "edge-m", "hi", null, null), "auto", WAIT).get();
+            Response ok = gw.dispatch(new Request("run", "edge-m", "hi", null, null), DispatchMode.AUTO, WAIT).get();
             assertThat(ok.ok()).isTrue();
             assertThat(timerCount(registry, "clawgo.dispatch", "transport", "http_relay", "mode", "auto", "code",
                     "ok")).isEqualTo(1);
             Timer t = registry.find("clawgo.dispatch").tags("code", "ok").timer();
             assertThat(t.totalTime(TimeUnit.NANOSECONDS)).isPositive();
             assertThat(t.takeSnapshot().histogramCounts()).hasSize(GatewayMeters.DISPATCH_BUCKETS.length);
-            gw.dispatch(new Request("run", "nobody", null, null, null), "relay", WAIT).get();
+            gw.dispatch(new Request("run", "nobody", null, null, null), DispatchMode.RELAY, WAIT).get();
             assertThat(timerCount(registry, "clawgo.dispatch", "transport", "none", "mode", "relay", "code",
                     ErrorCodes.NODE_NOT_FOUND)).isEqualTo(1);
 
@@ -180,9 +181,11 @@ class GatewayMetricsTest {
             n.start();
             assertThat(n.awaitConnected(WAIT)).isTrue();
             assertThat(gauge(registry, "clawgo.dispatch.in_flight", "transport", "http_relay")).isZero();
-            CompletableFuture<Response> a = gw.dispatch(new Request("run", "edge-slow", null, null, null), "relay",
+            CompletableFuture<Response> a = gw.dispatch(new Request("run", "edge-slow", null, null, null),
+                    DispatchMode.RELAY,
                     WAIT);
-            CompletableFuture<Response> b = gw.dispatch(new Request("run", "edge-slow", null, null, null), "relay",
+            CompletableFuture<Response> b = gw.dispatch(new Request("run", "edge-slow", null, null, null),
+                    DispatchMode.RELAY,
                     WAIT);
             await("two requests in flight", () -> gauge(registry, "clawgo.dispatch.in_flight", "transport",
                     "http_relay") == 2);
@@ -207,7 +210,7 @@ class GatewayMetricsTest {
             boolean sawBacklog = false;
             for (int i = 0; i < 20 && !sawBacklog; i++) {
                 // a dispatch's audit line is appended before its future completes and waits up to 50 ms for the writer
-                gw.dispatch(new Request("run", "nobody", null, null, null), "auto", WAIT).get();
+                gw.dispatch(new Request("run", "nobody", null, null, null), DispatchMode.AUTO, WAIT).get();
                 sawBacklog = gauge(registry, "clawgo.audit.queue.depth") > 0;
             }
             assertThat(sawBacklog).as("a line waiting for the audit writer").isTrue();
@@ -221,13 +224,13 @@ class GatewayMetricsTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Gateway gw = gateway(dir)) {
             ClawgoMetrics binding = ClawgoMetrics.bind(gw, registry);
-            gw.dispatch(new Request("run", "nobody", null, null, null), "auto", WAIT).get();
+            gw.dispatch(new Request("run", "nobody", null, null, null), DispatchMode.AUTO, WAIT).get();
             assertThat(registry.find("clawgo.dispatch").timers()).hasSize(1);
             assertThat(registry.find("clawgo.nodes").gauges()).hasSize(2);
             binding.close();
             binding.close();
             assertThat(registry.getMeters()).isEmpty();
-            gw.dispatch(new Request("run", "nobody", null, null, null), "auto", WAIT).get();
+            gw.dispatch(new Request("run", "nobody", null, null, null), DispatchMode.AUTO, WAIT).get();
             assertThat(registry.getMeters()).isEmpty();
         }
     }

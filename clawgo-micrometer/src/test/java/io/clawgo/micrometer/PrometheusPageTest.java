@@ -11,6 +11,7 @@ import io.clawgo.config.ConfigException;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.MetricsConfig;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.testing.LoopbackRelay;
 import io.clawgo.testing.PrometheusText;
@@ -59,7 +60,8 @@ class PrometheusPageTest {
                     .endpoint(endpoint.url()).build()) {
                 n.start();
                 assertThat(n.awaitConnected(WAIT)).isTrue();
-                assertThat(gw.dispatch(new Request("run", "edge-p", "x", null, null), "auto", WAIT).get().ok())
+                assertThat(gw.dispatch(new Request("run", "edge-p", "x", null, null),
+                        DispatchMode.AUTO, WAIT).get().ok())
                         .isTrue();
             }
             GatewayMetricsTest.await("the node offline", () -> gw.stats().nodesOnline() == 0);

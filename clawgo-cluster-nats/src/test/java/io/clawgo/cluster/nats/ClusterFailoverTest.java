@@ -88,8 +88,8 @@ class ClusterFailoverTest {
             for (NodeAgent n : nodes) {
                 assertThat(n.awaitConnected(WAIT)).isTrue();
             }
-            assertThat(TestHttp.await(WAIT, () -> caller.status().get("stats").toString()
-                    .contains("nodes_online=" + NODES))).as(String.valueOf(caller.status().get("stats"))).isTrue();
+            assertThat(TestHttp.await(WAIT, () -> caller.status().stats().nodesOnline() == NODES))
+                    .as(String.valueOf(caller.status().stats())).isTrue();
 
             // dispatches to every node from the third gateway, in waves, while A is killed
             Map<String, CompletableFuture<Response>> calls = new HashMap<>();

@@ -5,6 +5,7 @@ import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.ClusterConfig;
 import io.clawgo.protocol.DispatchMode;
@@ -90,16 +91,11 @@ class NatsClusterTest {
     }
 
     private static boolean sees(Gateway gw, String nodeId) {
-        return TestHttp.await(WAIT, () -> list(gw.status().get("nodes")).isEmpty()
-                ? false : nodeIds(gw).contains(nodeId));
+        return TestHttp.await(WAIT, () -> nodeIds(gw).contains(nodeId));
     }
 
-    private static List<Object> nodeIds(Gateway gw) {
-        List<Object> ids = new ArrayList<>();
-        for (Object n : (List<?>) gw.status().get("nodes")) {
-            ids.add(n instanceof io.clawgo.protocol.NodeInfo i ? i.id() : map(n).get("id"));
-        }
-        return ids;
+    private static List<String> nodeIds(Gateway gw) {
+        return gw.status().nodes().stream().map(io.clawgo.protocol.NodeInfo::id).toList();
     }
 
     private static Response dispatch(Gateway gw, String node, String task) {
@@ -113,7 +109,7 @@ class NatsClusterTest {
         Gateway b = gateway("b");
         NodeAgent n = node("edge-1", a.url());
         assertThat(n.awaitConnected(WAIT)).isTrue();
-        assertThat(TestHttp.await(WAIT, () -> b.status().toString().contains("edge-1"))).isTrue();
+        assertThat(TestHttp.await(WAIT, () -> nodeIds(b).contains("edge-1"))).isTrue();
 
         Response viaB = dispatch(b, "edge-1", "hello");
         assertThat(viaB.ok()).as(viaB.toString()).isTrue();
@@ -190,10 +186,13 @@ class NatsClusterTest {
                 assertThat(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8))
                         .contains("\"traceparent\":\"" + tp + "\"");
                 // the caller's gateway and the holding gateway both record the trace id
-                assertThat(list(b.status().get("dispatches")).get(0)).containsEntry("trace_id", traceId)
-                        .containsEntry("via_gateway", a.memberId()).containsEntry("mode", mode);
-                assertThat(list(a.status().get("dispatches")).get(0)).containsEntry("trace_id", traceId)
-                        .containsEntry("mode", mode);
+                GatewayStatus.Dispatch atB = b.status().dispatches().get(0);
+                assertThat(atB.traceId()).isEqualTo(traceId);
+                assertThat(atB.viaGateway()).isEqualTo(a.memberId());
+                assertThat(atB.mode()).isEqualTo(DispatchMode.parse(mode));
+                GatewayStatus.Dispatch atA = a.status().dispatches().get(0);
+                assertThat(atA.traceId()).isEqualTo(traceId);
+                assertThat(atA.mode()).isEqualTo(DispatchMode.parse(mode));
             }
             // over the tunnel the node called its endpoint, over the relay gateway A did: the exact header both times
             assertThat(endpoint.traceparents()).containsExactly(tp, tp);

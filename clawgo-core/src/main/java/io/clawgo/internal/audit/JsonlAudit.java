@@ -453,7 +453,7 @@ public final class JsonlAudit implements AutoCloseable {
         }
         try {
             WireCodec codec = WireCodec.get();
-            return plainMap(codec.toPlain(codec.parseObject(line, Integer.MAX_VALUE)));
+            return plainMap(codec.decodeMap(line, Integer.MAX_VALUE));
         } catch (ProtocolException | RuntimeException e) {
             LOG.debug("skipping unparsable audit line: {}", e.getMessage());
             return null;

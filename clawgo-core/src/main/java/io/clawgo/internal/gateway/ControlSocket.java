@@ -11,6 +11,7 @@ import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.WireAck;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.protocol.WireMessage;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayTransport;
 import java.net.SocketAddress;
@@ -124,8 +125,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     @Override
     public java.util.concurrent.CompletionStage<Boolean> sendWhenRoom(WireMessage message, Duration maxWait) {
         String text = WireCodec.get().toJson(message);
-        if (!WireCodec.fits(text, maxMessageBytes)) {
-            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireCodec.utf8Length(text),
+        if (!WireSizes.fits(text, maxMessageBytes)) {
+            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireSizes.utf8Length(text),
                     nodeId, maxMessageBytes);
             return java.util.concurrent.CompletableFuture.completedFuture(false);
         }
@@ -498,11 +499,11 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         }
         P2pConfig limits = hub.p2p();
         String text = frameText;
-        if (text != null && !WireCodec.fits(text, limits.signalMaxBytes())) {
-            LOG.debug("refused a {}-byte {} from node {}: above signal_max_bytes", WireCodec.utf8Length(text), type,
+        if (text != null && !WireSizes.fits(text, limits.signalMaxBytes())) {
+            LOG.debug("refused a {}-byte {} from node {}: above signal_max_bytes", WireSizes.utf8Length(text), type,
                     nodeId);
             sendAck(WireAck.error(msg.type(), msg.id(), ErrorCodes.SIGNAL_TOO_LARGE + ": a " + type + " of "
-                    + WireCodec.utf8Length(text) + " bytes exceeds the signal limit of " + limits.signalMaxBytes()
+                    + WireSizes.utf8Length(text) + " bytes exceeds the signal limit of " + limits.signalMaxBytes()
                     + " bytes (gateway.nodes.p2p.signal_max_bytes); dropped"));
             return;
         }
@@ -573,7 +574,7 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     boolean relay(WireMessage msg) {
         String text = WireCodec.get().toJson(msg);
         Session s = session;
-        if (!WireCodec.fits(text, maxMessageBytes) || retired || s == null || !s.isOpen()) {
+        if (!WireSizes.fits(text, maxMessageBytes) || retired || s == null || !s.isOpen()) {
             return false;
         }
         return out.offerUnderHalf(text);
@@ -596,8 +597,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     // ---- single writer ----
 
     private boolean enqueue(String text) {
-        if (!WireCodec.fits(text, maxMessageBytes)) {
-            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireCodec.utf8Length(text),
+        if (!WireSizes.fits(text, maxMessageBytes)) {
+            LOG.warn("not sending a {}-byte frame to {}: above the limit of {} bytes", WireSizes.utf8Length(text),
                     nodeId, maxMessageBytes);
             return false;
         }

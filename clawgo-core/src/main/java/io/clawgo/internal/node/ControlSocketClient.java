@@ -1,6 +1,6 @@
 package io.clawgo.internal.node;
 
-import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -123,7 +123,7 @@ final class ControlSocketClient {
                             return send(text); // room even if every char took 3 bytes
                         }
                         if (bytes < 0) {
-                            bytes = WireCodec.utf8Length(text);
+                            bytes = WireSizes.utf8Length(text);
                         }
                         if (queued == 0 || queued + bytes <= BULK_HIGH_WATER) {
                             return send(text);

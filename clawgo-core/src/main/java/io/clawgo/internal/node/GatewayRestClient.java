@@ -182,7 +182,7 @@ public final class GatewayRestClient {
         String error = null;
         String code = null;
         try {
-            JsonObject obj = WireCodec.get().parseObject(text, maxBytes);
+            JsonObject obj = WireCodec.get().decode(text, JsonObject.class, maxBytes);
             error = stringField(obj, "error");
             code = stringField(obj, "code");
         } catch (ProtocolException ignored) {

@@ -5,6 +5,7 @@ import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.spi.NodeTransport;
@@ -204,9 +205,9 @@ final class NodeTransports {
                 return false;
             }
             String json = codec.toJson(message);
-            if (!WireCodec.fits(json, settings.maxMessageBytes())) {
+            if (!WireSizes.fits(json, settings.maxMessageBytes())) {
                 LOG.warn("node {}: not sending a {} of {} bytes (limit {} bytes)", nodeId, message.normalizedType(),
-                        WireCodec.utf8Length(json), settings.maxMessageBytes());
+                        WireSizes.utf8Length(json), settings.maxMessageBytes());
                 return false;
             }
             if (!waitForRoom) {

@@ -6,6 +6,7 @@ import io.clawgo.protocol.Request;
 import io.clawgo.protocol.RequestHandler;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -235,7 +236,7 @@ final class RequestExecutor {
         if (upperBound(out) <= limit) {
             return out; // certainly fits: no need to encode it only to measure it
         }
-        long size = WireCodec.utf8Length(WireCodec.get().toJson(out));
+        long size = WireSizes.utf8Length(WireCodec.get().toJson(out));
         if (size > limit) {
             LOG.warn("node {}: response to {} is {} bytes, above the limit of {}; replaced by payload_too_large",
                     nodeId, req.action(), size, limit);

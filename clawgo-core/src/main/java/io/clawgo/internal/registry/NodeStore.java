@@ -143,7 +143,9 @@ final class NodeStore {
         int index = 0;
         for (JsonElement el : array) {
             try {
-                NodeInfo n = WireCodec.get().fromJsonTree(el, NodeInfo.class);
+                // the element's own text through the codec: its strict rules, and a bad entry fails alone
+                NodeInfo n = el.isJsonNull() ? null
+                        : WireCodec.get().decode(el.toString(), NodeInfo.class, Integer.MAX_VALUE);
                 if (n != null) {
                     out.add(n);
                 } else {

@@ -395,7 +395,7 @@ public final class DefaultSubagentRuntime implements SubagentRuntime, AutoClosea
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("time", done.updated().toString());
         row.put("event", "task_" + done.status());
-        row.put("task", WireCodec.get().toJsonTree(done));
+        row.put("task", done); // written by the codec as the REST API shows it (empty fields left out)
         audit.append(row);
         CompletableFuture<SubagentTask> waiter = e.whole;
         if (waiter != null) {

@@ -6,6 +6,7 @@ import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.GatewayConfig;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.subagent.DispatchResult;
@@ -70,7 +71,8 @@ class DataDirectoryPermissionsTest {
                     WAIT);
             assertThat(r.reply().status()).isEqualTo("completed");
             for (int i = 0; i < 12; i++) {
-                Response resp = gw.dispatch(new Request("run", "perm-node", "t" + i, null, Map.of()), "relay", WAIT)
+                Response resp = gw.dispatch(new Request("run", "perm-node", "t" + i, null, Map.of()),
+                        DispatchMode.RELAY, WAIT)
                         .get(30, TimeUnit.SECONDS);
                 assertThat(resp.ok()).as("%s", resp).isTrue();
             }

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
@@ -79,7 +80,7 @@ class NodeTokenSecurityTest {
     }
 
     private static Response relay(Gateway gw, String node, String action, Duration timeout) throws Exception {
-        return gw.dispatch(new Request(action, node, "task", null, null), "relay", timeout)
+        return gw.dispatch(new Request(action, node, "task", null, null), DispatchMode.RELAY, timeout)
                 .get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
     }
 

@@ -130,7 +130,7 @@ class NodeRegistryTest {
         JsonArray array = JsonParser.parseString(Files.readString(file)).getAsJsonArray();
         List<NodeInfo> out = new ArrayList<>();
         for (JsonElement el : array) {
-            out.add(WireCodec.get().fromJsonTree(el, NodeInfo.class));
+            out.add(WireCodec.get().decode(el.toString(), NodeInfo.class, Integer.MAX_VALUE));
         }
         return out;
     }

@@ -11,6 +11,7 @@ import io.clawgo.protocol.ProtocolException;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import java.io.IOException;
 import java.io.Writer;
@@ -146,7 +147,7 @@ final class JacksonFrames {
 
     /** Decodes a message frame as {@code WireCodec.decodeFrame} does (acks are not part of the bench). */
     WireMessage decode(String json, int maxBytes) throws ProtocolException {
-        WireCodec.checkSize(json, maxBytes);
+        WireSizes.checkSize(json, maxBytes);
         // createParser(String) reads a text of more than 32 Ki chars through a StringReader and its 4,000-char
         // buffer, where every long string value is assembled from segments; a copy of the chars into a per-thread
         // array (as the codec keeps one reader per thread) lets the parser cut values out of one array

@@ -6,6 +6,7 @@ import io.clawgo.GatewayClient;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.ConfigException;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.spi.SessionStatus;
 import io.clawgo.spi.TransportProvider;
 import java.io.IOException;
 import java.net.NetworkInterface;
@@ -274,21 +275,17 @@ final class DemoCommand implements Callable<Integer> {
         if (!webrtc) {
             return notes;
         }
-        Map<String, Map<?, ?>> sessions = new LinkedHashMap<>();
-        if (gateway.status().get("p2p") instanceof Map<?, ?> p2p && p2p.get("nodes") instanceof List<?> list) {
-            for (Object o : list) {
-                if (o instanceof Map<?, ?> m) {
-                    sessions.put(String.valueOf(m.get("node")), m);
-                }
-            }
+        Map<String, SessionStatus> sessions = new LinkedHashMap<>();
+        for (SessionStatus s : gateway.status().p2p().sessions()) {
+            sessions.put(s.node(), s);
         }
         for (Row r : rows) {
             if (!WEBRTC.equals(r.fallbackFrom)) {
                 continue;
             }
-            Map<?, ?> s = sessions.get(r.node);
-            String session = s == null ? "no session" : "session " + s.get("status")
-                    + (str(s.get("last_error")).isEmpty() ? "" : ": " + s.get("last_error"));
+            SessionStatus s = sessions.get(r.node);
+            String session = s == null ? "no session" : "session " + s.status()
+                    + (str(s.lastError()).isEmpty() ? "" : ": " + s.lastError());
             if (TUNNEL_NODE.equals(r.node)) {
                 notes.add("- " + r.node + " offers no webrtc: it registered its transports without it, so the "
                         + "gateway's webrtc transport declined at once (" + session + ") and " + r.transport

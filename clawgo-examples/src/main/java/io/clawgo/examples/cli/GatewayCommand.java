@@ -1,6 +1,5 @@
 package io.clawgo.examples.cli;
 
-import com.google.gson.JsonObject;
 import io.clawgo.ClawgoException;
 import io.clawgo.Gateway;
 import io.clawgo.config.ConfigException;
@@ -17,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,7 +190,7 @@ final class GatewayCommand implements Callable<Integer> {
     /** Defaults, then the config file, then the environment where the file is silent, then the flags. */
     private GatewayConfig resolve() {
         GatewayConfig cfg = GatewayConfig.defaults();
-        JsonObject fileGateway = null;
+        Map<?, ?> fileGateway = null;
         if (config != null) {
             if (!Files.isRegularFile(config)) {
                 throw new ConfigException("--config " + config + ": no such file");
@@ -266,16 +266,16 @@ final class GatewayCommand implements Callable<Integer> {
     }
 
     /** The file's {@code gateway} object (already validated by {@link GatewayConfig#load}), to see what it sets. */
-    private static JsonObject gatewaySection(Path file) {
+    private static Map<?, ?> gatewaySection(Path file) {
         try {
-            JsonObject root = WireCodec.get().parseObject(Files.readString(file, StandardCharsets.UTF_8), 1 << 20);
-            return root.has("gateway") && root.get("gateway").isJsonObject() ? root.getAsJsonObject("gateway") : null;
+            Map<String, Object> root = WireCodec.get().decodeMap(Files.readString(file, StandardCharsets.UTF_8), 1 << 20);
+            return root.get("gateway") instanceof Map<?, ?> gateway ? gateway : null;
         } catch (IOException | ProtocolException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static boolean has(JsonObject o, String key) {
-        return o != null && o.has(key) && !o.get(key).isJsonNull();
+    private static boolean has(Map<?, ?> o, String key) {
+        return o != null && o.get(key) != null;
     }
 }

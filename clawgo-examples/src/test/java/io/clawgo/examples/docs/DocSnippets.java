@@ -3,6 +3,7 @@ package io.clawgo.examples.docs;
 import io.clawgo.DispatchEvent;
 import io.clawgo.Gateway;
 import io.clawgo.GatewayClient;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.ClientTls;
 import io.clawgo.config.DispatchPolicy;
@@ -11,6 +12,7 @@ import io.clawgo.config.IceServer;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.config.ServerTls;
 import io.clawgo.micrometer.ClawgoMetrics;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -84,23 +86,22 @@ final class DocSnippets {
             out.add(r.reply().result() + " via " + r.reply().usedTransport());
         }
 
-        Response raw = gateway.dispatch(new Request("run", "edge-1", null, null, Map.of("cmd", "uptime")), "auto",
-                Duration.ofSeconds(10)).join();     // never throws: a failure is a response with a code
+        Response raw = gateway.dispatch(new Request("run", "edge-1", null, null, Map.of("cmd", "uptime")),
+                DispatchMode.AUTO, Duration.ofSeconds(10)).join();  // never throws: a failure is a response with a code
         out.add(raw.ok() ? String.valueOf(raw.payload().get("result")) : raw.code() + ": " + raw.error());
         // end::embedding-dispatch[]
         return out;
     }
 
     /** The gateway's view of its nodes; run by the test. */
-    @SuppressWarnings("unchecked")
     static List<String> status(Gateway gateway) {
         List<String> out = new ArrayList<>();
         // tag::embedding-status[]
         for (NodeInfo n : gateway.nodes()) {                 // sorted by id, endpoint tokens redacted
             out.add(n.id() + (n.online() ? " online" : " offline"));
         }
-        Map<String, Object> p2p = (Map<String, Object>) gateway.status().get("p2p");   // as /webui/api/nodes
-        out.add(p2p.get("transport") + ": " + p2p.get("active_sessions") + " active sessions");
+        GatewayStatus.P2p p2p = gateway.status().p2p();     // as "p2p" of /webui/api/nodes
+        out.add(p2p.transport() + ": " + p2p.activeSessions() + " active sessions");
         // end::embedding-status[]
         return out;
     }

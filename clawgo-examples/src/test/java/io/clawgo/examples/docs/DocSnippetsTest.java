@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -218,7 +219,8 @@ class DocSnippetsTest {
         Map<String, java.util.concurrent.atomic.LongAdder> counts = new java.util.concurrent.ConcurrentHashMap<>();
         try (Gateway gateway = DocSnippets.countingGateway(dir, counts)) {
             for (int i = 0; i < 3; i++) {
-                assertThat(gateway.dispatch(new io.clawgo.protocol.Request("run", "ghost", null, null, null), "auto",
+                assertThat(gateway.dispatch(new io.clawgo.protocol.Request("run", "ghost", null, null, null),
+                        DispatchMode.AUTO,
                         Duration.ofSeconds(5)).join().code()).isEqualTo("node_not_found");
             }
         } // close delivers the queued events

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
 import io.clawgo.testing.RawControlClient;
@@ -91,7 +92,8 @@ class TcpExampleTransportTest {
             control.send("{\"type\":\"register\",\"node\":{\"id\":\"webrtc-only\",\"actions\":[\"run\"],"
                     + "\"capabilities\":{\"run\":true},\"transports\":[\"webrtc\"]}}");
             assertThat(control.next(WAIT, m -> "registered".equals(m.get("type")))).containsEntry("ok", true);
-            Response r = gateway.dispatch(io.clawgo.protocol.Request.of("run").withNode("webrtc-only"), "p2p", WAIT)
+            Response r = gateway.dispatch(io.clawgo.protocol.Request.of("run").withNode("webrtc-only"),
+                    DispatchMode.P2P, WAIT)
                     .get(10, TimeUnit.SECONDS);
             assertThat(r.code()).isEqualTo(io.clawgo.protocol.ErrorCodes.P2P_UNAVAILABLE);
             assertThat(r.payload()).containsEntry("fallback_from", "tcp_example");
@@ -139,7 +141,8 @@ class TcpExampleTransportTest {
                             .containsEntry("id", "raw-tcp");
 
                     CompletableFuture<Response> answer = gateway.dispatch(
-                            io.clawgo.protocol.Request.agentTask("raw-tcp", "ping " + round, Map.of()), "p2p", WAIT);
+                            io.clawgo.protocol.Request.agentTask("raw-tcp", "ping " + round, Map.of()),
+                                    DispatchMode.P2P, WAIT);
                     Map<String, Object> req = read(tcp);
                     assertThat(req).containsEntry("type", "node_request").containsEntry("to", "raw-tcp");
                     assertThat((Map<String, Object>) req.get("request")).containsEntry("action", "agent_task")
@@ -153,11 +156,10 @@ class TcpExampleTransportTest {
                     assertThat(resp.payloadString("used_transport")).isEqualTo("tcp_example");
                 }
                 // the connection is gone; the gateway notices and the next hello re-establishes the session
-                assertThat(TestHttp.await(Duration.ofSeconds(5), () -> "closed".equals(
-                        session((Map<?, ?>) gateway.status().get("p2p"), "raw-tcp").get("status")))).isTrue();
+                assertThat(TestHttp.await(Duration.ofSeconds(5),
+                        () -> "closed".equals(session(gateway, "raw-tcp").status()))).isTrue();
             }
-            assertThat(((Number) session((Map<?, ?>) gateway.status().get("p2p"), "raw-tcp").get("retry_count"))
-                    .intValue()).as("one re-establishment").isEqualTo(1);
+            assertThat(session(gateway, "raw-tcp").retryCount()).as("one re-establishment").isEqualTo(1);
         }
     }
 
@@ -174,7 +176,8 @@ class TcpExampleTransportTest {
                 write(tcp, "{\"type\":\"tcp_example_hello\",\"from\":\"raw-drop\",\"session\":\""
                         + offer.get("session") + "\"}");
                 assertThat(read(tcp)).containsEntry("ok", true);
-                answer = gateway.dispatch(io.clawgo.protocol.Request.agentTask("raw-drop", "x", Map.of()), "auto",
+                answer = gateway.dispatch(io.clawgo.protocol.Request.agentTask("raw-drop", "x", Map.of()),
+                        DispatchMode.AUTO,
                         Duration.ofSeconds(30));
                 assertThat(read(tcp)).containsEntry("type", "node_request");
                 start = System.nanoTime();
@@ -191,6 +194,12 @@ class TcpExampleTransportTest {
     private static Map<?, ?> session(Map<?, ?> p2p, String node) {
         return ((List<?>) p2p.get("nodes")).stream().map(o -> (Map<?, ?>) o)
                 .filter(m -> node.equals(m.get("node"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no session of " + node + " in " + p2p));
+    }
+
+    private static io.clawgo.spi.SessionStatus session(Gateway gateway, String node) {
+        io.clawgo.GatewayStatus.P2p p2p = gateway.status().p2p();
+        return p2p.sessions().stream().filter(s -> node.equals(s.node())).findFirst()
                 .orElseThrow(() -> new AssertionError("no session of " + node + " in " + p2p));
     }
 

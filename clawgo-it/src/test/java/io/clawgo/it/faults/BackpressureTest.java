@@ -7,6 +7,7 @@ import io.clawgo.Gateway;
 import io.clawgo.GatewayClient;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -94,7 +95,8 @@ class BackpressureTest {
             // 1. more than the kernel can take: the gateway's writer to "jammed" is stuck, its queue holds the rest
             List<CompletableFuture<Response>> jammedRequests = new ArrayList<>();
             for (int i = 0; i < firstWave; i++) {
-                jammedRequests.add(gw.dispatch(new Request("run", "jammed", task, null, Map.of()), "p2p", DEADLINE));
+                jammedRequests.add(gw.dispatch(new Request("run", "jammed", task, null, Map.of()),
+                        DispatchMode.P2P, DEADLINE));
             }
             // meanwhile the healthy node is served
             assertThat(serveHealthy(200, 16)).isEqualTo(200);
@@ -107,7 +109,8 @@ class BackpressureTest {
             long overflowAt = System.nanoTime();
             long total = (long) firstWave * frame;
             for (int i = 0; total <= kernel + QUEUE_BOUND + 2L * frame && i < 100; i++) {
-                jammedRequests.add(gw.dispatch(new Request("run", "jammed", task, null, Map.of()), "p2p", DEADLINE));
+                jammedRequests.add(gw.dispatch(new Request("run", "jammed", task, null, Map.of()),
+                        DispatchMode.P2P, DEADLINE));
                 total += frame;
             }
             // every request to it ends, long before its deadline (60 s), with a documented code: those in flight when
@@ -127,7 +130,8 @@ class BackpressureTest {
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> !Faults.online(client, "jammed")))
                     .as("the cut-off node is shown offline").isTrue();
             long offlineMs = Faults.millisSince(overflowAt);
-            assertThat(gw.dispatch(Request.of("run").withNode("jammed"), "p2p", DEADLINE).get(5, TimeUnit.SECONDS)
+            assertThat(gw.dispatch(Request.of("run").withNode("jammed"),
+                    DispatchMode.P2P, DEADLINE).get(5, TimeUnit.SECONDS)
                     .code()).isEqualTo(ErrorCodes.NODE_OFFLINE);
             assertThat(serveHealthy(20, 4)).isEqualTo(20);
 
@@ -162,18 +166,18 @@ class BackpressureTest {
 
         List<CompletableFuture<Response>> small = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            small.add(gw.dispatch(Request.of("run").withNode("small"), "p2p", DEADLINE));
+            small.add(gw.dispatch(Request.of("run").withNode("small"), DispatchMode.P2P, DEADLINE));
         }
         List<CompletableFuture<Response>> roomy = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            roomy.add(gw.dispatch(Request.of("run").withNode("roomy"), "p2p", DEADLINE));
+            roomy.add(gw.dispatch(Request.of("run").withNode("roomy"), DispatchMode.P2P, DEADLINE));
         }
         assertThat(TestHttp.await(Duration.ofSeconds(10), () -> running.get() == 3)).isTrue();
         assertThat(TestHttp.await(Duration.ofSeconds(10), () -> small.stream().filter(CompletableFuture::isDone)
                 .count() == 2)).as("small answered the two it could not take").isTrue();
         List<CompletableFuture<Response>> refused = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            refused.add(gw.dispatch(Request.of("run").withNode("roomy"), "p2p", DEADLINE));
+            refused.add(gw.dispatch(Request.of("run").withNode("roomy"), DispatchMode.P2P, DEADLINE));
         }
         for (CompletableFuture<Response> f : refused) {
             Response r = f.get(5, TimeUnit.SECONDS);
@@ -207,7 +211,8 @@ class BackpressureTest {
         List<CompletableFuture<Response>> all = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             assertThat(window.tryAcquire(30, TimeUnit.SECONDS)).as("a healthy request completed").isTrue();
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("healthy"), "p2p", DEADLINE);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("healthy"),
+                    DispatchMode.P2P, DEADLINE);
             f.whenComplete((r, e) -> window.release());
             all.add(f);
         }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clawgo.Gateway;
 import io.clawgo.GatewayClient;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -64,11 +65,11 @@ class NodeKilledMidRequestTest {
     void callersGetAClearErrorAtOnceTheNodeGoesOfflineAndTheGatewayKeepsServing() throws Exception {
         try (ChildJvm doomed = Faults.startNode(gw.url(), "doomed")) {
             // both paths to the node work while it lives
-            Response viaRelay = gw.dispatch(Request.of("run").withNode("doomed"), "relay", DEADLINE)
+            Response viaRelay = gw.dispatch(Request.of("run").withNode("doomed"), DispatchMode.RELAY, DEADLINE)
                     .get(10, TimeUnit.SECONDS);
             assertThat(viaRelay.ok()).as(viaRelay.toString()).isTrue();
             assertThat(viaRelay.payloadString("result")).isEqualTo("run from doomed");
-            Response viaTunnel = gw.dispatch(Request.of("run").withNode("doomed"), "p2p", DEADLINE)
+            Response viaTunnel = gw.dispatch(Request.of("run").withNode("doomed"), DispatchMode.P2P, DEADLINE)
                     .get(10, TimeUnit.SECONDS);
             assertThat(viaTunnel.payloadString("result")).isEqualTo("run in process " + doomed.pid());
 
@@ -76,7 +77,8 @@ class NodeKilledMidRequestTest {
             CompletableFuture<Map<String, Object>> rest = CompletableFuture.supplyAsync(() -> client.postJson(
                     "/webui/api/node_dispatches/replay", Map.of("node", "doomed", "action", "slow", "mode", "auto",
                             "timeout_sec", DEADLINE.toSeconds())));
-            CompletableFuture<Response> api = gw.dispatch(Request.of("slow").withNode("doomed"), "p2p", DEADLINE);
+            CompletableFuture<Response> api = gw.dispatch(Request.of("slow").withNode("doomed"),
+                    DispatchMode.P2P, DEADLINE);
             assertThat(TestHttp.await(Duration.ofSeconds(10),
                     () -> doomed.stdout().stream().filter("SLOW"::equals).count() == 2))
                     .as(() -> "both requests reached the handler\n" + doomed.dump()).isTrue();
@@ -121,7 +123,7 @@ class NodeKilledMidRequestTest {
                     .contains(ErrorCodes.P2P_UNAVAILABLE, ErrorCodes.TRANSPORT_ERROR);
 
             // new requests to the dead node are refused at once
-            Response after = gw.dispatch(Request.of("run").withNode("doomed"), "auto", DEADLINE)
+            Response after = gw.dispatch(Request.of("run").withNode("doomed"), DispatchMode.AUTO, DEADLINE)
                     .get(5, TimeUnit.SECONDS);
             assertThat(after.code()).isEqualTo(ErrorCodes.NODE_OFFLINE);
 
@@ -129,7 +131,7 @@ class NodeKilledMidRequestTest {
             assertThat(TestHttp.get(gw.url() + "/health", null).status()).isEqualTo(200);
             List<CompletableFuture<Response>> more = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                more.add(gw.dispatch(Request.of("run").withNode("survivor"), "auto", DEADLINE));
+                more.add(gw.dispatch(Request.of("run").withNode("survivor"), DispatchMode.AUTO, DEADLINE));
             }
             for (CompletableFuture<Response> f : more) {
                 Response r = f.get(15, TimeUnit.SECONDS);

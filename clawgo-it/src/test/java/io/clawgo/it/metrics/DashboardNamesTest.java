@@ -6,6 +6,7 @@ import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.it.Repo;
 import io.clawgo.micrometer.ClawgoMetrics;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.LoopbackRelay;
@@ -59,9 +60,11 @@ class DashboardNamesTest {
             relayOnly.start();
             assertThat(tunnel.awaitConnected(Duration.ofSeconds(20))).isTrue();
             assertThat(relayOnly.awaitConnected(Duration.ofSeconds(20))).isTrue();
-            assertThat(gw.dispatch(new Request("run", "edge-d", "x", null, null), "p2p", Duration.ofSeconds(20))
+            assertThat(gw.dispatch(new Request("run", "edge-d", "x", null, null),
+                    DispatchMode.P2P, Duration.ofSeconds(20))
                     .get().ok()).isTrue();
-            assertThat(gw.dispatch(new Request("run", "edge-r", "x", null, null), "auto", Duration.ofSeconds(20))
+            assertThat(gw.dispatch(new Request("run", "edge-r", "x", null, null),
+                    DispatchMode.AUTO, Duration.ofSeconds(20))
                     .get().ok()).isTrue();
             relayOnly.close();
             assertThat(TestHttp.await(Duration.ofSeconds(20), () -> gw.stats().nodesOnline() == 1)).isTrue();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.micrometer.ClawgoMetrics;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -82,7 +83,7 @@ class TunnelMetricsTest {
         return Response.ok(Map.of("result", "done"));
     }
 
-    private CompletableFuture<Response> dispatch(String node, String task, String mode) {
+    private CompletableFuture<Response> dispatch(String node, String task, DispatchMode mode) {
         return gw.dispatch(new Request("run", node, task, null, null), mode, WAIT);
     }
 
@@ -113,7 +114,7 @@ class TunnelMetricsTest {
     @Test
     void tunnelDispatchesSessionsAndTheNodesRequests() throws Exception {
         node(NodeAgent.builder().id("edge-t").handler(this::handle));
-        assertThat(dispatch("edge-t", "now", "p2p").get().ok()).isTrue();
+        assertThat(dispatch("edge-t", "now", DispatchMode.P2P).get().ok()).isTrue();
         assertThat(timerCount("clawgo.dispatch", "transport", TUNNEL, "mode", "p2p", "code", "ok")).isEqualTo(1);
         await("the node's request counted", () -> timerCount("clawgo.node.requests", "node", "edge-t", "outcome",
                 "ok") == 1);
@@ -124,7 +125,7 @@ class TunnelMetricsTest {
         assertThat(timerCount("clawgo.p2p.session.setup", "transport", TUNNEL)).isEqualTo(1);
 
         // a request held by the handler: in flight on the tunnel, running on the node
-        CompletableFuture<Response> held = dispatch("edge-t", "hold", "p2p");
+        CompletableFuture<Response> held = dispatch("edge-t", "hold", DispatchMode.P2P);
         await("one request in flight on the tunnel", () -> gauge("clawgo.dispatch.in_flight", "transport",
                 TUNNEL) == 1);
         await("one request running on the node", () -> gauge("clawgo.node.executor.running", "node",
@@ -140,11 +141,11 @@ class TunnelMetricsTest {
     @Test
     void aFullNodeRefusesWithNodeBusyAndCountsItsQueue() throws Exception {
         node(NodeAgent.builder().id("edge-b").handler(this::handle).maxConcurrentRequests(1).maxQueuedRequests(1));
-        CompletableFuture<Response> running = dispatch("edge-b", "hold", "p2p");
+        CompletableFuture<Response> running = dispatch("edge-b", "hold", DispatchMode.P2P);
         await("one running", () -> gauge("clawgo.node.executor.running", "node", "edge-b") == 1);
-        CompletableFuture<Response> queued = dispatch("edge-b", "hold", "p2p");
+        CompletableFuture<Response> queued = dispatch("edge-b", "hold", DispatchMode.P2P);
         await("one queued", () -> gauge("clawgo.node.executor.queued", "node", "edge-b") == 1);
-        Response busy = dispatch("edge-b", "now", "p2p").get();
+        Response busy = dispatch("edge-b", "now", DispatchMode.P2P).get();
         assertThat(busy.code()).isEqualTo(ErrorCodes.NODE_BUSY);
         assertThat(count("clawgo.node.executor.rejected", "node", "edge-b")).isEqualTo(1);
         await("the refusal counted", () -> timerCount("clawgo.node.requests", "node", "edge-b", "outcome",
@@ -163,7 +164,7 @@ class TunnelMetricsTest {
         open.add(endpoint);
         // a node without P2P transports: the tunnel fails before the node ran anything, auto goes on to the relay
         node(NodeAgent.builder().id("edge-f").endpoint(endpoint.url()).transports(List.of()));
-        Response r = dispatch("edge-f", "x", "auto").get();
+        Response r = dispatch("edge-f", "x", DispatchMode.AUTO).get();
         assertThat(r.ok()).as(r.toString()).isTrue();
         assertThat(r.payloadString("fallback_from")).isEqualTo(TUNNEL);
         assertThat(count("clawgo.dispatch.fallbacks", "from", TUNNEL, "to", "http_relay")).isEqualTo(1);
@@ -179,7 +180,7 @@ class TunnelMetricsTest {
         try (StalledNode jammed = StalledNode.connect(gw.port(), TOKEN, "jammed")) {
             // the kernel's buffers take a few megabytes, the send queue 2 x 1 MiB + 1 MiB: 100 x 400 KB is past both
             for (int i = 0; i < 100 && count("clawgo.control.send_queue.overflows") == 0; i++) {
-                sent.add(gw.dispatch(new Request("run", "jammed", task, null, null), "p2p", WAIT));
+                sent.add(gw.dispatch(new Request("run", "jammed", task, null, null), DispatchMode.P2P, WAIT));
             }
             assertThat(count("clawgo.control.send_queue.overflows")).isEqualTo(1);
             for (CompletableFuture<Response> f : sent) {

@@ -3,11 +3,14 @@ package io.clawgo.it.scale;
 import io.clawgo.Gateway;
 import io.clawgo.config.ClusterConfig;
 import io.clawgo.config.GatewayConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.testing.ChildJvm;
 import io.clawgo.testing.LoopbackRelay;
+import io.clawgo.testing.TestHttp;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -36,8 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code heap}: {@code System.gc()} (three times) and {@code HEAP <used> <committed> <direct> <threads>};</li>
  *   <li>{@code timings}: where the time of {@code /webui/api/nodes} goes, measured in-process:
  *       {@code TIMINGS <status_ms> <registry_ms> <json_ms> <bytes> <nodes> <agents> <list_ms> <listed> <section=bytes,...>} ({@link Gateway#status()} builds the whole
- *       payload; {@code registry} is the subagent registry alone, which the payload's {@code trees} are made of;
- *       {@code json} encodes the payload; {@code list} is {@link Gateway#nodes()}, the registry listing alone);</li>
+ *       payload and its typed view; {@code registry} is the subagent registry alone, which the payload's
+ *       {@code trees} are made of; {@code json} is the whole {@code GET /webui/api/nodes} over loopback (the payload
+ *       built again, encoded and read), {@code bytes} and the sections its JSON; {@code list} is
+ *       {@link Gateway#nodes()}, the registry listing alone);</li>
  *   <li>{@code dispatch <count> <in_flight> <node,node,...> [<mode> <expected_transport>]}: {@link Gateway#dispatch}
  *       in-process with dispatch mode {@code <mode>} (default {@code p2p}), each request carrying a nonce that the node
  *       must echo, and each response's {@code used_transport} must be {@code <expected_transport>} (default
@@ -45,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       fallback, without it a mismatch; answers {@code DISPATCH <ok> <failed> <mismatched> <duplicated> <wall_ms>
  *       <p50_us> <p99_us> <max_us> <fallbacks> <mean_us> <first_error>} (latency from just before the
  *       {@code dispatch} call, so time spent inside it counts);</li>
- *   <li>{@code p2p}: {@code P2P <json>}, the {@code p2p} section of {@link Gateway#status()} (sessions, retries);</li>
+ *   <li>{@code p2p}: {@code P2P <json>}, the {@code p2p} section of {@code GET /webui/api/nodes} (sessions,
+ *       retries);</li>
  *   <li>{@code quit} (or end of input): closes the gateway and exits.</li>
  * </ul>
  *
@@ -91,11 +97,11 @@ public final class ScaleGatewayMain {
                 try {
                     switch (cmd[0]) {
                         case "heap" -> out.println(heap());
-                        case "timings" -> out.println(timings(gw));
+                        case "timings" -> out.println(timings(gw, token));
                         case "dispatch" -> out.println(dispatch(gw, Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]),
                                 cmd[3].split(","), cmd.length > 4 ? cmd[4] : "p2p",
                                 cmd.length > 5 ? cmd[5] : "websocket_tunnel"));
-                        case "p2p" -> out.println("P2P " + WireCodec.get().toJson(gw.status().get("p2p")));
+                        case "p2p" -> out.println("P2P " + WireCodec.get().toJson(restNodes(gw, token).get("p2p")));
                         case "quit" -> {
                             return;
                         }
@@ -126,26 +132,30 @@ public final class ScaleGatewayMain {
                 + ManagementFactory.getThreadMXBean().getThreadCount();
     }
 
-    private static String timings(Gateway gw) {
+    private static String timings(Gateway gw, String token) throws Exception {
         long tn = System.nanoTime();
         int listed = gw.nodes().size();
         long tl = System.nanoTime();
         long t0 = System.nanoTime();
-        Map<String, Object> status = gw.status();
+        int nodes = gw.status().nodes().size();
         long t1 = System.nanoTime();
         int agents = gw.subagents().registry().size();
         long t2 = System.nanoTime();
-        String json = WireCodec.get().toJson(status);
+        TestHttp.Reply reply = TestHttp.get(gw.url() + "/webui/api/nodes", token);
         long t3 = System.nanoTime();
-        Object nodes = status.get("nodes");
         StringBuilder sections = new StringBuilder();
-        for (Map.Entry<String, Object> e : status.entrySet()) {
+        for (Map.Entry<String, Object> e : reply.json().entrySet()) {
             sections.append(sections.length() == 0 ? "" : ",").append(e.getKey()).append('=')
-                    .append(WireCodec.utf8Length(WireCodec.get().toJson(e.getValue())));
+                    .append(WireSizes.utf8Length(WireCodec.get().toJson(e.getValue())));
         }
         return "TIMINGS " + (t1 - t0) / 1_000_000 + " " + (t2 - t1) / 1_000_000 + " " + (t3 - t2) / 1_000_000 + " "
-                + WireCodec.utf8Length(json) + " " + (nodes instanceof List<?> l ? l.size() : -1) + " " + agents + " "
+                + WireSizes.utf8Length(reply.body()) + " " + nodes + " " + agents + " "
                 + (tl - tn) / 1_000_000 + " " + listed + " " + sections;
+    }
+
+    /** {@code GET /webui/api/nodes}, decoded: the JSON a client of the REST API gets. */
+    private static Map<String, Object> restNodes(Gateway gw, String token) throws Exception {
+        return TestHttp.get(gw.url() + "/webui/api/nodes", token).json();
     }
 
     /**
@@ -175,7 +185,7 @@ public final class ScaleGatewayMain {
             int slot = i;
             long t = System.nanoTime();
             CompletableFuture<Void> f = gw.dispatch(new Request("invoke", node, null, null, Map.of("nonce", nonce)),
-                    mode, Duration.ofSeconds(30)).handle((r, e) -> {
+                    DispatchMode.parse(mode), Duration.ofSeconds(30)).handle((r, e) -> {
                 try {
                     latencies[slot] = System.nanoTime() - t;
                     if (e != null) {

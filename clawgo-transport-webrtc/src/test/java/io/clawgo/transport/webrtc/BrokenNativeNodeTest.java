@@ -3,6 +3,7 @@ package io.clawgo.transport.webrtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -88,7 +89,7 @@ class BrokenNativeNodeTest {
 
                 // the first request sends the offer that makes the node try its library, then falls back to the relay
                 long t1 = System.nanoTime();
-                Response first = gw.dispatch(new Request("run", "edge-broken", null, null, Map.of()), "auto",
+                Response first = gw.dispatch(new Request("run", "edge-broken", null, null, Map.of()), DispatchMode.AUTO,
                         Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
                 long firstMs = (System.nanoTime() - t1) / 1_000_000;
                 assertThat(first.ok()).as("%s", first).isTrue();
@@ -104,7 +105,8 @@ class BrokenNativeNodeTest {
 
                 // later requests do not wait for a session that cannot open
                 long t0 = System.nanoTime();
-                Response second = gw.dispatch(new Request("run", "edge-broken", null, null, Map.of()), "auto",
+                Response second = gw.dispatch(new Request("run", "edge-broken", null, null, Map.of()),
+                        DispatchMode.AUTO,
                         Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertThat(second.ok()).as("%s", second).isTrue();

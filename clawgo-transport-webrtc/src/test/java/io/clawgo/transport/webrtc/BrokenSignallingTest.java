@@ -6,6 +6,7 @@ import static io.clawgo.transport.webrtc.GatewayWebRtcTest.sessionOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -76,7 +77,8 @@ class BrokenSignallingTest {
     void timeoutFallbackAndUnstableAlert() throws Exception {
         // p2p only: p2p_timeout within the ready timeout
         long t0 = System.nanoTime();
-        Response p2p = gw.dispatch(new Request("run", "mute", null, null, Map.of()), "p2p", Duration.ofSeconds(20))
+        Response p2p = gw.dispatch(new Request("run", "mute", null, null, Map.of()),
+                DispatchMode.P2P, Duration.ofSeconds(20))
                 .get(30, TimeUnit.SECONDS);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(p2p.code()).isEqualTo(ErrorCodes.P2P_TIMEOUT);
@@ -91,7 +93,8 @@ class BrokenSignallingTest {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         Map<String, Object> session = null;
         while (System.nanoTime() < end) {
-            auto = gw.dispatch(new Request("run", "mute", null, null, Map.of()), "auto", Duration.ofSeconds(20))
+            auto = gw.dispatch(new Request("run", "mute", null, null, Map.of()),
+                    DispatchMode.AUTO, Duration.ofSeconds(20))
                     .get(30, TimeUnit.SECONDS);
             assertThat(auto.ok()).as("%s", auto).isTrue();
             assertThat(auto.payload()).containsEntry("used_transport", "http_relay")

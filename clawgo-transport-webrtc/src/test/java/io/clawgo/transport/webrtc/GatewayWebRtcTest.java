@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
@@ -90,7 +91,7 @@ class GatewayWebRtcTest {
     @Test
     void dispatchToTwoNodesGoesOverWebrtcAndShowsInTheApi() throws Exception {
         for (String id : List.of("edge-a", "edge-b")) {
-            Response r = gw.dispatch(new Request("run", id, null, null, Map.of("cmd", "hello")), "auto",
+            Response r = gw.dispatch(new Request("run", id, null, null, Map.of("cmd", "hello")), DispatchMode.AUTO,
                     Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
             assertThat(r.ok()).as("%s", r).isTrue();
             assertThat(r.payload()).containsEntry("used_transport", "webrtc").doesNotContainKey("fallback_from");
@@ -154,7 +155,7 @@ class GatewayWebRtcTest {
     void fourMebibyteResponseAndRequestArriveIntact() throws Exception {
         String data = TransportPairTest.pattern(4 * 1024 * 1024);
         Response r = gw.dispatch(new Request("run", "edge-big", null, null,
-                Map.of("data", data, "size", (long) (4 * 1024 * 1024))), "p2p", Duration.ofSeconds(40))
+                Map.of("data", data, "size", (long) (4 * 1024 * 1024))), DispatchMode.P2P, Duration.ofSeconds(40))
                 .get(60, TimeUnit.SECONDS);
         assertThat(r.ok()).as("%s", r.error()).isTrue();
         assertThat(r.payload()).containsEntry("used_transport", "webrtc");
@@ -166,7 +167,7 @@ class GatewayWebRtcTest {
     void concurrentDispatchesShareTheSession() throws Exception {
         List<CompletableFuture<Response>> all = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
-            all.add(gw.dispatch(new Request("run", "edge-b", null, null, Map.of("i", (long) i)), "p2p",
+            all.add(gw.dispatch(new Request("run", "edge-b", null, null, Map.of("i", (long) i)), DispatchMode.P2P,
                     Duration.ofSeconds(30)));
         }
         for (CompletableFuture<Response> f : all) {
@@ -200,7 +201,8 @@ class GatewayWebRtcTest {
                     return false;
                 });
                 assertThat(ready.get(30, TimeUnit.SECONDS)).as("node process ready").isTrue();
-                Response r = gw.dispatch(new Request("run", "edge-proc", null, null, Map.of("x", 1L)), "auto",
+                Response r = gw.dispatch(new Request("run", "edge-proc", null, null, Map.of("x", 1L)),
+                        DispatchMode.AUTO,
                         Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
                 assertThat(r.ok()).as("%s", r).isTrue();
                 assertThat(r.payload()).containsEntry("used_transport", "webrtc").doesNotContainKey("fallback_from");

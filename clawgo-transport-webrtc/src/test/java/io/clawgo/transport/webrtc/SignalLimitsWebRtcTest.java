@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Frame;
 import io.clawgo.protocol.MessageTypes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireAck;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.testing.TestHttp;
@@ -128,7 +130,7 @@ class SignalLimitsWebRtcTest {
     }
 
     private static long bytes(String json) {
-        return WireCodec.utf8Length(json);
+        return WireSizes.utf8Length(json);
     }
 
     @Test
@@ -139,7 +141,8 @@ class SignalLimitsWebRtcTest {
                     + "\"capabilities\":{\"run\":true},\"transports\":[\"webrtc\"]}}");
             assertThat(node.ack().ok()).isTrue();
 
-            Response r = gw.dispatch(new Request("run", NODE, null, null, Map.of()), "p2p", Duration.ofSeconds(20))
+            Response r = gw.dispatch(new Request("run", NODE, null, null, Map.of()),
+                    DispatchMode.P2P, Duration.ofSeconds(20))
                     .get(30, TimeUnit.SECONDS);
             assertThat(r.ok()).as("%s", r).isTrue();
             assertThat(r.payload()).containsEntry("used_transport", "webrtc").containsEntry("result", "ran run");
@@ -192,7 +195,7 @@ class SignalLimitsWebRtcTest {
             assertThat(taken + realOk - 1).as("taken, the real ones (all but the answer) included")
                     .isLessThanOrEqualTo(PeerLink.MAX_REMOTE_CANDIDATES);
             // the session is unharmed
-            Response again = gw.dispatch(new Request("run", NODE, null, null, Map.of()), "p2p",
+            Response again = gw.dispatch(new Request("run", NODE, null, null, Map.of()), DispatchMode.P2P,
                     Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
             assertThat(again.ok()).as("%s", again).isTrue();
             assertThat(again.payload()).containsEntry("used_transport", "webrtc");

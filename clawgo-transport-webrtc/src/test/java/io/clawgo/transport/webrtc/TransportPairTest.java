@@ -274,7 +274,7 @@ class TransportPairTest {
 
     @Test
     void slowAnswersTimeOutAndTheInFlightBoundHolds() throws Exception {
-        P2pConfig p2p = new P2pConfig(true, "webrtc", List.of(), List.of(), Duration.ofSeconds(60), 2);
+        P2pConfig p2p = P2pConfig.builder().transport("webrtc").maxInFlightPerNode(2).build();
         try (TransportPair p = pair("slow", p2p, 5000, req -> {
             Thread.sleep(((Number) req.args().getOrDefault("sleep", 0L)).longValue());
             return Response.ok(Map.of());

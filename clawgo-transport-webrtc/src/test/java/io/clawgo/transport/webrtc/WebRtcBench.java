@@ -18,6 +18,7 @@ import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.TempDirs;
@@ -26,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -542,7 +542,7 @@ public final class WebRtcBench {
                 throw new IllegalStateException("node did not connect");
             }
             Request req = new Request("run", "bench", null, null, Map.of("data", "x".repeat(size)));
-            return measure("gateway", size, rounds, () -> gw.dispatch(req, "p2p", Duration.ofSeconds(30)));
+            return measure("gateway", size, rounds, () -> gw.dispatch(req, DispatchMode.P2P, Duration.ofSeconds(30)));
         } finally {
             TempDirs.deleteQuietly(dir);
         }
@@ -560,18 +560,14 @@ public final class WebRtcBench {
                     if (!node.awaitConnected(Duration.ofSeconds(10))) {
                         throw new IllegalStateException("node did not connect");
                     }
-                    Response r = gw.dispatch(new Request("run", id, null, null, Map.of()), "p2p",
+                    Response r = gw.dispatch(new Request("run", id, null, null, Map.of()), DispatchMode.P2P,
                             Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
                     if (!r.ok()) {
                         throw new IllegalStateException("setup dispatch failed: " + r);
                     }
-                    @SuppressWarnings("unchecked")
-                    List<Map<String, Object>> nodes = (List<Map<String, Object>>)
-                            ((Map<String, Object>) gw.status().get("p2p")).get("nodes");
-                    Map<String, Object> s = nodes.stream().filter(m -> id.equals(m.get("node"))).findFirst()
-                            .orElseThrow();
-                    us[i] = Duration.between((Instant) s.get("last_attempt"), (Instant) s.get("last_ready_at"))
-                            .toNanos();
+                    io.clawgo.spi.SessionStatus s = gw.status().p2p().sessions().stream()
+                            .filter(x -> id.equals(x.node())).findFirst().orElseThrow();
+                    us[i] = Duration.between(s.lastAttempt(), s.lastReadyAt()).toNanos();
                 }
             }
         } finally {

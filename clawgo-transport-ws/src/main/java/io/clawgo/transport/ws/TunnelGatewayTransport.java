@@ -6,6 +6,7 @@ import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayContext;
@@ -170,7 +171,7 @@ final class TunnelGatewayTransport implements GatewayTransport {
             return Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
                     "control connection to node " + request.node() + " closed");
         }
-        long size = WireCodec.utf8Length(WireCodec.get().toJson(msg));
+        long size = WireSizes.utf8Length(WireCodec.get().toJson(msg));
         if (size > ch.maxMessageBytes()) {
             return Response.error(request, ErrorCodes.PAYLOAD_TOO_LARGE, "request of " + size
                     + " bytes exceeds the message limit of " + ch.maxMessageBytes() + " bytes");

@@ -5,6 +5,7 @@ import io.clawgo.protocol.MessageTypes;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireCodec;
+import io.clawgo.protocol.WireSizes;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.spi.NodeTransport;
@@ -83,7 +84,7 @@ final class TunnelNodeTransport implements NodeTransport {
         if (context.sendAnswer(msg)) {
             return;
         }
-        long size = WireCodec.utf8Length(WireCodec.get().toJson(msg));
+        long size = WireSizes.utf8Length(WireCodec.get().toJson(msg));
         if (size <= context.maxMessageBytes()) {
             LOG.debug("node {}: could not send node_response {} (not connected or send queue full)", nodeId, id);
             return;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import java.nio.file.Path;
@@ -54,7 +55,8 @@ class ConcurrencyTest {
                 rnd.nextBytes(nb);
                 String nonce = i + "-" + HexFormat.of().formatHex(nb);
                 CompletableFuture<Response> f = gw.dispatch(
-                        new Request("run", node, null, null, Map.of("nonce", nonce)), "p2p", Duration.ofSeconds(30));
+                        new Request("run", node, null, null, Map.of("nonce", nonce)),
+                                DispatchMode.P2P, Duration.ofSeconds(30));
                 all.add(f);
                 f.whenComplete((r, e) -> {
                     outstanding.decrementAndGet();
@@ -86,8 +88,11 @@ class ConcurrencyTest {
             assertThat(perNode.get("load-a").get()).isEqualTo(total / 2);
             assertThat(perNode.get("load-b").get()).isEqualTo(total / 2);
             for (String n : List.of("load-a", "load-b")) {
-                assertThat(TunnelTests.session(gw, n)).get().satisfies(s -> assertThat(s)
-                        .containsEntry("in_flight", 0).containsEntry("status", "open").containsEntry("retry_count", 0));
+                assertThat(TunnelTests.session(gw, n)).get().satisfies(s -> {
+                    assertThat(s.inFlight()).isZero();
+                    assertThat(s.status()).isEqualTo("open");
+                    assertThat(s.retryCount()).isZero();
+                });
             }
         }
     }
@@ -102,7 +107,7 @@ class ConcurrencyTest {
 
     @Test
     void requestsBeyondTheInFlightLimitAreRejectedAtOnceWithP2pBusy() throws Exception {
-        P2pConfig p2p = new P2pConfig(true, "websocket_tunnel", List.of(), List.of(), Duration.ofSeconds(60), 3);
+        P2pConfig p2p = P2pConfig.builder().transport("websocket_tunnel").maxInFlightPerNode(3).build();
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         try (Gateway gw = TunnelTests.gateway(dir, p2p);
@@ -113,20 +118,20 @@ class ConcurrencyTest {
              })) {
             List<CompletableFuture<Response>> held = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                held.add(gw.dispatch(Request.of("run").withNode("narrow").withTask("held-" + i), "p2p",
+                held.add(gw.dispatch(Request.of("run").withNode("narrow").withTask("held-" + i), DispatchMode.P2P,
                         Duration.ofSeconds(20)));
             }
             assertThat(io.clawgo.testing.TestHttp.await(Duration.ofSeconds(5), () -> running.get() == 3)).isTrue();
             assertThat(TunnelTests.session(gw, "narrow")).get()
-                    .satisfies(s -> assertThat(s).containsEntry("in_flight", 3));
+                    .satisfies(s -> assertThat(s.inFlight()).isEqualTo(3));
 
-            for (String mode : List.of("p2p", "p2p", "auto")) {
+            for (DispatchMode mode : List.of(DispatchMode.P2P, DispatchMode.P2P, DispatchMode.AUTO)) {
                 long t0 = System.nanoTime();
                 CompletableFuture<Response> extra = gw.dispatch(Request.of("run").withNode("narrow").withTask("extra"),
                         mode, Duration.ofSeconds(20));
                 Response r = extra.get(1, TimeUnit.SECONDS);
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(500));
-                if (mode.equals("p2p")) {
+                if (mode == DispatchMode.P2P) {
                     assertThat(r.code()).isEqualTo("p2p_busy");
                     assertThat(r.error()).contains("3 requests in flight").contains("rejected, not queued");
                 } else {
@@ -145,10 +150,10 @@ class ConcurrencyTest {
                 assertThat(r.payloadString("task")).isEqualTo("held-" + i);
             }
             // the slots are free again
-            assertThat(gw.dispatch(Request.of("run").withNode("narrow").withTask("after"), "p2p",
+            assertThat(gw.dispatch(Request.of("run").withNode("narrow").withTask("after"), DispatchMode.P2P,
                     Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS).ok()).isTrue();
             assertThat(TunnelTests.session(gw, "narrow")).get()
-                    .satisfies(s -> assertThat(s).containsEntry("in_flight", 0));
+                    .satisfies(s -> assertThat(s.inFlight()).isZero());
         }
     }
 }

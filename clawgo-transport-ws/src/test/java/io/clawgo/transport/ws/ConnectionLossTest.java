@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
+import io.clawgo.spi.SessionStatus;
 import io.clawgo.testing.RawControlClient;
 import io.clawgo.testing.SeedEndpoint;
 import io.clawgo.testing.TestHttp;
@@ -65,11 +67,10 @@ class ConnectionLossTest {
     @Test
     void aSocketKilledMidRequestFailsEveryRequestInFlightAtOnceWithP2pUnavailable() throws Exception {
         try (NodeAgent node = TunnelTests.node(proxy.url(), "fragile", this::blocking)) {
-            Instant firstReady = Instant.parse(String.valueOf(TunnelTests.session(gw, "fragile").get()
-                    .get("last_ready_at")));
+            Instant firstReady = TunnelTests.session(gw, "fragile").get().lastReadyAt();
             List<CompletableFuture<Response>> inFlight = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                inFlight.add(gw.dispatch(Request.of("run").withNode("fragile"), "p2p", TIMEOUT));
+                inFlight.add(gw.dispatch(Request.of("run").withNode("fragile"), DispatchMode.P2P, TIMEOUT));
             }
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> entered.get() == 5)).isTrue();
 
@@ -84,21 +85,22 @@ class ConnectionLossTest {
             }
             // well before the 20 s deadline
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
-            assertThat(list(gw.status().get("dispatches"))).hasSize(5)
-                    .allSatisfy(d -> assertThat(d).containsEntry("code", "p2p_unavailable"));
+            assertThat(gw.status().dispatches()).hasSize(5)
+                    .allSatisfy(d -> assertThat(d.code()).isEqualTo("p2p_unavailable"));
 
             // the node reconnects on its own: the session is open again, one re-establishment counted
             assertThat(TestHttp.await(Duration.ofSeconds(10), () -> TunnelTests.session(gw, "fragile")
-                    .map(s -> "open".equals(s.get("status")) && Integer.valueOf(1).equals(s.get("retry_count")))
+                    .map(s -> "open".equals(s.status()) && s.retryCount() == 1)
                     .orElse(false))).isTrue();
-            Map<String, Object> s = TunnelTests.session(gw, "fragile").get();
-            assertThat(s).containsEntry("in_flight", 0).containsEntry("last_error", "control connection closed");
-            assertThat(Instant.parse(String.valueOf(s.get("last_ready_at")))).isAfter(firstReady);
+            SessionStatus s = TunnelTests.session(gw, "fragile").get();
+            assertThat(s.inFlight()).isZero();
+            assertThat(s.lastError()).isEqualTo("control connection closed");
+            assertThat(s.lastReadyAt()).isAfter(firstReady);
             assertThat(proxy.accepted()).isGreaterThanOrEqualTo(2);
             // and carries requests again (the blocked handlers still hold their threads)
             release.countDown();
             assertThat(node.awaitConnected(Duration.ofSeconds(5))).isTrue();
-            Response after = gw.dispatch(Request.of("run").withNode("fragile"), "p2p", TIMEOUT)
+            Response after = gw.dispatch(Request.of("run").withNode("fragile"), DispatchMode.P2P, TIMEOUT)
                     .get(10, TimeUnit.SECONDS);
             assertThat(after.ok()).as(after.toString()).isTrue();
         }
@@ -110,7 +112,8 @@ class ConnectionLossTest {
              NodeAgent node = TunnelTests.node(proxy.url(), "fallback", this::blocking,
                      b -> b.endpoint(endpoint.url()))) {
             long t0 = System.nanoTime();
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("fallback"), "auto", TIMEOUT);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("fallback"),
+                    DispatchMode.AUTO, TIMEOUT);
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> entered.get() == 1)).isTrue();
             proxy.killAll();
             Response r = f.get(10, TimeUnit.SECONDS);
@@ -133,7 +136,7 @@ class ConnectionLossTest {
         try (RawControlClient first = RawControlClient.connect(gw.url(), TOKEN)) {
             String register = "{\"type\":\"register\",\"node\":{\"id\":\"twin\",\"capabilities\":{\"run\":true}}}";
             assertThat(first.exchange(register)).containsEntry("ok", true);
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("twin"), "p2p", TIMEOUT);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("twin"), DispatchMode.P2P, TIMEOUT);
             first.next(Duration.ofSeconds(5), m -> "node_request".equals(m.get("type")));
             try (RawControlClient second = RawControlClient.connect(gw.url(), TOKEN)) {
                 assertThat(second.exchange(register)).containsEntry("ok", true);
@@ -143,17 +146,20 @@ class ConnectionLossTest {
                 assertThat(first.awaitClose(Duration.ofSeconds(5))).isEqualTo(4001);
 
                 // the new connection carries requests; the session counts one re-establishment
-                CompletableFuture<Response> g = gw.dispatch(Request.of("run").withNode("twin"), "p2p", TIMEOUT);
+                CompletableFuture<Response> g = gw.dispatch(Request.of("run").withNode("twin"),
+                        DispatchMode.P2P, TIMEOUT);
                 String id = (String) second.next(Duration.ofSeconds(5), m -> "node_request".equals(m.get("type")))
                         .get("id");
                 second.send("{\"type\":\"node_response\",\"id\":\"" + id + "\",\"response\":{\"ok\":true}}");
                 assertThat(g.get(5, TimeUnit.SECONDS).ok()).isTrue();
-                assertThat(TunnelTests.session(gw, "twin")).get().satisfies(s -> assertThat(s)
-                        .containsEntry("status", "open").containsEntry("retry_count", 1));
+                assertThat(TunnelTests.session(gw, "twin")).get().satisfies(s -> {
+                    assertThat(s.status()).isEqualTo("open");
+                    assertThat(s.retryCount()).isEqualTo(1);
+                });
             }
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> TunnelTests.session(gw, "twin")
-                    .map(s -> "disconnected".equals(s.get("status"))).orElse(false))).isTrue();
-            assertThat(((Number) map(gw.status().get("p2p")).get("active_sessions")).intValue()).isZero();
+                    .map(s -> "disconnected".equals(s.status())).orElse(false))).isTrue();
+            assertThat(gw.status().p2p().activeSessions()).isZero();
         }
     }
 
@@ -162,7 +168,8 @@ class ConnectionLossTest {
         try (RawControlClient raw = RawControlClient.connect(gw.url(), TOKEN)) {
             assertThat(raw.exchange("{\"type\":\"register\",\"node\":{\"id\":\"orphan\",\"capabilities\":{\"run\":true}}}"))
                     .containsEntry("ok", true);
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("orphan"), "p2p", TIMEOUT);
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("orphan"),
+                    DispatchMode.P2P, TIMEOUT);
             raw.next(Duration.ofSeconds(5), m -> "node_request".equals(m.get("type")));
             long t0 = System.nanoTime();
             gw.close();

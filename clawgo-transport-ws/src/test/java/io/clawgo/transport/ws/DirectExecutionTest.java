@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import java.nio.file.Path;
@@ -53,11 +54,11 @@ class DirectExecutionTest {
             assertThat(gw.node("pooled").orElseThrow().transports()).contains(WebSocketTunnelProvider.NAME);
             assertThat(completer).startsWith("clawgo-callback-");
             // attached after completion: still the pool, not the attaching thread
-            Response done = gw.dispatch(new Request("run", "pooled", null, null, Map.of("v", "late")), "p2p",
+            Response done = gw.dispatch(new Request("run", "pooled", null, null, Map.of("v", "late")), DispatchMode.P2P,
                     Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
             assertThat(done.payloadString("echo")).isEqualTo("late");
             CompletableFuture<Response> settled = gw.dispatch(new Request("run", "pooled", null, null,
-                    Map.of("v", "again")), "p2p", Duration.ofSeconds(10));
+                    Map.of("v", "again")), DispatchMode.P2P, Duration.ofSeconds(10));
             settled.get(10, TimeUnit.SECONDS);
             assertThat(settled.thenApply(r -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS))
                     .startsWith("clawgo-callback-");
@@ -70,7 +71,8 @@ class DirectExecutionTest {
              NodeAgent n = TunnelTests.node(gw.url(), "busy", req -> Response.ok(Map.of("echo", req.stringArg("v"))))) {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch blocked = new CountDownLatch(1);
-            CompletableFuture<Void> stuck = gw.dispatch(new Request("run", "busy", null, null, Map.of("v", "a")), "p2p",
+            CompletableFuture<Void> stuck = gw.dispatch(new Request("run", "busy", null, null, Map.of("v", "a")),
+                    DispatchMode.P2P,
                     Duration.ofSeconds(10)).thenAccept(r -> {
                         blocked.countDown();
                         try {
@@ -83,7 +85,8 @@ class DirectExecutionTest {
                 assertThat(blocked.await(10, TimeUnit.SECONDS)).as("the continuation runs").isTrue();
                 // the answer was read by the socket reader, which must be free again: more answers arrive
                 for (int i = 0; i < 20; i++) {
-                    Response r = gw.dispatch(new Request("run", "busy", null, null, Map.of("v", "b" + i)), "p2p",
+                    Response r = gw.dispatch(new Request("run", "busy", null, null, Map.of("v", "b" + i)),
+                            DispatchMode.P2P,
                             Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
                     assertThat(r.payloadString("echo")).isEqualTo("b" + i);
                 }
@@ -112,7 +115,8 @@ class DirectExecutionTest {
                     .doesNotStartWith("clawgo-callback-");
             // the node still answers heartbeats and many requests in a row
             for (int i = 0; i < 200; i++) {
-                Response r = gw.dispatch(new Request("run", "direct", null, null, Map.of("v", "x" + i)), "p2p",
+                Response r = gw.dispatch(new Request("run", "direct", null, null, Map.of("v", "x" + i)),
+                        DispatchMode.P2P,
                         Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
                 assertThat(r.payloadString("echo")).isEqualTo("x" + i);
             }
@@ -128,12 +132,12 @@ class DirectExecutionTest {
                  }
                  return Response.ok(Map.of("echo", req.stringArg("v")));
              }, b -> b.directHandler(true))) {
-            Response bad = gw.dispatch(new Request("run", "thrower", null, null, Map.of("v", "boom")), "p2p",
+            Response bad = gw.dispatch(new Request("run", "thrower", null, null, Map.of("v", "boom")), DispatchMode.P2P,
                     Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
             assertThat(bad.ok()).isFalse();
             assertThat(bad.code()).isEqualTo("remote_error");
             assertThat(bad.error()).contains("handler failed on purpose");
-            Response good = gw.dispatch(new Request("run", "thrower", null, null, Map.of("v", "ok")), "p2p",
+            Response good = gw.dispatch(new Request("run", "thrower", null, null, Map.of("v", "ok")), DispatchMode.P2P,
                     Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
             assertThat(good.payloadString("echo")).isEqualTo("ok");
             assertThat(n.isConnected()).isTrue();
@@ -151,7 +155,8 @@ class DirectExecutionTest {
     private String roundTrip(Gateway gw, String node) throws Exception {
         AtomicReference<String> completer = new AtomicReference<>();
         gate = new CountDownLatch(1);
-        CompletableFuture<Response> f = gw.dispatch(new Request("run", node, null, null, Map.of("v", "hello")), "p2p",
+        CompletableFuture<Response> f = gw.dispatch(new Request("run", node, null, null, Map.of("v", "hello")),
+                DispatchMode.P2P,
                         Duration.ofSeconds(10))
                 .whenComplete((x, e) -> completer.set(Thread.currentThread().getName()));
         gate.countDown();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
@@ -39,7 +40,7 @@ class NodeTransportsOptionTest {
         gw.close();
     }
 
-    private static Response dispatch(String node, String mode) throws Exception {
+    private static Response dispatch(String node, DispatchMode mode) throws Exception {
         return gw.dispatch(new Request("run", node, null, null, Map.of()), mode, Duration.ofSeconds(10))
                 .get(15, TimeUnit.SECONDS);
     }
@@ -50,7 +51,7 @@ class NodeTransportsOptionTest {
                 b -> b.transports(List.of(" WebSocket_Tunnel ")))) {
             assertThat(gw.node("only-tunnel").orElseThrow().transports()).containsExactly("websocket_tunnel");
             assertThat(node.transports()).containsExactly("websocket_tunnel");
-            Response r = dispatch("only-tunnel", "p2p");
+            Response r = dispatch("only-tunnel", DispatchMode.P2P);
             assertThat(r.ok()).as(r.toString()).isTrue();
             assertThat(r.payload()).containsEntry("used_transport", "websocket_tunnel").containsEntry("via", "handler");
         }
@@ -64,14 +65,14 @@ class NodeTransportsOptionTest {
             assertThat(node.transports()).isEmpty();
             assertThat(gw.node("relay-only").orElseThrow().transports()).containsExactly("http_relay");
 
-            Response auto = dispatch("relay-only", "auto");
+            Response auto = dispatch("relay-only", DispatchMode.AUTO);
             assertThat(auto.ok()).as(auto.toString()).isTrue();
             // the tunnel declines at once (the node does not offer it), which the router records as a fallback
             assertThat(auto.payload()).containsEntry("used_transport", "http_relay")
                     .containsEntry("fallback_from", "websocket_tunnel");
             assertThat(endpoint.paths()).containsExactly("/run");
 
-            Response p2p = dispatch("relay-only", "p2p");
+            Response p2p = dispatch("relay-only", DispatchMode.P2P);
             assertThat(p2p.ok()).isFalse();
             assertThat(p2p.code()).isEqualTo("p2p_unavailable");
             assertThat(endpoint.paths()).as("a p2p dispatch never reached the node").hasSize(1);

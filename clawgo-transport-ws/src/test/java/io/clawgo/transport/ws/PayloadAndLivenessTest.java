@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.NodeInfo;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
@@ -57,14 +58,14 @@ class PayloadAndLivenessTest {
              })) {
             assertThat(gw.config().maxMessageBytes()).isEqualTo(WireCodec.DEFAULT_MAX_BYTES);
 
-            Response big = gw.dispatch(Request.of("run").withNode("bulk").withTask("big"), "p2p",
+            Response big = gw.dispatch(Request.of("run").withNode("bulk").withTask("big"), DispatchMode.P2P,
                     Duration.ofSeconds(30)).get(35, TimeUnit.SECONDS);
             assertThat(big.ok()).as(big.code() + " " + big.error()).isTrue();
             String got = big.payloadString("blob");
             assertThat(got).hasSize(BLOB);
             assertThat(sha256(got)).isEqualTo(expected);
 
-            Response huge = gw.dispatch(Request.of("run").withNode("bulk").withTask("huge"), "auto",
+            Response huge = gw.dispatch(Request.of("run").withNode("bulk").withTask("huge"), DispatchMode.AUTO,
                     Duration.ofSeconds(30)).get(35, TimeUnit.SECONDS);
             assertThat(huge.ok()).isFalse();
             assertThat(huge.code()).isEqualTo("payload_too_large");
@@ -74,22 +75,25 @@ class PayloadAndLivenessTest {
 
             // a request above the limit never leaves the gateway, in any mode
             String tooLong = blob(9, TOO_BIG);
-            for (String mode : List.of("p2p", "auto")) {
+            for (DispatchMode mode : List.of(DispatchMode.P2P, DispatchMode.AUTO)) {
                 Response r = gw.dispatch(new Request("run", "bulk", "x", null, Map.of("data", tooLong)), mode,
                         Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
-                assertThat(r.code()).as(mode).isEqualTo("payload_too_large");
+                assertThat(r.code()).as(mode.wire()).isEqualTo("payload_too_large");
                 assertThat(r.error()).contains("exceeds the message limit of " + WireCodec.DEFAULT_MAX_BYTES);
                 assertThat(r.payload()).doesNotContainKey("fallback_from");
             }
 
             // the socket stayed up throughout
-            Response small = gw.dispatch(Request.of("run").withNode("bulk").withTask("small"), "p2p",
+            Response small = gw.dispatch(Request.of("run").withNode("bulk").withTask("small"), DispatchMode.P2P,
                     Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(small.ok()).isTrue();
             assertThat(small.payloadString("echo")).isEqualTo("small");
             assertThat(node.isConnected()).isTrue();
-            assertThat(TunnelTests.session(gw, "bulk")).get().satisfies(s -> assertThat(s)
-                    .containsEntry("status", "open").containsEntry("retry_count", 0).containsEntry("in_flight", 0));
+            assertThat(TunnelTests.session(gw, "bulk")).get().satisfies(s -> {
+                assertThat(s.status()).isEqualTo("open");
+                assertThat(s.retryCount()).isZero();
+                assertThat(s.inFlight()).isZero();
+            });
         }
     }
 
@@ -103,13 +107,14 @@ class PayloadAndLivenessTest {
                  return Response.ok(Map.of("echo", req.task()));
              }, b -> b.heartbeatInterval(Duration.ofSeconds(1)))) {
             Instant slowStart = Instant.now();
-            CompletableFuture<Response> slow = gw.dispatch(Request.of("run").withNode("mixed").withTask("slow"), "p2p",
+            CompletableFuture<Response> slow = gw.dispatch(Request.of("run").withNode("mixed").withTask("slow"),
+                    DispatchMode.P2P,
                     Duration.ofSeconds(10));
             Thread.sleep(100);
             long t0 = System.nanoTime();
             List<CompletableFuture<Response>> quick = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                quick.add(gw.dispatch(Request.of("run").withNode("mixed").withTask("q" + i), "p2p",
+                quick.add(gw.dispatch(Request.of("run").withNode("mixed").withTask("q" + i), DispatchMode.P2P,
                         Duration.ofSeconds(10)));
             }
             for (int i = 0; i < 20; i++) {
@@ -128,8 +133,10 @@ class PayloadAndLivenessTest {
             assertThat(info.online()).isTrue();
             assertThat(info.lastSeenAt()).isAfter(slowStart.plusMillis(1500));
             assertThat(node.isConnected()).isTrue();
-            assertThat(TunnelTests.session(gw, "mixed")).get().satisfies(m -> assertThat(m)
-                    .containsEntry("status", "open").containsEntry("retry_count", 0));
+            assertThat(TunnelTests.session(gw, "mixed")).get().satisfies(m -> {
+                assertThat(m.status()).isEqualTo("open");
+                assertThat(m.retryCount()).isZero();
+            });
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clawgo.Gateway;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.RawControlClient;
@@ -59,7 +60,7 @@ class RawProtocolNodeTest {
         try (RawControlClient raw = register("no-tunnel", ",\"transports\":[\"tcp_example\"]")) {
             assertThat(gw.node("no-tunnel").orElseThrow().transports()).containsExactly("tcp_example");
             long t0 = System.nanoTime();
-            Response r = gw.dispatch(Request.of("run").withNode("no-tunnel"), "p2p", Duration.ofSeconds(10))
+            Response r = gw.dispatch(Request.of("run").withNode("no-tunnel"), DispatchMode.P2P, Duration.ofSeconds(10))
                     .get(5, TimeUnit.SECONDS);
             assertThat(r.ok()).isFalse();
             assertThat(r.code()).isEqualTo("p2p_unavailable");
@@ -76,7 +77,7 @@ class RawProtocolNodeTest {
     void aHandWrittenNodeAnswersTunnelledRequests() throws Exception {
         try (RawControlClient raw = register("raw-1", "")) {
             CompletableFuture<Response> f = gw.dispatch(new Request("run", "raw-1", null, null, Map.of("cmd", "uptime")),
-                    "p2p", Duration.ofSeconds(10));
+                    DispatchMode.P2P, Duration.ofSeconds(10));
             Map<String, Object> frame = raw.next(WAIT, RawProtocolNodeTest::isRequest);
             String id = (String) frame.get("id");
             assertThat(id).matches("[A-Za-z0-9_-]{22}");
@@ -95,7 +96,8 @@ class RawProtocolNodeTest {
             assertThat(r.payloadString("used_transport")).isEqualTo("websocket_tunnel");
 
             // a second request gets a different, unpredictable id
-            CompletableFuture<Response> g = gw.dispatch(Request.of("run").withNode("raw-1"), "p2p", Duration.ofSeconds(10));
+            CompletableFuture<Response> g = gw.dispatch(Request.of("run").withNode("raw-1"),
+                    DispatchMode.P2P, Duration.ofSeconds(10));
             String id2 = (String) raw.next(WAIT, RawProtocolNodeTest::isRequest).get("id");
             assertThat(id2).isNotEqualTo(id).matches("[A-Za-z0-9_-]{22}");
             // a minimal answer: node and action are filled in by the gateway
@@ -112,7 +114,7 @@ class RawProtocolNodeTest {
     void aResponseCountsOnlyOnTheConnectionTheRequestWentOutOn() throws Exception {
         try (RawControlClient victim = register("victim", "");
              RawControlClient attacker = register("attacker", "")) {
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("victim"), "p2p",
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("victim"), DispatchMode.P2P,
                     Duration.ofSeconds(10));
             String id = (String) victim.next(WAIT, RawProtocolNodeTest::isRequest).get("id");
 
@@ -144,7 +146,7 @@ class RawProtocolNodeTest {
     void anApplicationErrorFromTheNodeIsReturnedAsIsAndNeverRetriedOverTheRelay() throws Exception {
         try (SeedEndpoint endpoint = SeedEndpoint.start("raw-err");
              RawControlClient raw = register("raw-err", ",\"endpoint\":\"" + endpoint.url() + "\"")) {
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("raw-err"), "auto",
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("raw-err"), DispatchMode.AUTO,
                     Duration.ofSeconds(10));
             String id = (String) raw.next(WAIT, RawProtocolNodeTest::isRequest).get("id");
             raw.send("{\"type\":\"node_response\",\"id\":\"" + id + "\",\"response\":{\"ok\":false,"
@@ -164,7 +166,7 @@ class RawProtocolNodeTest {
     void aNodeThatNeverAnswersGetsATimeoutAndNothingLeaks() throws Exception {
         try (RawControlClient raw = register("mute", "")) {
             long t0 = System.nanoTime();
-            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("mute"), "p2p",
+            CompletableFuture<Response> f = gw.dispatch(Request.of("run").withNode("mute"), DispatchMode.P2P,
                     Duration.ofMillis(600));
             String id = (String) raw.next(WAIT, RawProtocolNodeTest::isRequest).get("id");
             Response r = f.get(5, TimeUnit.SECONDS);
@@ -173,8 +175,10 @@ class RawProtocolNodeTest {
             assertThat(r.code()).isEqualTo("timeout");
             assertThat(r.error()).containsPattern("node mute did not answer within (5[0-9][0-9]|600) ms");
             assertThat(ms).isBetween(550L, 1500L);
-            assertThat(TunnelTests.session(gw, "mute")).get()
-                    .satisfies(s -> assertThat(s).containsEntry("in_flight", 0).containsEntry("status", "open"));
+            assertThat(TunnelTests.session(gw, "mute")).get().satisfies(s -> {
+                assertThat(s.inFlight()).isZero();
+                assertThat(s.status()).isEqualTo("open");
+            });
             // the late answer changes nothing and costs the node no error ack
             raw.send("{\"type\":\"node_response\",\"id\":\"" + id + "\",\"response\":{\"ok\":true}}");
             assertThat(raw.exchange("{\"type\":\"heartbeat\",\"id\":\"mute\"}")).containsEntry("ok", true);
@@ -188,12 +192,13 @@ class RawProtocolNodeTest {
             // registered over plain HTTP only: no socket to tunnel through
             io.clawgo.testing.TestHttp.post(gw.url() + "/nodes/register", TOKEN, "{\"id\":\"http-only\",\"endpoint\":\""
                     + endpoint.url() + "\",\"capabilities\":{\"run\":true}}");
-            Response p2p = gw.dispatch(Request.of("run").withNode("http-only"), "p2p", Duration.ofSeconds(5))
+            Response p2p = gw.dispatch(Request.of("run").withNode("http-only"), DispatchMode.P2P, Duration.ofSeconds(5))
                     .get(10, TimeUnit.SECONDS);
             assertThat(p2p.code()).isEqualTo("p2p_unavailable");
             assertThat(p2p.error()).isEqualTo("node http-only has no open control connection");
 
-            Response auto = gw.dispatch(Request.of("run").withNode("http-only"), "auto", Duration.ofSeconds(5))
+            Response auto = gw.dispatch(Request.of("run").withNode("http-only"),
+                    DispatchMode.AUTO, Duration.ofSeconds(5))
                     .get(10, TimeUnit.SECONDS);
             assertThat(auto.ok()).isTrue();
             assertThat(auto.payloadString("used_transport")).isEqualTo("http_relay");

@@ -6,7 +6,9 @@ import static io.clawgo.testing.TestHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.Gateway;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
@@ -97,13 +99,13 @@ class SeedScenarioTest {
                 b -> b.endpoint("http://127.0.0.1:" + closedPort))) {
             Request req = new Request("run", "behind-nat", null, null, Map.of("x", "42"));
 
-            Response relay = gw.dispatch(req, "relay", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Response relay = gw.dispatch(req, DispatchMode.RELAY, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(relay.ok()).isFalse();
             // by default the relay does not even try a loopback endpoint (gateway.nodes.relay)
             assertThat(relay.code()).isEqualTo("relay_denied");
             assertThat(relay.payloadString("used_transport")).isEqualTo("http_relay");
 
-            for (String mode : List.of("p2p", "auto")) {
+            for (DispatchMode mode : List.of(DispatchMode.P2P, DispatchMode.AUTO)) {
                 Response r = gw.dispatch(req, mode, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
                 assertThat(r.ok()).as(mode + ": " + r).isTrue();
                 assertThat(r.node()).isEqualTo("behind-nat");
@@ -111,11 +113,13 @@ class SeedScenarioTest {
                 assertThat(r.payloadString("used_transport")).isEqualTo("websocket_tunnel");
                 assertThat(r.payload()).doesNotContainKey("fallback_from");
             }
-            List<Map<String, Object>> dispatches = list(gw.status().get("dispatches"));
+            List<GatewayStatus.Dispatch> dispatches = gw.status().dispatches();
             assertThat(dispatches).hasSize(3);
-            assertThat(dispatches.get(0)).containsEntry("mode", "auto").containsEntry("ok", true)
-                    .containsEntry("used_transport", "websocket_tunnel");
-            assertThat(dispatches.get(2)).containsEntry("mode", "relay").containsEntry("ok", false);
+            assertThat(dispatches.get(0).mode()).isEqualTo(DispatchMode.AUTO);
+            assertThat(dispatches.get(0).ok()).isTrue();
+            assertThat(dispatches.get(0).usedTransport()).isEqualTo("websocket_tunnel");
+            assertThat(dispatches.get(2).mode()).isEqualTo(DispatchMode.RELAY);
+            assertThat(dispatches.get(2).ok()).isFalse();
         }
     }
 }

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clawgo.DispatchEvent;
 import io.clawgo.Gateway;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.SeedEndpoint;
@@ -90,8 +92,8 @@ class TraceContextTest {
         return result;
     }
 
-    private Map<String, Object> newestDispatch() {
-        return list(gw.status().get("dispatches")).get(0);
+    private GatewayStatus.Dispatch newestDispatch() {
+        return gw.status().dispatches().get(0);
     }
 
     private List<String> auditLines() throws IOException {
@@ -112,7 +114,8 @@ class TraceContextTest {
             assertThat(endpoint.traceparents()).containsExactly(TP);
             assertThat(map(map(result.get("payload")).get("echo"))).containsEntry("traceparent", TP);
 
-            assertThat(newestDispatch()).containsEntry("trace_id", TRACE_ID).containsEntry("mode", mode);
+            assertThat(newestDispatch().traceId()).isEqualTo(TRACE_ID);
+            assertThat(newestDispatch().mode()).isEqualTo(DispatchMode.parse(mode));
             Map<String, Object> nodes = TestHttp.get(gw.url() + "/webui/api/nodes", TOKEN).json();
             assertThat(list(nodes.get("dispatches")).get(0)).containsEntry("trace_id", TRACE_ID);
             assertThat(TestHttp.await(Duration.ofSeconds(5), () -> {
@@ -140,8 +143,8 @@ class TraceContextTest {
             replay("relay");
             assertThat(endpoint.traceparents()).containsExactly("null", "null");
             assertThat(map(map(result.get("payload")).get("echo"))).doesNotContainKey("traceparent");
-            assertThat(list(gw.status().get("dispatches"))).hasSize(2)
-                    .allSatisfy(d -> assertThat(d).doesNotContainKey("trace_id"));
+            assertThat(gw.status().dispatches()).hasSize(2)
+                    .allSatisfy(d -> assertThat(d.traceId()).isNull());
             assertThat(events).extracting(DispatchEvent::traceId).containsExactly(null, null);
             SseClient.Event finished = stream.await(Duration.ofSeconds(10), "dispatch", "node", "edge-t");
             assertThat(finished).as("the web UI's dispatch event").isNotNull();
@@ -168,7 +171,7 @@ class TraceContextTest {
                     n++;
                     assertThat(endpoint.traceparents()).as(String.join(",", headers) + " over " + mode).hasSize(n)
                             .last().isEqualTo("null");
-                    assertThat(newestDispatch()).doesNotContainKey("trace_id");
+                    assertThat(newestDispatch().traceId()).isNull();
                 }
             }
             assertThat(events).hasSize(n).allSatisfy(e -> assertThat(e.traceId()).isNull());
@@ -184,7 +187,8 @@ class TraceContextTest {
             assertThat(map(map(wait.json().get("result")).get("reply"))).containsEntry("status", "completed");
             assertThat(endpoint.paths()).containsExactly("/agent/task");
             assertThat(endpoint.traceparents()).containsExactly(TP);
-            assertThat(newestDispatch()).containsEntry("trace_id", TRACE_ID).containsEntry("action", "agent_task");
+            assertThat(newestDispatch().traceId()).isEqualTo(TRACE_ID);
+            assertThat(newestDispatch().action()).isEqualTo("agent_task");
 
             String other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
             Reply spawn = post("/webui/api/subagents_runtime", "{\"action\":\"spawn\","
@@ -207,13 +211,15 @@ class TraceContextTest {
                  return Response.ok(Map.of("result", "ok"));
              })) {
             Request traced = new Request("run", "edge-t", null, null, null).withTraceparent(TP);
-            Response r = gw.dispatch(traced, "p2p", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Response r = gw.dispatch(traced, DispatchMode.P2P, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(r.ok()).as(r.toString()).isTrue();
             assertThat(endpoint.traceparents()).containsExactly(TP);
 
-            Response h = gw.dispatch(traced.withNode("edge-h"), "p2p", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Response h = gw.dispatch(traced.withNode("edge-h"),
+                    DispatchMode.P2P, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
             assertThat(h.ok()).as(h.toString()).isTrue();
-            Response none = gw.dispatch(traced.withNode("edge-h").withTraceparent(null), "p2p", Duration.ofSeconds(10))
+            Response none = gw.dispatch(traced.withNode("edge-h").withTraceparent(null),
+                    DispatchMode.P2P, Duration.ofSeconds(10))
                     .get(15, TimeUnit.SECONDS);
             assertThat(none.ok()).isTrue();
             assertThat(seen).containsExactly(TP, "null");

@@ -71,7 +71,8 @@ class TransportTimeoutsTest {
     };
 
     private TunnelGatewayTransport transport(Duration requestTimeout) {
-        P2pConfig p2p = new P2pConfig(true, WebSocketTunnelProvider.NAME, List.of(), List.of(), requestTimeout, 16);
+        P2pConfig p2p = P2pConfig.builder().transport(WebSocketTunnelProvider.NAME).requestTimeout(requestTimeout)
+                .maxInFlightPerNode(16).build();
         TunnelGatewayTransport t = new TunnelGatewayTransport(new GatewayContext() {
             @Override
             public Optional<NodeInfo> node(String nodeId) {

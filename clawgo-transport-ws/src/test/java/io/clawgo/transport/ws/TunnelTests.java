@@ -6,6 +6,7 @@ import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.config.P2pConfig;
 import io.clawgo.protocol.RequestHandler;
+import io.clawgo.spi.SessionStatus;
 import io.clawgo.testing.LoopbackRelay;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,15 +60,9 @@ final class TunnelTests {
         return node(gatewayUrl, id, handler, b -> b);
     }
 
-    /** This node's row of the {@code p2p} section of {@code /webui/api/nodes} (from {@link Gateway#status()}). */
-    static Optional<Map<String, Object>> session(Gateway gw, String node) {
-        Map<String, Object> p2p = map(gw.status().get("p2p"));
-        for (Map<String, Object> s : list(p2p.get("nodes"))) {
-            if (node.equals(s.get("node"))) {
-                return Optional.of(s);
-            }
-        }
-        return Optional.empty();
+    /** This node's session in the {@code p2p} section of {@link Gateway#status()} (as {@code /webui/api/nodes}). */
+    static Optional<SessionStatus> session(Gateway gw, String node) {
+        return gw.status().p2p().sessions().stream().filter(s -> node.equals(s.node())).findFirst();
     }
 
 }

@@ -74,9 +74,16 @@ public final class ClusterBench {
                     double[] tLocal = new double[rounds];
                     double[] tCross = new double[rounds];
                     double[] raw = new double[rounds];
+                    double[][] cpu = new double[3][rounds]; // per sequential dispatch: JVM local, JVM cross, nats
                     for (int r = 0; r < rounds; r++) {
+                        long jvm0 = jvmCpuNanos();
                         long[] l = sequential(gwA, payload, seqCount);
+                        long jvm1 = jvmCpuNanos();
+                        long nats1 = nats.cpuTime().toNanos();
                         long[] c = sequential(gwB, payload, seqCount);
+                        cpu[0][r] = (jvm1 - jvm0) / 1000.0 / seqCount;
+                        cpu[1][r] = (jvmCpuNanos() - jvm1) / 1000.0 / seqCount;
+                        cpu[2][r] = (nats.cpuTime().toNanos() - nats1) / 1000.0 / seqCount;
                         res[0][r] = pct(l, 0.50);
                         res[1][r] = pct(l, 0.99);
                         res[2][r] = pct(c, 0.50);
@@ -94,6 +101,9 @@ public final class ClusterBench {
                     System.out.printf("%-8s | local p50 %7.0f us p99 %7.0f us %8.0f/s | cross p50 %7.0f us p99 %7.0f us"
                                     + " %8.0f/s | cross-local p50 %+6.0f us, throughput %.2fx%n",
                             size == 200 ? "200 B" : "64 KiB", l50, l99, tl, c50, c99, tc, c50 - l50, tc / tl);
+                    System.out.printf("%-8s | CPU per sequential dispatch: this JVM %.0f us local, %.0f us cross;"
+                                    + " nats-server %.0f us cross%n", size == 200 ? "200 B" : "64 KiB",
+                            median(cpu[0]), median(cpu[1]), median(cpu[2]));
                     System.out.printf("%-8s | raw NATS request-reply between two connections, same size both ways: p50 %.0f"
                             + " us (the floor of the hop)%n", size == 200 ? "200 B" : "64 KiB", median(raw));
                 }
@@ -111,6 +121,10 @@ public final class ClusterBench {
     private static Response once(Gateway gw, String task) {
         return gw.dispatch(new Request("run", "bench-node", task, null, null), DispatchMode.P2P,
                 Duration.ofSeconds(10)).join();
+    }
+
+    private static long jvmCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     /** Microseconds of each of {@code n} sequential dispatches. */

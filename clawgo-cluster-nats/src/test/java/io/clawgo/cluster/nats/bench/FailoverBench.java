@@ -1,6 +1,7 @@
 package io.clawgo.cluster.nats.bench;
 
 import io.clawgo.Gateway;
+import io.clawgo.GatewayStatus;
 import io.clawgo.NodeAgent;
 import io.clawgo.cluster.nats.ClusterGatewayMain;
 import io.clawgo.config.ClusterConfig;
@@ -109,9 +110,9 @@ public final class FailoverBench {
             }
             // the whole fleet online in C's mirror, then one dispatch to each through A
             long until = System.nanoTime() + WAIT.toNanos();
-            while (!String.valueOf(caller.status().get("stats")).contains("nodes_online=" + n)) {
+            while (caller.status().stats().nodesOnline() != n) {
                 if (System.nanoTime() > until) {
-                    throw new IllegalStateException("C does not see all nodes online: " + caller.status().get("stats"));
+                    throw new IllegalStateException("C does not see all nodes online: " + caller.status().stats());
                 }
                 Thread.sleep(200);
             }
@@ -194,10 +195,9 @@ public final class FailoverBench {
     }
 
     /** {@code owners} of C's {@code cluster} section: node id to the member that holds it online. */
-    private static Map<?, ?> owners(Gateway caller) {
-        Object cluster = caller.status().get("cluster");
-        Object owners = cluster instanceof Map<?, ?> m ? m.get("owners") : null;
-        return owners instanceof Map<?, ?> o ? o : Map.of();
+    private static Map<String, String> owners(Gateway caller) {
+        GatewayStatus.Cluster cluster = caller.status().cluster();
+        return cluster == null ? Map.of() : cluster.owners();
     }
 
     private static int countSet(AtomicLongArray a) {

@@ -3,6 +3,7 @@ package io.clawgo.transport.ws.bench;
 import io.clawgo.Gateway;
 import io.clawgo.NodeAgent;
 import io.clawgo.micrometer.ClawgoMetrics;
+import io.clawgo.protocol.DispatchMode;
 import io.clawgo.protocol.Request;
 import io.clawgo.protocol.Response;
 import io.clawgo.testing.Payloads;
@@ -36,7 +37,7 @@ import org.eclipse.jetty.websocket.api.Session;
  * <ul>
  *   <li>(a) raw: an OkHttp WebSocket client sends a text message of N bytes to a Jetty 12 echo endpoint and waits for
  *       it to come back;</li>
- *   <li>(b) tunnel: {@code Gateway.dispatch(request, "p2p", ...)} (router, dispatch audit and all) to a
+ *   <li>(b) tunnel: {@code Gateway.dispatch(request, DispatchMode.P2P, ...)} (router, dispatch audit and all) to a
  *       {@link NodeAgent} whose in-process handler echoes an N-byte argument back in its payload;</li>
  *   <li>(c) direct: (b) with {@code Gateway.Builder#directCallbacks} and {@code NodeAgent.Builder#directHandler}.</li>
  *   <li>metrics: (b) with the gateway and the node bound to a Prometheus registry ({@code ClawgoMetrics}), against
@@ -419,7 +420,7 @@ public final class TunnelBench {
         Request r = new Request("run", "nobody", null, null, Map.of());
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            t.gateway.dispatch(r, "p2p", Duration.ofSeconds(5)).join();
+            t.gateway.dispatch(r, DispatchMode.P2P, Duration.ofSeconds(5)).join();
         }
         return (System.nanoTime() - t0) / (double) n;
     }
@@ -654,7 +655,8 @@ public final class TunnelBench {
         }
 
         private CompletableFuture<Response> dispatch(String payload) {
-            return gateway.dispatch(new Request("run", "bench-node", null, null, Map.of("data", payload)), "p2p",
+            return gateway.dispatch(new Request("run", "bench-node", null, null, Map.of("data", payload)),
+                    DispatchMode.P2P,
                     Duration.ofSeconds(30));
         }
 
