@@ -56,7 +56,8 @@ public final class CustomTransport {
                     + ": " + r.reply().result());
             GatewayStatus.P2p p2p = gateway.status().p2p();     // as "p2p" of GET /webui/api/nodes
             System.out.println("p2p: transport " + p2p.transport() + ", active_sessions "
-                    + p2p.activeSessions() + ", sessions " + p2p.sessions());
+                    + p2p.activeSessions() + ", sessions " + p2p.sessions().stream()
+                            .map(x -> x.node() + " " + x.status()).toList());
             return "completed".equals(r.reply().status()) && "tcp_example".equals(r.reply().usedTransport());
         }
         // end::custom-transport[]

@@ -149,7 +149,7 @@ class ExamplesTest {
             assertThat(r.stdout()).as(r.toString())
                     .contains("reply: completed over tcp_example: tcp-node did: hello")
                     .anyMatch(l -> l.startsWith("p2p: transport tcp_example, active_sessions 1, "
-                            + "sessions [{node=tcp-node, status=open,"));
+                            + "sessions [tcp-node open]"));
         }
     }
 
