@@ -178,11 +178,15 @@ class TunnelMetricsTest {
         String task = "x".repeat(400_000);
         List<CompletableFuture<Response>> sent = new ArrayList<>();
         try (StalledNode jammed = StalledNode.connect(gw.port(), TOKEN, "jammed")) {
-            // the kernel's buffers take a few megabytes, the send queue 2 x 1 MiB + 1 MiB: 100 x 400 KB is past both
+            // the kernel's buffers take a few megabytes, the send queue 2 x 1 MiB + 1 MiB: 100 x 400 KB is past both.
+            // Past half the queue the requests wait for room; "jammed" reads nothing, so the ping sweep (every 10 s)
+            // closes it once they have waited an interval with nothing written: an overflow all the same
             for (int i = 0; i < 100 && count("clawgo.control.send_queue.overflows") == 0; i++) {
-                sent.add(gw.dispatch(new Request("run", "jammed", task, null, null), DispatchMode.P2P, WAIT));
+                sent.add(gw.dispatch(new Request("run", "jammed", task, null, null), DispatchMode.P2P,
+                        Duration.ofSeconds(60)));
             }
-            assertThat(count("clawgo.control.send_queue.overflows")).isEqualTo(1);
+            assertThat(TestHttp.await(Duration.ofSeconds(40), () -> count("clawgo.control.send_queue.overflows") == 1))
+                    .as("the stalled node counted as an overflow").isTrue();
             for (CompletableFuture<Response> f : sent) {
                 assertThat(f.get(WAIT.toSeconds(), TimeUnit.SECONDS).ok()).isFalse();
             }
