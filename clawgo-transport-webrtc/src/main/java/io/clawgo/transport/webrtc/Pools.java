@@ -1,5 +1,6 @@
 package io.clawgo.transport.webrtc;
 
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
@@ -10,7 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creation and bounded shutdown of the transport's own thread pools (named daemon threads). */
+/**
+ * Creation and bounded shutdown of the transport's own thread pools: named daemon threads, or on the gateway the
+ * threads of the application's factory ({@code Gateway.Builder.threadFactory}, {@code GatewayContext.threadFactory()})
+ * when it gave one.
+ */
 final class Pools {
     private static final Logger LOG = LoggerFactory.getLogger(Pools.class);
 
@@ -26,8 +31,13 @@ final class Pools {
      * per link at a time).
      */
     static ExecutorService cached(String name) {
+        return cached(name, Optional.empty());
+    }
+
+    /** As {@link #cached(String)}, its threads made by {@code given} when the application gave a factory. */
+    static ExecutorService cached(String name, Optional<ThreadFactory> given) {
         return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                factory(name));
+                given.orElseGet(() -> factory(name)));
     }
 
     /**
@@ -36,8 +46,13 @@ final class Pools {
      * thread each, and nothing is ever rejected before shutdown. Its tasks must not wait for one another.
      */
     static ExecutorService fixed(String name) {
+        return fixed(name, Optional.empty());
+    }
+
+    /** As {@link #fixed(String)}, its threads made by {@code given} when the application gave a factory. */
+    static ExecutorService fixed(String name, Optional<ThreadFactory> given) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(FIXED_THREADS, FIXED_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), factory(name));
+                new LinkedBlockingQueue<>(), given.orElseGet(() -> factory(name)));
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }

@@ -43,8 +43,8 @@ final class WebRtcGatewayTransport implements GatewayTransport {
     private volatile boolean closed;
 
     WebRtcGatewayTransport(GatewayContext ctx, WebRtcSettings settings) {
-        this.env = new GatewayEnv(ctx, settings, Pools.fixed("clawgo-webrtc-gw"),
-                Pools.cached("clawgo-webrtc-gw-drain"));
+        this.env = new GatewayEnv(ctx, settings, Pools.fixed("clawgo-webrtc-gw", ctx.threadFactory()),
+                Pools.cached("clawgo-webrtc-gw-drain", ctx.threadFactory()));
         this.pruner = ctx.scheduler().scheduleWithFixedDelay(() -> env.run(this::prune), 60, 60, TimeUnit.SECONDS);
         this.sweeper = ctx.scheduler().scheduleWithFixedDelay(env::sweep, SWEEP_MILLIS, SWEEP_MILLIS,
                 TimeUnit.MILLISECONDS);

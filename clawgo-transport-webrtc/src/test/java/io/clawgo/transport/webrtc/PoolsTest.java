@@ -46,4 +46,25 @@ class PoolsTest {
             Pools.shutdown(pool, 1000);
         }
     }
+
+    @Test
+    void theApplicationsThreadFactoryMakesThePoolsThreadsWhenItGaveOne() throws Exception {
+        AtomicInteger made = new AtomicInteger();
+        java.util.concurrent.ThreadFactory app = r -> {
+            Thread t = new Thread(r, "app-" + made.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        for (ExecutorService pool : new ExecutorService[] {Pools.fixed("pools-test", java.util.Optional.of(app)),
+                Pools.cached("pools-test-drain", java.util.Optional.of(app))}) {
+            try {
+                java.util.concurrent.CompletableFuture<String> name = new java.util.concurrent.CompletableFuture<>();
+                pool.execute(() -> name.complete(Thread.currentThread().getName()));
+                assertThat(name.get(5, TimeUnit.SECONDS)).startsWith("app-");
+            } finally {
+                Pools.shutdown(pool, 1000);
+            }
+        }
+        assertThat(made.get()).isEqualTo(2);
+    }
 }
