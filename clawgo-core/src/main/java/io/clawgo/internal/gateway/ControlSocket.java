@@ -46,8 +46,6 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
     static final int MAX_BINARY_BYTES = 64 * 1024;
     /** Text messages up to this much above {@code maxMessageBytes} get a {@code payload_too_large} ack; larger, 1009. */
     static final int TEXT_SLACK_BYTES = 64 * 1024;
-    /** Queued bytes per connection: two full frames and some room. */
-    private final long maxQueuedBytes;
 
     private final ControlHub hub;
     private final int maxMessageBytes;
@@ -85,8 +83,8 @@ public final class ControlSocket implements Session.Listener.AutoDemanding, Cont
         this.hub = hub;
         this.maxMessageBytes = maxMessageBytes;
         this.principal = principal;
-        this.maxQueuedBytes = 2L * maxMessageBytes + 1024 * 1024;
-        this.out = new SendQueue(maxQueuedBytes, MAX_QUEUED_FRAMES, this::write);
+        // queued text per connection: two full frames and some room
+        this.out = new SendQueue(2L * maxMessageBytes + 1024 * 1024, MAX_QUEUED_FRAMES, this::write);
         this.assembler = new TextMessageAssembler((long) maxMessageBytes + TEXT_SLACK_BYTES, hub.partialBudget());
     }
 

@@ -147,11 +147,6 @@ final class SendQueue {
         return waiting.isEmpty() ? 0 : Math.max(0, now - progressNanos);
     }
 
-    /** Chars queued and not yet handed to the socket. */
-    synchronized long queuedChars() {
-        return queuedChars;
-    }
-
     /** Drops every queued frame and refuses every waiting one; later offers are dropped. */
     void close() {
         ArrayDeque<Waiting> refused;
