@@ -1,19 +1,14 @@
 package io.clawgo;
 
-import io.clawgo.protocol.ErrorCodes;
-import io.clawgo.protocol.Request;
-import io.clawgo.protocol.Response;
 import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
 import io.clawgo.spi.SessionStatus;
 import io.clawgo.spi.TransportProvider;
 import io.clawgo.spi.TransportStatus;
+import io.clawgo.testing.CarryNothingTransport;
 import io.clawgo.testing.ExtraServices;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Test-only P2P transport {@code test_status}: carries nothing (every request fails with {@code p2p_unavailable}, so
@@ -49,26 +44,10 @@ public final class StatusTestTransportProvider extends TransportProvider {
 
     @Override
     public GatewayTransport createGatewayTransport(GatewayContext context) {
-        return new GatewayTransport() {
-            @Override
-            public String name() {
-                return NAME;
-            }
-
-            @Override
-            public CompletionStage<Response> send(Request request, Duration timeout) {
-                return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
-                        "test_status carries nothing"));
-            }
-
+        return new CarryNothingTransport(NAME) {
             @Override
             public TransportStatus status() {
                 return new TransportStatus(NAME, 1, 2, sessions());
-            }
-
-            @Override
-            public void close() {
-                // nothing held
             }
         };
     }

@@ -1,16 +1,12 @@
 package io.clawgo.internal.gateway;
 
-import io.clawgo.protocol.ErrorCodes;
-import io.clawgo.protocol.Request;
-import io.clawgo.protocol.Response;
 import io.clawgo.spi.ControlChannel;
 import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
 import io.clawgo.spi.TransportProvider;
+import io.clawgo.testing.CarryNothingTransport;
 import io.clawgo.testing.ExtraServices;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -58,18 +54,7 @@ public final class GateTestTransportProvider extends TransportProvider {
 
     @Override
     public GatewayTransport createGatewayTransport(GatewayContext context) {
-        return new GatewayTransport() {
-            @Override
-            public String name() {
-                return NAME;
-            }
-
-            @Override
-            public CompletionStage<Response> send(Request request, Duration timeout) {
-                return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
-                        "test_gate carries nothing"));
-            }
-
+        return new CarryNothingTransport(NAME) {
             @Override
             public void onNodeDisconnected(ControlChannel channel) {
                 String id = armedFor;

@@ -1,19 +1,14 @@
 package io.clawgo.internal.node;
 
-import io.clawgo.protocol.ErrorCodes;
 import io.clawgo.protocol.MessageTypes;
-import io.clawgo.protocol.Request;
-import io.clawgo.protocol.Response;
 import io.clawgo.protocol.WireMessage;
 import io.clawgo.spi.GatewayContext;
 import io.clawgo.spi.GatewayTransport;
 import io.clawgo.spi.NodeContext;
 import io.clawgo.spi.NodeTransport;
 import io.clawgo.spi.TransportProvider;
-import java.time.Duration;
+import io.clawgo.testing.CarryNothingTransport;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,22 +38,7 @@ public final class EchoTestTransportProvider extends TransportProvider {
 
     @Override
     public GatewayTransport createGatewayTransport(GatewayContext context) {
-        return new GatewayTransport() {
-            @Override
-            public String name() {
-                return NAME;
-            }
-
-            @Override
-            public CompletionStage<Response> send(Request request, Duration timeout) {
-                return CompletableFuture.completedFuture(Response.error(request, ErrorCodes.P2P_UNAVAILABLE,
-                        "test_echo has no gateway side"));
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new CarryNothingTransport(NAME); // no gateway side
     }
 
     @Override
