@@ -37,8 +37,17 @@ final class Faults {
 
     /** As {@link #startGateway(int, Path)}, waiting up to {@code start} for it (a gateway that a storm starves). */
     static ChildJvm startGateway(int port, Path dataDir, Duration start) throws IOException, InterruptedException {
-        ChildJvm child = ChildJvm.start(FaultGatewayMain.class.getName(), Map.of(), String.valueOf(port), TOKEN,
-                dataDir.toString(), String.valueOf(CHILD_LIFETIME.toSeconds()));
+        return startGateway(port, dataDir, start, List.of());
+    }
+
+    /**
+     * As {@link #startGateway(int, Path, Duration)}, with JVM flags added after the harness' start-up flags, for
+     * example {@link ChildJvm#SERVER_FLAGS} for a gateway that must carry a load like a production one.
+     */
+    static ChildJvm startGateway(int port, Path dataDir, Duration start, List<String> jvmFlags)
+            throws IOException, InterruptedException {
+        ChildJvm child = ChildJvm.startWithJvmArgs(jvmFlags, FaultGatewayMain.class.getName(), Map.of(),
+                String.valueOf(port), TOKEN, dataDir.toString(), String.valueOf(CHILD_LIFETIME.toSeconds()));
         try {
             child.awaitStdout("^READY " + port + "$", start);
         } catch (AssertionError | InterruptedException e) {

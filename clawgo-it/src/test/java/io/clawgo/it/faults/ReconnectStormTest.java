@@ -99,7 +99,7 @@ class ReconnectStormTest {
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         long heapBefore = usedHeap();
         ExecutorService closer = Executors.newFixedThreadPool(32);
-        try (ChildJvm first = Faults.startGateway(port, dir);
+        try (ChildJvm first = Faults.startGateway(port, dir, Duration.ofSeconds(60), ChildJvm.SERVER_FLAGS);
              GatewayClient client = GatewayClient.create(url, TOKEN).withTimeout(Duration.ofSeconds(30))) {
             long t0 = System.nanoTime();
             for (int i = 0; i < NODES; i++) {
@@ -181,7 +181,10 @@ class ReconnectStormTest {
             }
 
             // the nodes' retries keep two cores busy: the restarted gateway may take longer than the usual 30 s
-            try (ChildJvm second = Faults.startGateway(port, dir, Duration.ofSeconds(120))) {
+            // server flags (C2, G1, 1 GiB) rather than the harness' start-up ones (C1, serial GC, 192 MB): with those,
+            // a restarted gateway under 1,000 reconnecting nodes was itself the bottleneck and once stalled for two
+            // minutes (REST registrations unanswered), which is not what this test is about
+            try (ChildJvm second = Faults.startGateway(port, dir, Duration.ofSeconds(120), ChildJvm.SERVER_FLAGS)) {
                 long restartAt = System.nanoTime();
                 assertThat(second.stderr()).as("the registry came back from the data directory")
                         .anySatisfy(l -> assertThat(l).contains("restored " + NODES + " node(s) from"));
